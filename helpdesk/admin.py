@@ -1,0 +1,186 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.admin_site import TenantScopedAdmin, TenantScopedInline
+from helpdesk.models import AuditEvent, Contact, ContactEmail, ContactPhone, Membership, Organization, Tenant, User
+from helpdesk.services import audit_record, normalize_phone
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Preferences"), {"fields": ("language",)}),)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "ticket_prefix", "domain", "language")
+    search_fields = ("name", "slug")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+
+class StaffForm(forms.ModelForm):
+    """Staff of the tenant: creates the login when the address is new."""
+
+    email = forms.EmailField(label=_("e-mail (login)"))
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150)
+    password = forms.CharField(label=_("password"), required=False, widget=forms.PasswordInput(render_value=False),
+                               help_text=_("Required for a new person; leave empty to keep the current one."))
+
+    class Meta:
+        model = Membership
+        fields = ("role", "on_call", "phone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            user = self.instance.user
+            self.fields["email"].initial = user.email
+            self.fields["first_name"].initial = user.first_name
+            self.fields["last_name"].initial = user.last_name
+
+    def clean(self):
+        data = super().clean()
+        email = (data.get("email") or "").lower()
+        existing = User.objects.filter(username=email).first()
+        if self.instance.pk is None and existing is None and not data.get("password"):
+            self.add_error("password", _("Set a password for the new login."))
+        if existing is not None and self.instance.pk and existing.pk != self.instance.user_id:
+            self.add_error("email", _("This address belongs to another login."))
+        if data.get("password"):
+            from django.contrib.auth.password_validation import validate_password
+
+            try:
+                validate_password(data["password"], existing)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantScopedAdmin):
+    form = StaffForm
+    list_display = ("person", "email", "role", "on_call", "phone")
+    list_filter = ("role", "on_call")
+    search_fields = ("user__first_name", "user__last_name", "user__email")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    @admin.display(description=_("person"), ordering="user__last_name")
+    def person(self, obj):
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    @admin.display(description=_("e-mail"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        email = data["email"].lower()
+        user = obj.user if change else User.objects.filter(username=email).first()
+        if user is None:
+            user = User(username=email)
+        user.username = email
+        user.email = email
+        user.first_name = data["first_name"]
+        user.last_name = data["last_name"]
+        if data.get("password"):
+            user.set_password(data["password"])
+        user.save()
+        obj.user = user
+        super().save_model(request, obj, form, change)
+        audit_record(tenant=obj.tenant, actor=request.user, action="membership.changed" if change else "membership.created",
+                     obj=obj, summary=f"{email}: {obj.role}", data={"role": obj.role, "on_call": obj.on_call})
+
+    def delete_model(self, request, obj):
+        audit_record(tenant=obj.tenant, actor=request.user, action="membership.deleted", obj=obj,
+                     summary=obj.user.get_username())
+        super().delete_model(request, obj)
+
+
+class ContactInline(TenantScopedInline, admin.TabularInline):
+    model = Contact
+    fields = ("name", "can_file_tickets")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Organization)
+class OrganizationAdmin(TenantScopedAdmin):
+    list_display = ("name", "tax_id", "external_id", "account_manager", "updated_at")
+    search_fields = ("name", "tax_id", "external_id")
+    inlines = [ContactInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account_manager__user")
+
+
+class ContactEmailInline(TenantScopedInline, admin.TabularInline):
+    model = ContactEmail
+    extra = 1
+    fields = ("email",)
+
+
+class ContactPhoneInline(TenantScopedInline, admin.TabularInline):
+    model = ContactPhone
+    extra = 1
+    fields = ("number",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        form = formset.form
+
+        def clean_number(self):
+            return normalize_phone(self.cleaned_data["number"])
+
+        form.clean_number = clean_number
+        return formset
+
+
+@admin.register(Contact)
+class ContactAdmin(TenantScopedAdmin):
+    list_display = ("name", "organization", "can_file_tickets", "addresses", "has_login")
+    list_filter = ("can_file_tickets",)
+    search_fields = ("name", "emails__email", "phones__number", "organization__name")
+    autocomplete_fields = ("organization",)
+    exclude = ("user",)
+    inlines = [ContactEmailInline, ContactPhoneInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization").prefetch_related("emails")
+
+    @admin.display(description=_("e-mail addresses"))
+    def addresses(self, obj):
+        return ", ".join(e.email for e in obj.emails.all())
+
+    @admin.display(description=_("portal login"), boolean=True)
+    def has_login(self, obj):
+        return obj.user_id is not None
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TenantScopedAdmin):
+    list_display = ("at", "actor", "action", "summary")
+    list_filter = ("action",)
+    search_fields = ("summary", "object_id")
+    readonly_fields = ("at", "actor", "action", "object_type", "object_id", "summary", "data")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,223 @@
+"""Tenancy core: tenants, their customer organizations and contacts, staff roles.
+
+Every tenant-owned model has a ``tenant`` foreign key, indexes and unique constraints led by
+``tenant`` and a default manager whose entry point is ``.for_tenant(tenant)``.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: "Tenant | int") -> "TenantQuerySet":
+        if tenant is None:
+            raise ValueError("for_tenant() needs a tenant; refusing to return every tenant's rows.")
+        return self.filter(tenant=tenant)
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    pass
+
+
+class TenantOwned(models.Model):
+    tenant = models.ForeignKey("helpdesk.Tenant", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("tenant"))
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who logs in: staff of a tenant (through Membership) or a customer (through Contact)."""
+
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                help_text=_("Empty: the tenant's language."))
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Lower-case letters, digits and hyphens."))
+prefix_validator = RegexValidator(r"^[A-Z][A-Z0-9]{1,9}$", _("2–10 capital letters or digits."))
+
+
+class Tenant(models.Model):
+    """A support provider (software vendor). Resolved per request by TenantMiddleware."""
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True, validators=[slug_validator])
+    name = models.CharField(_("name"), max_length=200)
+    ticket_prefix = models.CharField(_("ticket number prefix"), max_length=10, unique=True,
+                                     validators=[prefix_validator])
+    domain = models.CharField(_("host name"), max_length=200, blank=True, db_index=True,
+                              help_text=_("Requests to this host name are served as this tenant."))
+    language = models.CharField(_("default language"), max_length=8, default="pl",
+                                choices=[("pl", _("Polish")), ("en", _("English"))])
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Warsaw")
+    support_email = models.EmailField(_("support e-mail address"), blank=True)
+    escalation_emails = models.JSONField(_("escalation e-mail addresses"), default=list, blank=True)
+    default_plan = models.ForeignKey("plans.Plan", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("default plan"),
+                                     help_text=_("The plan of organizations without a subscription."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Tenant admin")
+
+
+class Membership(TenantOwned):
+    """Staff of a tenant: an agent or a tenant admin."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    on_call = models.BooleanField(_("on call"), default=False,
+                                  help_text=_("Paged at once for critical tickets."))
+    phone = models.CharField(_("mobile phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_tenant_user_uniq")]
+        indexes = [models.Index(fields=["tenant", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Organization(TenantOwned):
+    """A customer company of a tenant."""
+
+    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("external ID"), max_length=100, null=True, blank=True,
+                                   help_text=_("The organization's ID in your CRM."))
+    tax_id = models.CharField(_("tax ID (NIP)"), max_length=32, blank=True)
+    account_manager = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="managed_organizations",
+                                        verbose_name=_("account manager"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="organization_tenant_external_id_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"]), models.Index(fields=["tenant", "updated_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TenantOwned):
+    """A person at a customer organization. Only contacts authorised to file get normal tickets."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts",
+                                     verbose_name=_("organization"))
+    name = models.CharField(_("name"), max_length=200)
+    can_file_tickets = models.BooleanField(
+        _("authorised to file tickets"), default=True,
+        help_text=_("Tickets from other people of the organization wait in triage."))
+    user = models.OneToOneField(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="contact", verbose_name=_("portal login"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["tenant", "organization"]), models.Index(fields=["tenant", "updated_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactEmail(TenantOwned):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails",
+                                verbose_name=_("contact"))
+    email = models.EmailField(_("e-mail address"))
+
+    class Meta:
+        verbose_name = _("e-mail address")
+        verbose_name_plural = _("e-mail addresses")
+        # One address identifies one contact within a tenant (sender lookup of inbound mail).
+        constraints = [models.UniqueConstraint("tenant", Lower("email"), name="contactemail_tenant_email_uniq")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ContactPhone(TenantOwned):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones",
+                                verbose_name=_("contact"))
+    number = models.CharField(_("phone number"), max_length=40,
+                              help_text=_("Stored as digits with an optional leading +."))
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="contactphone_tenant_number_uniq")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Heartbeat(models.Model):
+    """Last time each background process proved it was alive (shown on the admin index)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEvent(TenantOwned):
+    """Who changed what, when: plan terms, subscriptions, staff and other tenant settings."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("who"))
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object ID"), max_length=64)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

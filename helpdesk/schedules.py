@@ -1,0 +1,18 @@
+"""Periodic tasks the product relies on, kept as django-celery-beat rows (editable in the admin)."""
+from __future__ import annotations
+
+# name -> (task, every N seconds). Other apps' tasks are listed here so one place shows them all.
+SCHEDULES: dict[str, tuple[str, int]] = {
+    "heartbeat": ("helpdesk.tasks.heartbeat", 60),
+}
+
+
+def schedules_sync(**_kwargs) -> None:
+    """Create missing periodic tasks; never overwrite what an admin changed (interval, enabled)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    for name, (task, seconds) in SCHEDULES.items():
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        interval, _created = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
+        PeriodicTask.objects.create(name=name, task=task, interval=interval)

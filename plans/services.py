@@ -1,0 +1,331 @@
+"""Writes of plans, terms, calendars and subscriptions, with the contract rules of RULES 6.3."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from helpdesk.models import Organization, Tenant, User
+from helpdesk.services import audit_record
+from plans.dates import add_months, first_of_next_month, last_of_month
+from plans.models import (WEEKDAY_KEYS, AddonKind, BillingMode, Calendar, CalendarDate, CalendarWindow, Plan,
+                          PlanTerms, Subscription, SubscriptionAddon)
+from plans.selectors import coerce_overrides, plan_in_force, plan_terms_in_force, plan_terms_latest
+from plans.terms import OVERRIDABLE
+from sla.calendar import BusinessCalendar, InvalidCalendarSpec
+
+_VERSION_FIELDS_SKIP = {"id", "tenant", "plan", "version", "effective_from", "created_at", "created_by",
+                        "change_note"}
+
+
+def _fmt(day: date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_import_spec(*, tenant: Tenant, code: str, name: str, spec: dict,
+                         actor: User | None = None) -> Calendar:
+    """Create or replace a calendar from its JSON spec (the format ``sla.calendar`` reads)."""
+    try:
+        normalized = BusinessCalendar.from_spec(spec).to_spec()
+    except InvalidCalendarSpec as exc:
+        raise ValidationError({"spec": str(exc)}) from exc
+    calendar, _created = Calendar.objects.update_or_create(
+        tenant=tenant, code=code,
+        defaults={"name": name, "timezone": normalized["timezone"],
+                  "holidays_country": normalized.get("holidays") or ""})
+    calendar.windows.all().delete()
+    calendar.dates.all().delete()
+    CalendarWindow.objects.bulk_create(
+        CalendarWindow(calendar=calendar, weekday=WEEKDAY_KEYS.index(day), start=start, end=end)
+        for day, windows in normalized["windows"].items() for start, end in windows)
+    CalendarDate.objects.bulk_create(
+        [CalendarDate(calendar=calendar, date=date.fromisoformat(d), kind=CalendarDate.Kind.CLOSED)
+         for d in normalized.get("closed_dates", [])]
+        + [CalendarDate(calendar=calendar, date=date.fromisoformat(d), kind=CalendarDate.Kind.OPEN)
+           for d in normalized.get("open_dates", [])])
+    audit_record(tenant=tenant, actor=actor, action="calendar.imported", obj=calendar, summary=name,
+                 data={"spec": normalized})
+    return calendar
+
+
+def calendar_validate(calendar: Calendar) -> None:
+    """Raise ValidationError when the stored rows do not make a valid calendar."""
+    try:
+        BusinessCalendar.from_spec(calendar.to_spec())
+    except InvalidCalendarSpec as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+# --- plans and versioned terms ----------------------------------------------------------------
+
+
+def _check_calendars(tenant: Tenant, values: dict[str, Any]) -> None:
+    for name in ("service_calendar", "critical_calendar"):
+        calendar = values.get(name)
+        if calendar is not None and calendar.tenant_id != tenant.pk:
+            raise ValidationError({name: _("Unknown calendar.")})
+
+
+@transaction.atomic
+def plan_create(*, tenant: Tenant, code: str, name: str, terms: dict[str, Any], effective_from: date,
+                description: str = "", position: int = 0, actor: User | None = None) -> Plan:
+    plan = Plan(tenant=tenant, code=code, name=name, description=description, position=position)
+    plan.full_clean()
+    plan.save()
+    _check_calendars(tenant, terms)
+    version = PlanTerms(tenant=tenant, plan=plan, version=1, effective_from=effective_from, created_by=actor,
+                        change_note=_("First version"), **terms)
+    version.full_clean()
+    version.save()
+    audit_record(tenant=tenant, actor=actor, action="plan.created", obj=plan, summary=name)
+    return plan
+
+
+@transaction.atomic
+def plan_terms_update(*, tenant: Tenant, plan: Plan, effective_from: date, changes: dict[str, Any],
+                      actor: User | None = None, note: str = "") -> PlanTerms:
+    """Record changed terms as a new version from ``effective_from``; earlier versions stay as they were.
+
+    Tickets keep the deadline fixed at their receipt; statements of past months keep their prices.
+    """
+    if plan.tenant_id != tenant.pk:
+        raise ValidationError({"plan": _("Unknown plan.")})
+    # Lock the plan so two admins saving at once get versions n+1 and n+2, not a unique-key error.
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    base = plan_terms_latest(tenant=tenant, plan=plan)
+    if base is None:
+        raise ValidationError({"plan": _("This plan has no terms yet.")})
+    unknown = set(changes) - {f.name for f in PlanTerms._meta.concrete_fields} | (set(changes) & _VERSION_FIELDS_SKIP)
+    if unknown:
+        raise ValidationError({name: _("Not a plan term.") for name in sorted(unknown)})
+    _check_calendars(tenant, changes)
+    values = {f.name: getattr(base, f.name) for f in PlanTerms._meta.concrete_fields
+              if f.name not in _VERSION_FIELDS_SKIP}
+    values.update(changes)
+    diff = {k: [str(getattr(base, k)), str(v)] for k, v in changes.items() if getattr(base, k) != v}
+    if not diff:
+        raise ValidationError(_("Nothing changed: the terms are the same as version %(v)s.") % {"v": base.version})
+    version = PlanTerms(tenant=tenant, plan=plan, version=base.version + 1, effective_from=effective_from,
+                        created_by=actor, change_note=note, **values)
+    version.full_clean()
+    version.save()
+    audit_record(tenant=tenant, actor=actor, action="plan_terms.changed", obj=version,
+                 summary=f"{plan.code} v{version.version} od {effective_from.isoformat()}",
+                 data={"changes": diff, "effective_from": effective_from.isoformat()})
+    return version
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def validate_overrides(overrides: dict[str, Any]) -> None:
+    if not isinstance(overrides, dict):
+        raise ValidationError({"overrides": _("Give the per-customer terms as an object.")})
+    unknown = sorted(set(overrides) - set(OVERRIDABLE))
+    if unknown:
+        raise ValidationError({"overrides": _("These terms cannot be set per customer: %s") % ", ".join(unknown)})
+    plain = {k: v for k, v in overrides.items() if k not in ("service_calendar", "critical_calendar")}
+    try:
+        coerced = coerce_overrides(plain)
+    except ValidationError as exc:
+        raise ValidationError({"overrides": exc.messages}) from exc
+    for name, value in coerced.items():
+        field = PlanTerms._meta.get_field(name)
+        if value is None and not field.null:
+            raise ValidationError({"overrides": _("%s cannot be empty.") % name})
+        if value is not None:
+            try:
+                field.run_validators(value)
+            except ValidationError as exc:
+                raise ValidationError({"overrides": [f"{name}: {m}" for m in exc.messages]}) from exc
+
+
+def _minimum_term_end(subscription: Subscription, months: int) -> date | None:
+    """Last day the customer is bound to (a 3-month term from 1 Jan ends on 31 Mar)."""
+    if not months:
+        return None
+    return add_months(subscription.starts_on, months) - timedelta(days=1)
+
+
+def _terms_of(subscription: Subscription) -> PlanTerms:
+    terms = plan_terms_in_force(tenant=subscription.tenant, plan=subscription.plan, on=subscription.starts_on)
+    if terms is None:
+        raise ValidationError({"plan": _("The plan has no terms in force on %s.") % _fmt(subscription.starts_on)})
+    return terms
+
+
+def _override(subscription: Subscription, name: str, default: Any) -> Any:
+    value = (subscription.overrides or {}).get(name)
+    return default if value is None else PlanTerms._meta.get_field(name).to_python(value)
+
+
+@transaction.atomic
+def subscription_create(*, tenant: Tenant, organization: Organization, plan: Plan, accepted_on: date,
+                        starts_on: date | None = None, overrides: dict | None = None,
+                        addons: Iterable[dict] = (), actor: User | None = None) -> Subscription:
+    """Put an organization on a plan from a date.
+
+    Rules (RULES 6.3): a change of plan — including leaving the default plan — takes effect on the
+    1st of the next month; plans that start in the next month (KJM OPIEKA) always do; the current
+    subscription ends the day before, which its minimum term must allow (an upgrade to a plan of at
+    least the same price is always allowed: the customer keeps paying at least as much).
+    """
+    if organization.tenant_id != tenant.pk or plan.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown organization or plan."))
+    overrides = overrides or {}
+    validate_overrides(overrides)
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    terms = plan_terms_in_force(tenant=tenant, plan=plan, on=starts_on or accepted_on)
+    if terms is None:
+        raise ValidationError({"plan": _("This plan has no terms in force yet.")})
+    current = plan_in_force(tenant=tenant, organization=organization, at=accepted_on)
+    is_change = current.plan is not None and current.plan.pk != plan.pk
+    # Fees are per calendar month, so only package plans may start mid-month.
+    month_bound = terms.billing_mode != BillingMode.PACKAGE
+    earliest = first_of_next_month(accepted_on) if (terms.starts_next_month or is_change) else accepted_on
+    if starts_on is None:
+        starts_on = earliest if (not month_bound or earliest.day == 1) else first_of_next_month(earliest)
+    errors: dict[str, list[str]] = {}
+    if starts_on < earliest:
+        reason = (_("%(plan)s starts in the calendar month after the order is accepted")
+                  % {"plan": plan.name}) if terms.starts_next_month else _("a change of plan takes effect on the 1st of the next month")
+        errors.setdefault("starts_on", []).append(
+            _("Too early: %(reason)s — the earliest start is %(day)s.") % {"reason": reason, "day": _fmt(earliest)})
+    elif month_bound and starts_on.day != 1:
+        errors.setdefault("starts_on", []).append(
+            _("Subscriptions start on the 1st of a month: choose %(day)s.") % {"day": _fmt(first_of_next_month(starts_on))})
+    if errors:
+        raise ValidationError(errors)
+
+    overlapping = (Subscription.objects.for_tenant(tenant).filter(organization=organization)
+                   .exclude(ends_on__lt=starts_on).order_by("starts_on"))
+    for other in overlapping:
+        if other.starts_on >= starts_on:
+            raise ValidationError({"starts_on": _("The organization already has a subscription from %(day)s.")
+                                   % {"day": _fmt(other.starts_on)}})
+        new_end = starts_on - timedelta(days=1)
+        other_terms = _terms_of(other)
+        bound_until = _minimum_term_end(other, _override(other, "minimum_term_months", other_terms.minimum_term_months))
+        new_price = _override_value(overrides, "price_net", terms.price_net)
+        old_price = _override(other, "price_net", other_terms.price_net)
+        upgrade = new_price is not None and old_price is not None and new_price >= old_price
+        if bound_until and new_end < bound_until and not upgrade:
+            raise ValidationError({"starts_on": _(
+                "The current plan %(plan)s has a minimum term until %(day)s; a change to a cheaper plan "
+                "can start on %(next)s at the earliest.") % {
+                    "plan": other.plan.name, "day": _fmt(bound_until), "next": _fmt(bound_until + timedelta(days=1))}})
+        other.ends_on = new_end
+        other.save(update_fields=["ends_on", "updated_at"])
+        audit_record(tenant=tenant, actor=actor, action="subscription.ended", obj=other,
+                     summary=f"{organization.name}: {other.plan.code} → {plan.code}",
+                     data={"ends_on": new_end.isoformat()})
+
+    subscription = Subscription(tenant=tenant, organization=organization, plan=plan, starts_on=starts_on,
+                                accepted_on=accepted_on, overrides=overrides)
+    subscription.full_clean()
+    subscription.save()
+    for addon in addons:
+        subscription_addon_add(tenant=tenant, subscription=subscription, actor=actor, **addon)
+    audit_record(tenant=tenant, actor=actor, action="subscription.created", obj=subscription,
+                 summary=f"{organization.name}: {plan.code} od {starts_on.isoformat()}",
+                 data={"overrides": overrides, "starts_on": starts_on.isoformat()})
+    return subscription
+
+
+def _override_value(overrides: dict, name: str, default: Any) -> Any:
+    value = overrides.get(name)
+    return default if value is None else PlanTerms._meta.get_field(name).to_python(value)
+
+
+@transaction.atomic
+def subscription_addon_add(*, tenant: Tenant, subscription: Subscription, kind: str,
+                           calendar: Calendar | None = None, product: str = "", price_net=None,
+                           actor: User | None = None) -> SubscriptionAddon:
+    if kind not in AddonKind.values:
+        raise ValidationError({"kind": _("Unknown add-on.")})
+    if calendar is not None and calendar.tenant_id != tenant.pk:
+        raise ValidationError({"calendar": _("Unknown calendar.")})
+    addon = SubscriptionAddon(tenant=tenant, subscription=subscription, kind=kind, calendar=calendar,
+                              product=product, **({"price_net": price_net} if price_net is not None else {}))
+    addon.full_clean()
+    addon.save()
+    audit_record(tenant=tenant, actor=actor, action="subscription.addon_added", obj=subscription,
+                 summary=f"{subscription.organization.name}: {kind}")
+    return addon
+
+
+def subscription_earliest_end(*, subscription: Subscription, notice_given_on: date) -> date:
+    """The earliest last day: after the notice period and the minimum term, at a month's end."""
+    terms = _terms_of(subscription)
+    notice_days = _override(subscription, "notice_days", terms.notice_days)
+    candidates = [notice_given_on + timedelta(days=notice_days), subscription.starts_on]
+    bound_until = _minimum_term_end(subscription, _override(subscription, "minimum_term_months",
+                                                            terms.minimum_term_months))
+    if bound_until:
+        candidates.append(bound_until)
+    earliest = max(candidates)
+    if terms.billing_mode == BillingMode.PACKAGE:
+        return earliest
+    return last_of_month(earliest)
+
+
+@transaction.atomic
+def subscription_cancel(*, tenant: Tenant, subscription: Subscription, notice_given_on: date,
+                        ends_on: date | None = None, actor: User | None = None) -> Subscription:
+    """End a subscription: not before its minimum term, not before the notice period has run.
+
+    Monthly subscriptions end on the last day of a month (they are billed by whole months).
+    """
+    if subscription.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown subscription."))
+    terms = _terms_of(subscription)
+    earliest = subscription_earliest_end(subscription=subscription, notice_given_on=notice_given_on)
+    ends_on = ends_on or earliest
+    errors = []
+    notice_days = _override(subscription, "notice_days", terms.notice_days)
+    notice_end = notice_given_on + timedelta(days=notice_days)
+    if ends_on < notice_end:
+        errors.append(_("The notice period is %(days)s days: notice given on %(given)s allows an end on "
+                        "%(day)s at the earliest.") % {"days": notice_days, "given": _fmt(notice_given_on),
+                                                       "day": _fmt(earliest)})
+    bound_until = _minimum_term_end(subscription, _override(subscription, "minimum_term_months",
+                                                            terms.minimum_term_months))
+    if bound_until and ends_on < bound_until:
+        errors.append(_("The minimum term of %(plan)s runs until %(day)s.")
+                      % {"plan": subscription.plan.name, "day": _fmt(bound_until)})
+    if terms.billing_mode != BillingMode.PACKAGE and ends_on != last_of_month(ends_on):
+        errors.append(_("A subscription ends on the last day of a month: choose %(day)s.")
+                      % {"day": _fmt(last_of_month(ends_on))})
+    if ends_on < subscription.starts_on:
+        errors.append(_("The end cannot be before the start (%(day)s).") % {"day": _fmt(subscription.starts_on)})
+    if errors:
+        raise ValidationError({"ends_on": errors})
+    subscription.notice_given_on = notice_given_on
+    subscription.ends_on = ends_on
+    subscription.save(update_fields=["notice_given_on", "ends_on", "updated_at"])
+    audit_record(tenant=tenant, actor=actor, action="subscription.cancelled", obj=subscription,
+                 summary=f"{subscription.organization.name}: {subscription.plan.code} do {ends_on.isoformat()}",
+                 data={"notice_given_on": notice_given_on.isoformat(), "ends_on": ends_on.isoformat()})
+    return subscription
+
+
+@transaction.atomic
+def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, overrides: dict,
+                               actor: User | None = None) -> Subscription:
+    if subscription.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown subscription."))
+    validate_overrides(overrides)
+    before = subscription.overrides
+    subscription.overrides = overrides
+    subscription.save(update_fields=["overrides", "updated_at"])
+    audit_record(tenant=tenant, actor=actor, action="subscription.overrides_changed", obj=subscription,
+                 summary=subscription.organization.name, data={"before": before, "after": overrides})
+    return subscription

@@ -1,0 +1,236 @@
+"""Tickets, their messages, attachments and history."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.models import Contact, Membership, Organization, Tenant, TenantOwned, User
+from plans.models import Plan, PlanTerms, Product, code_validator
+
+
+class Category(TenantOwned):
+    """Kind of matter. Says whether it counts as a bug (RULES 4.3) and whether the plans cover it."""
+
+    code = models.SlugField(_("code"), max_length=40, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    is_bug = models.BooleanField(_("counts as a bug"), default=False,
+                                 help_text=_("Bugs keep the reaction guarantee after the e-mail limit is used up."))
+    in_scope = models.BooleanField(_("covered by the plans"), default=True,
+                                   help_text=_("Out-of-scope tickets are accepted, marked not covered and quoted."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="category_tenant_code_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketCounter(models.Model):
+    """Per-tenant ticket numbers (KJM-1042), handed out under a row lock."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True)
+    last_number = models.PositiveIntegerField(default=1000)
+
+
+class Ticket(TenantOwned):
+    class Status(models.TextChoices):
+        TRIAGE = "triage", _("triage")
+        NEW = "new", _("new")
+        OPEN = "open", _("in progress")
+        WAITING_CUSTOMER = "waiting_customer", _("waiting for customer")
+        WAITING_PACKAGE = "waiting_package", _("waiting for package")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        PORTAL = "portal", _("portal")
+        API = "api", _("API")
+        PHONE = "phone", _("phone")
+
+    class SlaState(models.TextChoices):
+        RUNNING = "running", _("running")
+        MET = "met", _("met")
+        BREACHED = "breached", _("breached")
+        NONE = "none", _("no guarantee")
+
+    class Coverage(models.TextChoices):
+        COVERED = "covered", _("covered by the plan")
+        NOT_COVERED = "not_covered", _("not covered — to be quoted")
+
+    ACTIVE_STATUSES = (Status.TRIAGE, Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_PACKAGE)
+
+    number = models.PositiveIntegerField(_("number"))
+    subject = models.CharField(_("subject"), max_length=250)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="tickets", verbose_name=_("organization"))
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+                                verbose_name=_("contact"))
+    requester_email = models.EmailField(_("requester e-mail"), blank=True)
+    requester_name = models.CharField(_("requester name"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("product"))
+    critical = models.BooleanField(_("critical"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    coverage = models.CharField(_("coverage"), max_length=12, choices=Coverage.choices, default=Coverage.COVERED)
+    assignee = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_tickets", verbose_name=_("assignee"))
+    external_id = models.CharField(_("external ID"), max_length=100, null=True, blank=True)
+
+    # The plan and terms version in force at receipt: the deadline never moves when terms change.
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("plan"))
+    terms = models.ForeignKey(PlanTerms, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("terms version"))
+    queue_priority = models.SmallIntegerField(_("queue priority"), default=0)
+
+    received_at = models.DateTimeField(_("received"))
+    sla_state = models.CharField(_("SLA"), max_length=10, choices=SlaState.choices, default=SlaState.NONE)
+    sla_reason = models.CharField(_("SLA reason"), max_length=40, blank=True)
+    sla_started_at = models.DateTimeField(_("SLA clock started"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warning due"), null=True, blank=True)
+    due_at = models.DateTimeField(_("reaction due"), null=True, blank=True)
+    reacted_at = models.DateTimeField(_("reacted"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    paged_at = models.DateTimeField(_("on-call paged"), null=True, blank=True)
+
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_tenant_number_uniq"),
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="ticket_tenant_external_id_uniq"),
+        ]
+        indexes = [
+            # The queue (RULES 4.5): critical first, plan priority, deadline (none last), received.
+            # PostgreSQL sorts NULLs last in an ascending index, which is the order "no deadline last".
+            models.Index(F("tenant"), F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(),
+                         F("received_at").asc(), name="ticket_queue_idx",
+                         condition=Q(status__in=["triage", "new", "open", "waiting_customer", "waiting_package"])),
+            models.Index(fields=["tenant", "organization", "-received_at"], name="ticket_org_received_idx"),
+            models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["tenant", "updated_at"], name="ticket_updated_idx"),
+            # The SLA monitor reads only running SLAs that are due: partial indexes keep it cheap.
+            models.Index(fields=["due_at"], condition=Q(sla_state="running"), name="ticket_sla_due_idx"),
+            models.Index(fields=["warn_at"], condition=Q(sla_state="running", warned_at__isnull=True),
+                         name="ticket_sla_warn_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.tenant.ticket_prefix}-{self.number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class Message(TenantOwned):
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("portal")
+        EMAIL = "email", _("e-mail")
+        AGENT = "agent", _("agent")
+        API = "api", _("API")
+        SYSTEM = "system", _("system")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    author_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("author"))
+    author_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("contact"))
+    author_name = models.CharField(_("author name"), max_length=200, blank=True)
+    from_staff = models.BooleanField(_("from staff"), default=False)
+    from_email = models.EmailField(_("sender"), blank=True)
+    body = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    internal = models.BooleanField(_("internal note"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    email_message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "email_message_id"], name="message_tenant_msgid_uniq"),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.tenant_id}/{instance.ticket_id}/{filename}"
+
+
+class Attachment(TenantOwned):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments",
+                               verbose_name=_("ticket"))
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments",
+                                verbose_name=_("message"))
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    inline = models.BooleanField(_("inline image"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(TenantOwned):
+    """The history of a ticket: who did what, when."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("who"))
+    kind = models.CharField(_("event"), max_length=40)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class CannedReply(TenantOwned):
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
