@@ -234,3 +234,137 @@ class CannedReply(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Mailbox(TenantOwned):
+    """A support mailbox polled over IMAP. The password is stored encrypted (Fernet, key from SECRET_KEY)."""
+
+    class Security(models.TextChoices):
+        TLS = "tls", _("TLS (IMAPS)")
+        STARTTLS = "starttls", _("STARTTLS")
+        NONE = "none", _("none (trusted network only)")
+
+    name = models.CharField(_("name"), max_length=100)
+    host = models.CharField(_("IMAP server"), max_length=200)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(_("connection security"), max_length=10, choices=Security.choices,
+                                default=Security.TLS)
+    username = models.CharField(_("user name"), max_length=200)
+    password_encrypted = models.TextField(_("password (encrypted)"), blank=True, editable=False)
+    folder = models.CharField(_("folder"), max_length=200, default="INBOX")
+    processed_folder = models.CharField(
+        _("folder for processed mail"), max_length=200, blank=True,
+        help_text=_("Empty: processed messages stay in the folder and are marked as read."))
+    active = models.BooleanField(_("active"), default=True)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # A poll holds the mailbox until this time, so two workers never read it at once.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="mailbox_tenant_name_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def password(self) -> str:
+        from tickets.email.crypto import secret_decrypt
+
+        return secret_decrypt(self.password_encrypted) if self.password_encrypted else ""
+
+    @password.setter
+    def password(self, value: str) -> None:
+        from tickets.email.crypto import secret_encrypt
+
+        self.password_encrypted = secret_encrypt(value) if value else ""
+
+
+class InboundEmail(TenantOwned):
+    """Every message received, raw, with what became of it. Nothing a customer sent is lost."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        PROCESSED = "processed", _("processed")
+        QUARANTINED = "quarantined", _("quarantined")
+        DISCARDED = "discarded", _("discarded")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("mailbox"))
+    raw = models.BinaryField(_("original message"))
+    raw_sha256 = models.CharField(max_length=64, editable=False)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    email_message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    from_email = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    received_at = models.DateTimeField(_("received"))
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(_("reason"), blank=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("ticket"))
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("message"))
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mail")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # The same bytes delivered twice (MTA retry, IMAP re-poll) are one record.
+            models.UniqueConstraint(fields=["tenant", "raw_sha256"], name="inboundemail_tenant_sha_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "-received_at"], name="inboundemail_status_idx"),
+            models.Index(fields=["tenant", "email_message_id"], name="inboundemail_msgid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_email}: {self.subject}"
+
+
+class OutboundEmail(TenantOwned):
+    """A message the system mailed: its Message-ID threads the customer's replies back to the ticket."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "ack", _("acknowledgement")
+        REPLY = "reply", _("reply")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        SUPPRESSED = "suppressed", _("not sent")
+        FAILED = "failed", _("failed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbound_emails",
+                               verbose_name=_("ticket"))
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("message"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # "ack:<ticket id>" / "reply:<message id>": one e-mail per event however often the task runs.
+    dedupe_key = models.CharField(max_length=100, editable=False)
+    email_message_id = models.CharField(_("Message-ID"), max_length=255)
+    to_email = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mail")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "dedupe_key"], name="outboundemail_tenant_dedupe_uniq"),
+            models.UniqueConstraint(fields=["tenant", "email_message_id"], name="outboundemail_tenant_msgid_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "to_email", "kind", "created_at"], name="outboundemail_rate_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.to_email}: {self.subject}"
