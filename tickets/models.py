@@ -129,6 +129,8 @@ class Ticket(TenantOwned):
             models.Index(fields=["due_at"], condition=Q(sla_state="running"), name="ticket_sla_due_idx"),
             models.Index(fields=["warn_at"], condition=Q(sla_state="running", warned_at__isnull=True),
                          name="ticket_sla_warn_idx"),
+            # Pages not yet confirmed as sent are looked for among paged tickets only.
+            models.Index(fields=["paged_at"], condition=Q(paged_at__isnull=False), name="ticket_paged_idx"),
         ]
 
     def __str__(self) -> str:

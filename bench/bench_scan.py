@@ -1,0 +1,136 @@
+"""Cost of one SLA scan on PostgreSQL: 1 000 000 open tickets, of which 1 000 are due.
+
+Uses a database of its own (BENCH_DATABASE_URL, default postgres:///helpdesk_bench), created and
+migrated on first use; the tickets are inserted with generate_series once and reused. Each round
+resets the 1 000 due tickets to "running", then times ``sla_scan`` (record 1 000 warnings and
+1 000 breaches) and ``notifications_deliver`` (one digest per recipient) and prints EXPLAIN
+ANALYZE of the two claim queries.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_scan.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from urllib.parse import urlparse
+
+TOTAL = int(os.environ.get("BENCH_TICKETS", 1_000_000))
+DUE = int(os.environ.get("BENCH_DUE", 1_000))
+ROUNDS = 3
+LIMIT_SECONDS = 1.0
+
+URL = os.environ.get("BENCH_DATABASE_URL", "postgres:///helpdesk_bench")
+os.environ["DATABASE_URL"] = URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ["EMAIL_URL"] = "memorymail://"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def database_create() -> None:
+    import psycopg
+
+    parsed = urlparse(URL)
+    name = parsed.path.lstrip("/")
+    base, _sep, query = URL.partition("?")
+    admin_url = base[: base.rindex("/")] + "/postgres" + (f"?{query}" if query else "")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def main() -> int:
+    if not URL.startswith(("postgres://", "postgresql://")):
+        print("bench_scan needs PostgreSQL (BENCH_DATABASE_URL=postgres://…)")
+        return 2
+    database_create()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from helpdesk.models import Membership, Role, Tenant, User
+    from sla.models import SlaEvent
+    from sla.services import due_for_breach, due_for_warning, notifications_deliver, sla_scan
+    from tickets.models import Ticket, TicketEvent
+
+    call_command("migrate", verbosity=0, interactive=False)
+    tenant, _ = Tenant.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench", "ticket_prefix": "BENCH",
+                                "escalation_emails": ["szef@bench.example.com", "kierownik@bench.example.com"]})
+    user, _ = User.objects.get_or_create(username="agent@bench.example.com", defaults={"email": "agent@bench.example.com"})
+    Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": Role.AGENT})
+
+    if Ticket.objects.filter(tenant=tenant).count() != TOTAL:
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sla_slaevent WHERE tenant_id = %s", [tenant.pk])
+            cursor.execute("DELETE FROM tickets_ticketevent WHERE tenant_id = %s", [tenant.pk])
+            cursor.execute("DELETE FROM tickets_ticket WHERE tenant_id = %s", [tenant.pk])
+            # Open tickets: due over the next weeks; the last DUE ones are overdue (past warn and due).
+            cursor.execute(
+                """
+                INSERT INTO tickets_ticket (tenant_id, number, subject, requester_email, requester_name, channel,
+                    critical, status, coverage, queue_priority, received_at, sla_state, sla_reason,
+                    sla_started_at, warn_at, due_at, created_at, updated_at)
+                SELECT %(tenant)s, g, 'Zgłoszenie ' || g, 'klient' || g || '@example.com', '', 'email',
+                    false, 'new', 'covered', 0, now() - interval '1 hour', 'running', 'guaranteed',
+                    now() - interval '1 hour',
+                    CASE WHEN g <= %(due)s THEN now() - interval '2 hours' - g * interval '1 second'
+                         ELSE now() + interval '1 hour' + g * interval '1 second' END,
+                    CASE WHEN g <= %(due)s THEN now() - g * interval '1 second'
+                         ELSE now() + interval '3 hours' + g * interval '1 second' END,
+                    now(), now()
+                FROM generate_series(1, %(total)s) AS g
+                """, {"tenant": tenant.pk, "due": DUE, "total": TOTAL})
+            cursor.execute("ANALYZE tickets_ticket")
+        print(f"inserted {TOTAL:,} tickets in {time.monotonic() - started:.1f} s")
+
+    due_ids = list(Ticket.objects.filter(tenant=tenant, number__lte=DUE).values_list("pk", flat=True))
+    print(f"open tickets: {Ticket.objects.filter(tenant=tenant, sla_state__in=['running', 'breached']).count():,}, "
+          f"due: {len(due_ids):,}")
+
+    worst = 0.0
+    for round_number in range(1, ROUNDS + 1):
+        SlaEvent.objects.filter(tenant=tenant).delete()
+        TicketEvent.objects.filter(tenant=tenant, kind__startswith="sla_").delete()
+        Ticket.objects.filter(pk__in=due_ids).update(sla_state="running", warned_at=None, breached_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE tickets_ticket") if round_number == 1 else None
+        now = timezone.now()
+        started = time.monotonic()
+        recorded = sla_scan(now=now)
+        middle = time.monotonic()
+        delivered = notifications_deliver(now=now)
+        finished = time.monotonic()
+        total = finished - started
+        worst = max(worst, total)
+        print(f"round {round_number}: record {middle - started:.3f} s ({recorded.warnings} warnings, "
+              f"{recorded.breaches} breaches, {recorded.batches} batches), deliver {finished - middle:.3f} s "
+              f"({delivered.events} events, {delivered.emails} e-mails), total {total:.3f} s")
+
+    # The claim queries as the scan runs them, on a fresh state (everything due again).
+    Ticket.objects.filter(pk__in=due_ids).update(sla_state="running", warned_at=None, breached_at=None)
+    now = timezone.now()
+    for label, queryset in (("breach", due_for_breach(now).values_list("pk", "tenant_id", "due_at", "reacted_at")),
+                            ("warning", due_for_warning(now).values_list("pk", "tenant_id", "warn_at"))):
+        sql, params = queryset[:500].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql + " FOR UPDATE SKIP LOCKED", params)
+            print(f"\nEXPLAIN {label} claim:")
+            print("\n".join(row[0] for row in cursor.fetchall()))
+    Ticket.objects.filter(pk__in=due_ids).update(sla_state="running", warned_at=None, breached_at=None)
+    SlaEvent.objects.filter(tenant=tenant).delete()
+    TicketEvent.objects.filter(tenant=tenant, kind__startswith="sla_").delete()
+
+    verdict = "OK" if worst < LIMIT_SECONDS else "TOO SLOW"
+    print(f"\nworst scan: {worst:.3f} s (limit {LIMIT_SECONDS:.1f} s) {verdict}")
+    return 0 if worst < LIMIT_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

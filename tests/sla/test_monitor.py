@@ -1,0 +1,251 @@
+"""The SLA monitor in-process: what one scan records and sends (RULES 4.4, 4.6)."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+from django.core import mail
+from django_celery_beat.models import PeriodicTask
+
+from helpdesk.models import Role
+from helpdesk.schedules import SCHEDULES, schedules_sync
+from sla import services, tasks
+from sla.models import FailedTask, SlaEvent
+from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
+from tickets.models import Ticket, TicketEvent
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=dt_timezone.utc)
+_numbers = itertools.count(5000)
+
+
+def ticket_make(tenant, *, due_at, warn_at=None, assignee=None, state="running", reacted_at=None,
+                paged_at=None, organization=None, subject="Nie działa wysyłka", **extra) -> Ticket:
+    return Ticket.objects.create(
+        tenant=tenant, number=next(_numbers), subject=subject, channel="email", status="new",
+        organization=organization, received_at=(due_at or NOW) - timedelta(hours=8),
+        sla_state=state, due_at=due_at, warn_at=warn_at if warn_at is not None else (
+            due_at - timedelta(hours=2) if due_at else None),
+        assignee=assignee, reacted_at=reacted_at, paged_at=paged_at, **extra)
+
+
+def staff_make(tenant, email, *, role=Role.AGENT, on_call=False):
+    return MembershipFactory(tenant=tenant, user=UserFactory(username=email, email=email), role=role,
+                             on_call=on_call)
+
+
+@pytest.fixture
+def world(db):
+    tenant = TenantFactory(slug="wysylki-t", escalation_emails=["szef@wysylki.example.com",
+                                                                 "kierownik@wysylki.example.com"])
+    agent = staff_make(tenant, "agent1@wysylki.example.com")
+    other = staff_make(tenant, "agent2@wysylki.example.com")
+    admin = staff_make(tenant, "admin@wysylki.example.com", role=Role.ADMIN, on_call=True)
+    return {"tenant": tenant, "agent": agent, "other": other, "admin": admin,
+            "organization": OrganizationFactory(tenant=tenant, name="Sklep Kowalski")}
+
+
+def scan(now=NOW, **kwargs):
+    recorded = services.sla_scan(now=now, **kwargs)
+    delivered = services.notifications_deliver(now=now)
+    return recorded, delivered
+
+
+def test_breach_is_recorded_at_the_deadline_not_at_the_scan(world):
+    # given a running SLA whose deadline passed 3 hours before the scan
+    due = NOW - timedelta(hours=3)
+    ticket = ticket_make(world["tenant"], due_at=due, organization=world["organization"])
+    # when the monitor scans
+    recorded, delivered = scan()
+    # then the ticket is breached at its deadline, once, with a history row
+    ticket.refresh_from_db()
+    assert ticket.sla_state == "breached"
+    assert ticket.breached_at == due
+    assert ticket.warned_at == due - timedelta(hours=2)
+    breach = SlaEvent.objects.get(ticket=ticket, kind="breach")
+    assert (breach.at, breach.recorded_at, breach.notified_at) == (due, NOW, NOW)
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_breached", at=due).count() == 1
+    assert recorded.breaches == 1 and recorded.warnings == 1
+    # and the escalation contacts got the breach by e-mail, in Polish
+    to_escalation = [m for m in mail.outbox if m.to == ["szef@wysylki.example.com"]]
+    assert len(to_escalation) == 1
+    assert "Przekroczono gwarantowany czas reakcji" in to_escalation[0].body
+    assert ticket.reference in to_escalation[0].body
+    assert sorted(breach.recipients) == ["kierownik@wysylki.example.com", "szef@wysylki.example.com"]
+
+
+def test_warning_goes_to_the_assignee_or_else_to_the_team(world):
+    # given two tickets past their warning time but not their deadline: one assigned, one not
+    assigned = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=1), warn_at=NOW - timedelta(minutes=5),
+                           assignee=world["agent"])
+    unassigned = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=1), warn_at=NOW - timedelta(minutes=1))
+    # when the monitor scans
+    recorded, _ = scan()
+    # then each gets one warning at its warn_at and stays running
+    assert recorded.warnings == 2 and recorded.breaches == 0
+    for ticket in (assigned, unassigned):
+        ticket.refresh_from_db()
+        assert ticket.sla_state == "running"
+        assert SlaEvent.objects.get(ticket=ticket, kind="warning").at == ticket.warn_at
+    # and the assignee hears of both its own ticket and the team's; the other agent only the team's
+    by_recipient = {m.to[0]: m.body for m in mail.outbox}
+    assert set(by_recipient) == {"agent1@wysylki.example.com", "agent2@wysylki.example.com"}
+    assert assigned.reference in by_recipient["agent1@wysylki.example.com"]
+    assert unassigned.reference in by_recipient["agent2@wysylki.example.com"]
+    assert assigned.reference not in by_recipient["agent2@wysylki.example.com"]
+    assert len(mail.outbox) == 2  # one digest per recipient
+
+
+def test_a_second_scan_records_and_sends_nothing_again(world):
+    ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=1))
+    scan()
+    sent = len(mail.outbox)
+    # when the monitor scans again (a retry, or the next minute)
+    recorded, delivered = scan(NOW + timedelta(minutes=1))
+    # then nothing new
+    assert (recorded.warnings, recorded.breaches, delivered.events, len(mail.outbox)) == (0, 0, 0, sent)
+    assert SlaEvent.objects.count() == 2
+
+
+def test_catch_up_after_an_outage_records_every_event_with_its_own_time_in_one_digest(world):
+    # given a 6-hour outage during which 30 deadlines passed (and their warnings before them)
+    dues = [NOW - timedelta(minutes=10 * i + 5) for i in range(30)]
+    tickets = [ticket_make(world["tenant"], due_at=due) for due in dues]
+    # when the monitor runs again, in small batches
+    recorded, delivered = scan(batch_size=7)
+    # then every warning and breach is recorded with warn_at/due_at
+    assert recorded.breaches == 30 and recorded.warnings == 30
+    for ticket, due in zip(tickets, dues):
+        assert SlaEvent.objects.get(ticket=ticket, kind="breach").at == due
+        assert SlaEvent.objects.get(ticket=ticket, kind="warning").at == due - timedelta(hours=2)
+    # and each recipient gets exactly one digest listing everything that concerns them
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == len(set(recipients)) == 4  # 2 escalation contacts + 2 agents
+    boss = next(m for m in mail.outbox if m.to == ["szef@wysylki.example.com"])
+    assert all(t.reference in boss.body for t in tickets)
+    assert "30" in boss.subject
+
+
+def test_a_reaction_in_time_wins_over_the_breach(world):
+    # given a running SLA whose reaction was recorded before the deadline (imported late)
+    due = NOW - timedelta(minutes=30)
+    ticket = ticket_make(world["tenant"], due_at=due, reacted_at=due - timedelta(minutes=1))
+    # when the monitor scans
+    recorded, _ = scan()
+    # then it is met, not breached, and no breach is recorded or sent
+    ticket.refresh_from_db()
+    assert ticket.sla_state == "met" and ticket.breached_at is None
+    assert recorded.met == 1 and not SlaEvent.objects.filter(kind="breach").exists()
+    assert not [m for m in mail.outbox if "szef@wysylki.example.com" in m.to]
+
+
+def test_tickets_not_running_or_not_due_are_left_alone(world):
+    met = ticket_make(world["tenant"], due_at=NOW - timedelta(hours=1), state="met")
+    future = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=5))
+    recorded, delivered = scan()
+    assert (recorded.warnings, recorded.breaches, delivered.events) == (0, 0, 0)
+    future.refresh_from_db()
+    met.refresh_from_db()
+    assert future.sla_state == "running" and met.sla_state == "met"
+
+
+def test_a_failed_recipient_is_retried_alone(world, monkeypatch):
+    # given a breach whose second escalation address fails once
+    ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=1), warn_at=NOW + timedelta(hours=1))
+    real_send = services._digest_send
+    failing = {"kierownik@wysylki.example.com"}
+
+    def flaky(tenant, address, events):
+        if address in failing:
+            raise OSError("connection refused")
+        real_send(tenant, address, events)
+
+    monkeypatch.setattr(services, "_digest_send", flaky)
+    _, first = scan()
+    assert first.failed_recipients == ["kierownik@wysylki.example.com"]
+    event = SlaEvent.objects.get(kind="breach")
+    assert event.notified_at is None and event.recipients == ["szef@wysylki.example.com"]
+    # when the next scan runs and the address works again
+    failing.clear()
+    _, second = scan(NOW + timedelta(minutes=1))
+    # then only the missing recipient gets it
+    assert second.emails == 1
+    assert [m.to[0] for m in mail.outbox] == ["szef@wysylki.example.com", "kierownik@wysylki.example.com"]
+    event.refresh_from_db()
+    assert event.notified_at is not None
+
+
+def test_a_leased_event_is_not_sent_by_another_worker_until_the_lease_expires(world):
+    ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=1), warn_at=NOW + timedelta(hours=1))
+    services.sla_scan(now=NOW)
+    # given a worker leased the event and died before sending
+    SlaEvent.objects.update(claim="00000000-0000-0000-0000-000000000001", claimed_at=NOW)
+    # when another delivery runs within the lease: nothing is sent
+    assert services.notifications_deliver(now=NOW + timedelta(minutes=1)).events == 0
+    # and after the lease it is sent, once
+    later = NOW + services._lease() + timedelta(seconds=1)
+    assert services.notifications_deliver(now=later).emails == 2
+    assert services.notifications_deliver(now=later + timedelta(minutes=1)).events == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_page_lost_with_a_dead_worker_is_sent_again_once(world):
+    # given a critical ticket paged 10 minutes ago whose page nobody confirmed, and one confirmed
+    lost = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
+                       paged_at=NOW - timedelta(minutes=10))
+    sent = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
+                       paged_at=NOW - timedelta(minutes=10))
+    assert services.page_confirm(ticket_id=sent.pk, at=NOW - timedelta(minutes=9))
+    fresh = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
+                        paged_at=NOW - timedelta(minutes=1))
+    # when the monitor scans twice
+    first, delivered = scan()
+    scan(NOW + timedelta(minutes=1))
+    # then only the lost page is re-sent, once, to the on-call staff
+    assert first.pages == 1 and delivered.pages == 1
+    pages = [m for m in mail.outbox if "KRYTYCZNE" in m.subject]
+    assert len(pages) == 1 and lost.reference in pages[0].subject
+    assert pages[0].to == ["admin@wysylki.example.com"]
+    assert SlaEvent.objects.get(ticket=lost, kind="page").notified_at is not None
+    assert not SlaEvent.objects.filter(ticket=fresh, kind="page").exists()  # still within the notify task's time
+
+
+def test_the_notify_task_confirms_the_page(world, settings):
+    # given a ticket paged by ticket_page_on_call
+    ticket = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True, paged_at=NOW)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from tickets.tasks import notify
+
+    # when the notify task runs (eagerly here)
+    notify.apply(args=("page_on_call", ticket.pk))
+    # then the page is recorded as sent and the monitor will not send it again
+    event = SlaEvent.objects.get(ticket=ticket, kind="page")
+    assert event.notified_at is not None
+    recorded, delivered = scan(NOW + timedelta(hours=1))
+    assert recorded.pages == 0 and delivered.pages == 0
+    assert len([m for m in mail.outbox if "KRYTYCZNE" in m.subject]) == 1
+
+
+def test_a_task_that_finally_fails_leaves_a_dead_letter(world, monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("bad row")
+
+    monkeypatch.setattr(services, "sla_scan", broken)
+    # when the scan fails with an error that is not retried
+    tasks.scan.apply()
+    # then the failure is recorded with its exception and traceback
+    failed = FailedTask.objects.get()
+    assert failed.task_name == "sla.tasks.scan"
+    assert failed.exception == "ValueError: bad row"
+    assert "broken" in failed.traceback
+
+
+def test_scan_task_is_reliable_and_scheduled(db):
+    assert tasks.scan.acks_late and tasks.scan.reject_on_worker_lost
+    assert tasks.scan.max_retries >= 3 and tasks.scan.retry_backoff and tasks.scan.time_limit
+    assert SCHEDULES["sla-scan"] == ("sla.tasks.scan", 60)
+    # every schedule of the product is a django-celery-beat row, editable in the admin
+    schedules_sync()
+    rows = {p.name: p for p in PeriodicTask.objects.all()}
+    for name, (task, seconds) in SCHEDULES.items():
+        assert rows[name].task == task and rows[name].interval.every == seconds
