@@ -14,8 +14,10 @@ A on tenant B's host name is treated as a stranger (404s, not 403s, for B's obje
 """
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from helpdesk.models import Contact, Membership, Tenant
 
@@ -65,6 +67,12 @@ class TenantLanguageMiddleware:
         language = pick_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
+        # Times are shown in the tenant's zone; the database keeps UTC.
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            timezone.activate(ZoneInfo(tenant.time_zone))
+        else:
+            timezone.deactivate()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

@@ -1,0 +1,135 @@
+/* Keyboard shortcuts, the language switch, canned replies. No inline scripts anywhere (CSP). */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function isTyping(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  /* Language switch: submit on change; the button stays for browsers without scripts. */
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]")) event.target.form.submit();
+  });
+
+  /* Help overlay */
+  var lastFocus = null;
+  function overlay() { return document.getElementById("help-overlay"); }
+  function openHelp() {
+    var el = overlay();
+    if (!el) return;
+    lastFocus = document.activeElement;
+    el.hidden = false;
+    el.querySelector("[data-close-help]").focus();
+  }
+  function closeHelp() {
+    var el = overlay();
+    if (!el || el.hidden) return false;
+    el.hidden = true;
+    if (lastFocus) lastFocus.focus();
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-open-help]")) { event.preventDefault(); openHelp(); }
+    else if (event.target.closest("[data-close-help]")) closeHelp();
+    else if (event.target.id === "help-overlay") closeHelp();
+  });
+
+  /* Queue selection: j / k move, Enter opens. */
+  var selected = -1;
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-queue] [data-row]")); }
+  function select(index) {
+    var list = rows();
+    if (!list.length) return;
+    index = Math.max(0, Math.min(list.length - 1, index));
+    list.forEach(function (row) { row.classList.remove("is-selected"); });
+    selected = index;
+    var row = list[index];
+    row.classList.add("is-selected");
+    var link = row.querySelector("[data-row-link]");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("focusin", function (event) {
+    var row = event.target.closest && event.target.closest("[data-queue] [data-row]");
+    if (!row) return;
+    var list = rows();
+    list.forEach(function (r) { r.classList.remove("is-selected"); });
+    row.classList.add("is-selected");
+    selected = list.indexOf(row);
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (selected >= 0 && rows().length) {
+      var list = rows();
+      list[Math.min(selected, list.length - 1)].classList.add("is-selected");
+    }
+  });
+
+  /* Reply form: public reply vs internal note. */
+  function replyForm() { return document.querySelector("[data-reply-form]"); }
+  function syncReplyKind() {
+    var form = replyForm();
+    if (!form) return;
+    var note = form.querySelector("input[name=kind][value=note]");
+    form.classList.toggle("is-note", !!(note && note.checked));
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "kind") syncReplyKind();
+  });
+  syncReplyKind();
+  function focusReply(kind) {
+    var form = replyForm() || document.getElementById("reply");
+    if (!form) return false;
+    if (kind) {
+      var radio = form.querySelector("input[name=kind][value=" + kind + "]");
+      if (radio) { radio.checked = true; syncReplyKind(); }
+    }
+    var box = form.querySelector("textarea");
+    if (box) { box.focus(); box.scrollIntoView({ block: "center" }); }
+    return true;
+  }
+
+  /* Canned replies are inserted at the cursor of the reply box. */
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-canned-insert]")) return;
+    var select = document.querySelector("[data-canned]");
+    var option = select && select.options[select.selectedIndex];
+    if (!option || !option.value) { if (select) select.focus(); return; }
+    var box = replyForm().querySelector("textarea");
+    var text = option.getAttribute("data-body");
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = start + text.length;
+  });
+
+  var pendingG = false;
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      if (closeHelp()) return;
+      if (isTyping(document.activeElement)) document.activeElement.blur();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (overlay() && !overlay().hidden) return;
+    var key = event.key;
+    if (pendingG) {
+      pendingG = false;
+      if (key === "q") { var q = document.querySelector(".mainnav a[href$='/agent/']"); if (q) q.click(); return; }
+    }
+    if (key === "?") { event.preventDefault(); openHelp(); }
+    else if (key === "/") {
+      var search = document.querySelector("[data-search]");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    } else if (key === "j" && rows().length) { event.preventDefault(); select(selected + 1); }
+    else if (key === "k" && rows().length) { event.preventDefault(); select(selected < 0 ? 0 : selected - 1); }
+    else if (key === "Enter" && selected >= 0 && !event.target.closest("a, button")) {
+      var link = rows()[selected] && rows()[selected].querySelector("[data-row-link]");
+      if (link) { event.preventDefault(); link.click(); }
+    } else if (key === "r") { if (focusReply("reply")) event.preventDefault(); }
+    else if (key === "n") { if (focusReply("note")) event.preventDefault(); }
+    else if (key === "g") { pendingG = true; }
+  });
+})();

@@ -1,0 +1,172 @@
+"""Forms of the portal and the agent workspace. They validate input; the services hold the rules."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from plans.models import Product
+from tickets.attachments import MAX_BYTES, CheckedFile, attachment_check
+from tickets.models import CannedReply, Category, Ticket
+
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files at once, each checked by ``attachment_check``; returns CheckedFile objects."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files = [f for f in files if f]
+        if len(files) > MAX_FILES:
+            raise ValidationError(_("Attach at most %(n)s files at once.") % {"n": MAX_FILES})
+        checked: list[CheckedFile] = []
+        errors: list[ValidationError] = []
+        for upload in files:
+            if upload.size > MAX_BYTES:
+                # Do not read a huge file into memory only to reject it.
+                try:
+                    attachment_check(upload.name, b"x" * (MAX_BYTES + 1))
+                except ValidationError as error:
+                    errors.append(error)
+                continue
+            try:
+                checked.append(attachment_check(upload.name, upload.read()))
+            except ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+
+def attachments_help() -> str:
+    return _("Up to %(n)s files, %(mb)s MB each: PDF, images, office documents, text, logs, ZIP.") % {
+        "n": MAX_FILES, "mb": MAX_BYTES // 1048576}
+
+
+class TicketFileForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(),
+                                      empty_label=_("— choose —"))
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False,
+                                     empty_label=_("— choose —"))
+    subject = forms.CharField(label=_("Subject"), max_length=250,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    body = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text=_("What happened, what you expected, and the steps to repeat it."))
+    critical = forms.BooleanField(label=_("Critical failure"), required=False,
+                                  help_text=_("Tick only if work has stopped, e.g. the program cannot be used on "
+                                              "any workstation."))
+    critical_reason = forms.CharField(label=_("Why is it critical?"), max_length=300, required=False,
+                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    attachments = AttachmentsField(label=_("Attachments"))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
+            "position", "name")
+        products = Product.objects.for_tenant(tenant).order_by("name")
+        if products.exists():
+            self.fields["product"].queryset = products
+        else:
+            del self.fields["product"]
+        self.fields["attachments"].help_text = attachments_help()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("critical") and not (data.get("critical_reason") or "").strip():
+            self.add_error("critical_reason", _("Explain in a few words why work has stopped."))
+        return data
+
+    def description(self) -> str:
+        """The description as stored: the reason for the critical flag goes on top, nothing is lost."""
+        body = self.cleaned_data["body"]
+        reason = (self.cleaned_data.get("critical_reason") or "").strip()
+        if self.cleaned_data.get("critical") and reason:
+            return f"{_('Critical failure')}: {reason}\n\n{body}"
+        return body
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}))
+    attachments = AttachmentsField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachments_help()
+
+
+class AgentMessageForm(forms.Form):
+    KIND_REPLY = "reply"
+    KIND_NOTE = "note"
+
+    kind = forms.ChoiceField(label=_("Type"), choices=[(KIND_REPLY, _("Public reply")),
+                                                        (KIND_NOTE, _("Internal note"))],
+                             initial=KIND_REPLY, widget=forms.RadioSelect)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
+    new_status = forms.ChoiceField(label=_("Then set status"), required=False)
+    attachments = AttachmentsField(label=_("Attachments"))
+
+    def __init__(self, *args, ticket: Ticket, transitions: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = sorted(transitions.get(ticket.status, ()), key=Ticket.Status.values.index)
+        self.fields["new_status"].choices = [("", _("— unchanged —"))] + [
+            (value, Ticket.Status(value).label) for value in allowed if value != Ticket.Status.NEW]
+        self.fields["attachments"].help_text = attachments_help()
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"))
+
+    def __init__(self, *args, ticket: Ticket, transitions: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = sorted(transitions.get(ticket.status, ()), key=Ticket.Status.values.index)
+        self.fields["status"].choices = [("", _("— choose —"))] + [
+            (value, Ticket.Status(value).label) for value in allowed]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False,
+                                      empty_label=_("— nobody —"))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tickets.selectors import agents
+
+        self.fields["assignee"].queryset = agents(tenant=tenant)
+        self.fields["assignee"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+
+
+class TriageAcceptForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None, required=False,
+                                          empty_label=_("— choose —"))
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False,
+                                     empty_label=_("— none —"))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tickets.selectors import organizations, triage_contacts
+
+        self.fields["organization"].queryset = organizations(tenant=tenant)
+        self.fields["contact"].queryset = triage_contacts(tenant=tenant)
+        self.fields["contact"].label_from_instance = lambda c: f"{c.name} ({c.organization.name})"
+
+    def clean(self):
+        data = super().clean()
+        organization, contact = data.get("organization"), data.get("contact")
+        if organization and contact and contact.organization_id != organization.pk:
+            self.add_error("contact", _("The contact belongs to another organization."))
+        return data
+
+
+def canned_choices(tenant) -> list[CannedReply]:
+    return list(CannedReply.objects.for_tenant(tenant).order_by("title"))

@@ -1,0 +1,184 @@
+"""Reads of tickets for the agent workspace and the customer portal. Every selector takes the tenant.
+
+The list selectors return querysets with every join the list templates use, so a page of 10 rows
+and a page of 50 rows cost the same number of queries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from helpdesk.models import Contact, Membership, Organization, Tenant
+from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
+
+QUEUE_ORDER = (F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(nulls_last=True),
+               F("received_at").asc(), F("id").asc())
+PORTAL_ORDER = (F("received_at").desc(), F("id").desc())
+
+
+@dataclass
+class QueueFilters:
+    """What the agent asked for in the query string; the defaults show the active queue."""
+
+    mine: bool = False
+    unassigned: bool = False
+    critical: bool = False
+    breached: bool = False
+    waiting: bool = False
+    organization: int | None = None
+    plan: int | None = None
+    statuses: list[str] = field(default_factory=list)
+    search: str = ""
+
+
+def _search_filter(text: str, reference_prefix: str) -> Q:
+    text = text.strip()
+    condition = Q(subject__icontains=text) | Q(requester_name__icontains=text) | Q(
+        requester_email__icontains=text)
+    number = text.upper().removeprefix(reference_prefix.upper() + "-").lstrip("#")
+    if number.isdigit():
+        condition |= Q(number=int(number))
+    return condition
+
+
+def _list_base(tenant: Tenant) -> QuerySet[Ticket]:
+    return (Ticket.objects.for_tenant(tenant)
+            .select_related("tenant", "organization", "contact", "category", "product", "plan",
+                            "assignee__user"))
+
+
+def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | None = None,
+          now: datetime | None = None) -> QuerySet[Ticket]:
+    """The agent queue in RULES 4.5 order: critical, plan priority, deadline (none last), received.
+
+    Active statuses only unless statuses are asked for explicitly.
+    """
+    filters = filters or QueueFilters()
+    now = now or timezone.now()
+    tickets = _list_base(tenant)
+    statuses = [s for s in filters.statuses if s in Ticket.Status.values]
+    if statuses:
+        tickets = tickets.filter(status__in=statuses)
+    else:
+        tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    if filters.mine:
+        tickets = tickets.filter(assignee=membership)
+    if filters.unassigned:
+        tickets = tickets.filter(assignee__isnull=True)
+    if filters.critical:
+        tickets = tickets.filter(critical=True)
+    if filters.breached:
+        tickets = tickets.filter(Q(sla_state=Ticket.SlaState.BREACHED)
+                                 | Q(sla_state=Ticket.SlaState.RUNNING, due_at__lte=now))
+    if filters.waiting:
+        tickets = tickets.filter(status__in=[Ticket.Status.WAITING_CUSTOMER, Ticket.Status.WAITING_PACKAGE])
+    if filters.organization:
+        tickets = tickets.filter(organization_id=filters.organization)
+    if filters.plan:
+        tickets = tickets.filter(plan_id=filters.plan)
+    if filters.search:
+        tickets = tickets.filter(_search_filter(filters.search, tenant.ticket_prefix))
+    return tickets.order_by(*QUEUE_ORDER)
+
+
+def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status: str = "",
+                   search: str = "") -> QuerySet[Ticket]:
+    """The tickets of the contact's organization, newest first."""
+    tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id)
+               .select_related("tenant", "contact", "category", "product"))
+    if state == "open":
+        tickets = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+    elif state == "closed":
+        tickets = tickets.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+    if status in Ticket.Status.values:
+        tickets = tickets.filter(status=status)
+    if search:
+        tickets = tickets.filter(_search_filter(search, tenant.ticket_prefix))
+    return tickets.order_by(*PORTAL_ORDER)
+
+
+def ticket_for_agent(*, tenant: Tenant, pk: int) -> Ticket:
+    ticket = (Ticket.objects.for_tenant(tenant)
+              .select_related("tenant", "organization__account_manager__user", "contact", "category", "product",
+                              "plan", "terms", "assignee__user")
+              .filter(pk=pk).first())
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def ticket_for_contact(*, tenant: Tenant, contact: Contact, pk: int) -> Ticket:
+    """A ticket of the contact's own organization; anything else is a 404."""
+    ticket = (Ticket.objects.for_tenant(tenant).filter(pk=pk, organization_id=contact.organization_id)
+              .select_related("tenant", "organization", "contact", "category", "product").first())
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def thread(*, ticket: Ticket, public_only: bool) -> QuerySet[Message]:
+    """Messages of a ticket with their attachments; customers get the public thread only."""
+    messages = (Message.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
+                .select_related("author_user", "author_contact")
+                .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id"))))
+    if public_only:
+        messages = messages.filter(internal=False)
+    return messages.order_by("created_at", "id")
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return (TicketEvent.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
+            .select_related("actor").order_by("at", "id"))
+
+
+def attachment_for_agent(*, tenant: Tenant, pk: int) -> Attachment:
+    attachment = Attachment.objects.for_tenant(tenant).filter(pk=pk).select_related("ticket").first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def attachment_for_contact(*, tenant: Tenant, contact: Contact, pk: int) -> Attachment:
+    """An attachment of a public message of a ticket of the contact's organization."""
+    attachment = (Attachment.objects.for_tenant(tenant)
+                  .filter(pk=pk, ticket__organization_id=contact.organization_id, message__internal=False)
+                  .select_related("ticket").first())
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def canned_replies(*, tenant: Tenant) -> QuerySet[CannedReply]:
+    return CannedReply.objects.for_tenant(tenant).order_by("title")
+
+
+def categories(*, tenant: Tenant) -> QuerySet[Category]:
+    return Category.objects.for_tenant(tenant).filter(active=True).order_by("position", "name")
+
+
+def agents(*, tenant: Tenant) -> QuerySet[Membership]:
+    return Membership.objects.for_tenant(tenant).select_related("user").order_by("user__first_name",
+                                                                                   "user__last_name")
+
+
+def organizations(*, tenant: Tenant) -> QuerySet[Organization]:
+    return Organization.objects.for_tenant(tenant).order_by("name")
+
+
+def organization_contacts(*, tenant: Tenant, organization: Organization) -> QuerySet[Contact]:
+    return (Contact.objects.for_tenant(tenant).filter(organization=organization)
+            .prefetch_related("emails", "phones").order_by("name"))
+
+
+def triage_contacts(*, tenant: Tenant) -> QuerySet[Contact]:
+    return Contact.objects.for_tenant(tenant).select_related("organization").order_by("organization__name", "name")
+
+
+def product_names(tenant: Tenant) -> dict[str, str]:
+    from plans.models import Product
+
+    return dict(Product.objects.for_tenant(tenant).values_list("code", "name"))

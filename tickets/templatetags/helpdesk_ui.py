@@ -1,0 +1,262 @@
+"""Display helpers for tickets: SLA badges, durations, plan terms in plain words."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from plans.models import Channel, WEEKDAY_KEYS
+from tickets.models import Ticket
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class SlaBadge:
+    tone: str  # ok, warn, danger, muted, met
+    label: str
+    title: str
+
+
+def duration_text(delta: timedelta) -> str:
+    """A short human duration: 45 min, 3 h 20 min, 2 d 4 h."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours} if hours else _("%(d)s d") % {"d": days}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": mins} if mins else _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": mins}
+
+
+def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
+    now = now or timezone.now()
+    due = formats.date_format(timezone.localtime(ticket.due_at), "SHORT_DATETIME_FORMAT") if ticket.due_at else ""
+    if ticket.sla_state == Ticket.SlaState.NONE:
+        return SlaBadge("muted", _("no guarantee"), _("No guaranteed reaction time for this ticket."))
+    if ticket.sla_state == Ticket.SlaState.MET:
+        return SlaBadge("met", _("met"), _("Reaction in time."))
+    if ticket.sla_state == Ticket.SlaState.BREACHED or (ticket.due_at is not None and now >= ticket.due_at):
+        late = duration_text(now - ticket.due_at) if ticket.due_at and not ticket.reacted_at else ""
+        label = _("overdue %(time)s") % {"time": late} if late else _("breached")
+        return SlaBadge("danger", label, _("Reaction was due %(due)s.") % {"due": due})
+    if ticket.due_at is None:
+        return SlaBadge("muted", _("no guarantee"), "")
+    warn_at = ticket.warn_at
+    if warn_at is None and ticket.sla_started_at is not None:
+        warn_at = ticket.sla_started_at + (ticket.due_at - ticket.sla_started_at) * 3 / 4
+    tone = "warn" if warn_at is not None and now >= warn_at else "ok"
+    return SlaBadge(tone, _("%(time)s left") % {"time": duration_text(ticket.due_at - now)},
+                    _("Reaction due %(due)s.") % {"due": due})
+
+
+@register.inclusion_tag("tickets/_sla_badge.html", takes_context=True)
+def sla(context, ticket: Ticket):
+    return {"badge": sla_badge(ticket, context.get("now"))}
+
+
+@register.filter
+def status_tone(status: str) -> str:
+    return {
+        "triage": "warn", "new": "info", "open": "info", "waiting_customer": "muted",
+        "waiting_package": "warn", "resolved": "met", "closed": "muted",
+    }.get(status, "muted")
+
+
+@register.filter
+def filesize(size: int) -> str:
+    if size < 1024:
+        return _("%(n)s B") % {"n": size}
+    if size < 1024 * 1024:
+        return _("%(n)s kB") % {"n": formats.number_format(size / 1024, 0)}
+    return _("%(n)s MB") % {"n": formats.number_format(size / 1048576, 1)}
+
+
+def hours_text(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    hours, mins = divmod(int(minutes), 60)
+    if mins:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": mins}
+    return ngettext("%(h)s hour", "%(h)s hours", hours) % {"h": hours}
+
+
+register.filter("hours", hours_text)
+
+
+def _day_names() -> list[str]:
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def calendar_lines(spec: dict | None) -> list[str]:
+    """Weekly windows as lines like "Mon–Fri 9:00–15:00", consecutive equal days grouped."""
+    if not spec:
+        return []
+    windows = spec.get("windows") or {}
+    names = _day_names()
+    per_day = [tuple(tuple(w) for w in windows.get(key, [])) for key in WEEKDAY_KEYS]
+    lines: list[str] = []
+    index = 0
+    while index < 7:
+        end = index
+        while end + 1 < 7 and per_day[end + 1] == per_day[index]:
+            end += 1
+        if per_day[index]:
+            days = names[index] if end == index else f"{names[index]}–{names[end]}"
+            if per_day[index] == (("00:00", "24:00"),):
+                hours = _("all day")
+            else:
+                hours = ", ".join(f"{_hm(a)}–{_hm(b)}" for a, b in per_day[index])
+            lines.append(f"{days} {hours}")
+        index = end + 1
+    if not lines:
+        lines.append(_("no service hours"))
+    return lines
+
+
+def _hm(value: str) -> str:
+    return value[1:] if value.startswith("0") else value
+
+
+def _money(value: Decimal | None, currency: str) -> str:
+    if value is None:
+        return _("per contract")
+    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+@dataclass(frozen=True)
+class TermLine:
+    label: str
+    value: str
+    lines: tuple[str, ...] = ()
+
+
+def terms_lines(terms, product_names: dict[str, str] | None = None) -> list[TermLine]:
+    """The terms of a plan as a customer reads them, in plain words."""
+    if terms is None:
+        return []
+    rows: list[TermLine] = []
+    service = calendar_lines(terms.service_calendar)
+    holidays = terms.service_calendar.get("holidays") if terms.service_calendar else None
+    days_off = _("also on days off and public holidays") if terms.days_off_support else (
+        _("closed on public holidays") if holidays else "")
+    rows.append(TermLine(_("Service hours"), days_off, tuple(service)))
+    if terms.reaction_minutes:
+        rows.append(TermLine(_("Guaranteed reaction time"),
+                             _("%(time)s of service hours") % {"time": hours_text(terms.reaction_minutes)}))
+    else:
+        rows.append(TermLine(_("Guaranteed reaction time"), _("none")))
+    if terms.critical_reaction_minutes:
+        rows.append(TermLine(_("Reaction to a critical failure"),
+                             _("%(time)s, within the hours below") % {
+                                 "time": hours_text(terms.critical_reaction_minutes)},
+                             tuple(calendar_lines(terms.critical_calendar))))
+    if terms.critical_on_days_off:
+        rows.append(TermLine(_("Critical problems on days off"),
+                             _("may be reported; the on-call staff is paged at once")))
+    if terms.email_scope == "bugs":
+        rows.append(TermLine(_("E-mail support"), _("bug reports only")))
+    if terms.email_limit_minutes is not None:
+        rows.append(TermLine(_("Guaranteed e-mail support per month"), hours_text(terms.email_limit_minutes)))
+    if terms.included_unlimited:
+        rows.append(TermLine(_("Included work"), _("unlimited during service hours")))
+    elif terms.included_minutes:
+        rows.append(TermLine(_("Hours included per month"), hours_text(terms.included_minutes)))
+    if terms.package_minutes:
+        rows.append(TermLine(_("Hour package"), ngettext(
+            "%(time)s, valid %(months)s month", "%(time)s, valid %(months)s months",
+            terms.package_validity_months or 0) % {"time": hours_text(terms.package_minutes),
+                                                   "months": terms.package_validity_months or 0}))
+    if terms.hourly_rate_net is not None:
+        rows.append(TermLine(_("Hourly rate beyond the package"),
+                             _("%(amount)s net") % {"amount": _money(terms.hourly_rate_net, terms.currency)}))
+    if terms.after_hours_rate_net is not None:
+        rows.append(TermLine(_("After-hours emergency rate"),
+                             _("%(amount)s net per hour") % {
+                                 "amount": _money(terms.after_hours_rate_net, terms.currency)}))
+    channel_labels = dict(Channel.choices)
+    if terms.channels:
+        rows.append(TermLine(_("Contact channels"), ", ".join(str(channel_labels.get(c, c)) for c in terms.channels)))
+    services = [label for flag, label in (
+        (terms.phone_support, _("phone technical support")),
+        (terms.phone_consultations, _("phone consultations")),
+        (terms.development, _("development work")),
+        (terms.priority_development, _("priority queue for development work")),
+        (terms.carrier_contact, _("contacting the carrier on your behalf")),
+        (terms.account_manager, _("a named account manager")),
+    ) if flag]
+    if services:
+        rows.append(TermLine(_("Included services"), ", ".join(str(s) for s in services)))
+    if terms.products:
+        names = product_names or {}
+        rows.append(TermLine(_("Products covered"), ", ".join(names.get(code, code) for code in terms.products)))
+    if terms.minimum_term_months:
+        rows.append(TermLine(_("Minimum term"), ngettext("%(n)s month", "%(n)s months",
+                                                          terms.minimum_term_months) % {
+            "n": terms.minimum_term_months}))
+    if terms.notice_days:
+        rows.append(TermLine(_("Notice period"), ngettext("%(n)s day", "%(n)s days", terms.notice_days) % {
+            "n": terms.notice_days}))
+    return rows
+
+
+@register.simple_tag
+def querystring_with(request, **changes) -> str:
+    """The current query string with some keys replaced (None removes a key)."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _status_label(value) -> str:
+    try:
+        return str(Ticket.Status(value).label)
+    except ValueError:
+        return str(value or "—")
+
+
+@register.filter
+def event_text(event) -> str:
+    """One line of a ticket's history in words."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "created":
+        try:
+            channel = str(Ticket.Channel(data.get("channel")).label)
+        except ValueError:
+            channel = str(data.get("channel") or "")
+        return _("Ticket received (%(channel)s)") % {"channel": channel}
+    if kind == "message":
+        return _("Public reply") if data.get("from_staff") else _("Customer's message")
+    if kind == "note":
+        return _("Internal note")
+    if kind == "status":
+        text = _("Status: %(old)s → %(new)s") % {"old": _status_label(data.get("old")),
+                                                 "new": _status_label(data.get("new"))}
+        reason = {"customer_reply": _("the customer replied"), "accepted": _("accepted after verification")}.get(
+            data.get("reason", ""))
+        return f"{text} ({reason})" if reason else text
+    if kind == "assigned":
+        return _("Assigned to %(name)s") % {"name": data["name"]} if data.get("name") else _("Unassigned")
+    if kind == "reaction":
+        return _("Reaction recorded")
+    if kind == "paged":
+        return _("On-call staff paged")
+    if kind == "updated":
+        return _("Ticket details changed: %(fields)s") % {"fields": ", ".join(sorted(data.get("changes", {})))}
+    if kind in ("sla_warning", "warned", "warning"):
+        return _("Reaction deadline is near")
+    if kind in ("sla_breached", "breached", "breach"):
+        return _("Reaction deadline missed")
+    return kind.replace("_", " ")

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the customer portal (``portal``) and the agent workspace (``agent``)."""

@@ -1,0 +1,197 @@
+"""The agent workspace: the prioritised queue and the ticket page with every action an agent takes."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from plans.models import Plan
+from sla import policy
+from plans.selectors import plan_in_force
+from tickets import selectors
+from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
+from tickets.models import Message, Ticket
+from tickets.selectors import QueueFilters
+from tickets.services import (TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status)
+from tickets.selectors import product_names
+from tickets.templatetags.helpdesk_ui import terms_lines
+from tickets.views.common import agent_required, attachment_response, error_text, paginate
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from_query(query) -> QueueFilters:
+    flag = lambda name: query.get(name) == "1"  # noqa: E731
+    return QueueFilters(
+        mine=flag("mine"), unassigned=flag("unassigned"), critical=flag("critical"), breached=flag("breached"),
+        waiting=flag("waiting"), organization=_int_or_none(query.get("organization")),
+        plan=_int_or_none(query.get("plan")),
+        statuses=[s for s in query.getlist("status") if s in Ticket.Status.values],
+        search=query.get("q", "").strip()[:100],
+    )
+
+
+@require_GET
+@agent_required
+def queue(request):
+    tenant = request.tenant
+    filters = filters_from_query(request.GET)
+    now = timezone.now()
+    tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
+    page = paginate(request, tickets)
+    template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
+    return render(request, template, {
+        "page": page, "tickets": page.object_list, "filters": filters, "now": now,
+        "organizations": list(selectors.organizations(tenant=tenant).values_list("id", "name")),
+        "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
+        "statuses": Ticket.Status.choices,
+        "filtered": any([filters.mine, filters.unassigned, filters.critical, filters.breached, filters.waiting,
+                         filters.organization, filters.plan, filters.statuses, filters.search]),
+    })
+
+
+def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
+                 accept_form=None, status: int = 200):
+    tenant = request.tenant
+    now = timezone.now()
+    in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
+    contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
+                if ticket.organization else [])
+    return render(request, "tickets/agent/ticket_detail.html", {
+        "ticket": ticket, "now": now,
+        "thread": selectors.thread(ticket=ticket, public_only=False),
+        "events": selectors.ticket_events(ticket=ticket),
+        "canned": selectors.canned_replies(tenant=tenant),
+        "message_form": message_form or AgentMessageForm(ticket=ticket, transitions=TRANSITIONS),
+        "status_form": status_form or StatusForm(ticket=ticket, transitions=TRANSITIONS),
+        "assign_form": assign_form or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
+        "accept_form": accept_form or (TriageAcceptForm(tenant=tenant, initial={
+            "organization": ticket.organization_id, "contact": ticket.contact_id})
+            if ticket.status == Ticket.Status.TRIAGE else None),
+        "in_force": in_force, "terms_lines": terms_lines(in_force.terms, product_names(tenant)) if in_force else [],
+        "contacts": contacts,
+        "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
+    }, status=status)
+
+
+@require_GET
+@agent_required
+def ticket_detail(request, pk: int):
+    ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
+    return _ticket_page(request, ticket)
+
+
+def _done(request, ticket: Ticket, text: str):
+    messages.success(request, text)
+    return redirect("agent:ticket_detail", pk=ticket.pk)
+
+
+@require_POST
+@agent_required
+def ticket_message(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = AgentMessageForm(request.POST, request.FILES, ticket=ticket, transitions=TRANSITIONS)
+    if form.is_valid():
+        internal = form.cleaned_data["kind"] == AgentMessageForm.KIND_NOTE
+        try:
+            message_add(tenant=tenant, ticket=ticket, body=form.cleaned_data["body"], author_user=request.user,
+                        internal=internal, source=Message.Source.AGENT,
+                        attachments=form.cleaned_data["attachments"],
+                        new_status=form.cleaned_data["new_status"] or None)
+        except ValidationError as error:
+            for message in error_text(error):
+                form.add_error(None, message)
+        else:
+            return _done(request, ticket, _("Internal note added.") if internal else _("Reply sent."))
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    return _ticket_page(request, ticket, message_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_status(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = StatusForm(request.POST, ticket=ticket, transitions=TRANSITIONS)
+    if form.is_valid():
+        try:
+            ticket = ticket_set_status(tenant=tenant, ticket=ticket, status=form.cleaned_data["status"],
+                                       actor=request.user)
+        except ValidationError as error:
+            for message in error_text(error):
+                form.add_error(None, message)
+        else:
+            return _done(request, ticket, _("Status changed to “%(status)s”.") % {
+                "status": Ticket.Status(ticket.status).label})
+    return _ticket_page(request, ticket, status_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_assign_view(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = AssignForm(request.POST, tenant=tenant)
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        ticket_assign(tenant=tenant, ticket=ticket, assignee=assignee, actor=request.user)
+        if assignee is None:
+            return _done(request, ticket, _("Nobody is assigned now."))
+        return _done(request, ticket, _("Assigned to %(name)s.") % {
+            "name": assignee.user.get_full_name() or assignee.user.get_username()})
+    return _ticket_page(request, ticket, assign_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_take(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    ticket_assign(tenant=tenant, ticket=ticket, assignee=request.membership, actor=request.user)
+    return _done(request, ticket, _("You took this ticket."))
+
+
+@require_POST
+@agent_required
+def ticket_accept_view(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = TriageAcceptForm(request.POST, tenant=tenant)
+    if form.is_valid():
+        try:
+            ticket_accept(tenant=tenant, ticket=ticket, actor=request.user,
+                          organization=form.cleaned_data["organization"], contact=form.cleaned_data["contact"])
+        except ValidationError as error:
+            for message in error_text(error):
+                form.add_error(None, message)
+        else:
+            return _done(request, ticket, _("Ticket accepted; its reaction time runs from now."))
+    return _ticket_page(request, ticket, accept_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_reject(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    if ticket.status != Ticket.Status.TRIAGE:
+        messages.error(request, _("Only tickets in triage can be rejected."))
+        return redirect("agent:ticket_detail", pk=ticket.pk)
+    ticket_set_status(tenant=tenant, ticket=ticket, status=Ticket.Status.CLOSED, actor=request.user)
+    return _done(request, ticket, _("Ticket rejected and closed."))
+
+
+@require_GET
+@agent_required
+def attachment_download(request, pk: int):
+    attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
+    return attachment_response(attachment)

@@ -1,0 +1,118 @@
+"""The customer portal: the organization's tickets, filing a ticket, the public thread, the plan."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from plans.selectors import plan_in_force
+from tickets import selectors
+from tickets.forms import ReplyForm, TicketFileForm
+from tickets.models import Message, Ticket
+from tickets.services import message_add, ticket_create
+from tickets.selectors import product_names
+from tickets.templatetags.helpdesk_ui import terms_lines
+from tickets.views.common import attachment_response, contact_required, error_text, paginate
+
+
+@require_GET
+@contact_required
+def ticket_list(request):
+    state = request.GET.get("state", "")
+    state = state if state in ("open", "closed") else ""
+    status = request.GET.get("status", "")
+    status = status if status in Ticket.Status.values else ""
+    search = request.GET.get("q", "").strip()[:100]
+    tickets = selectors.portal_tickets(tenant=request.tenant, contact=request.contact, state=state,
+                                       status=status, search=search)
+    page = paginate(request, tickets)
+    return render(request, "tickets/portal/ticket_list.html", {
+        "page": page, "tickets": page.object_list, "state": state, "status": status, "search": search,
+        "statuses": Ticket.Status.choices, "now": timezone.now(),
+        "filtered": bool(state or status or search),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def ticket_new(request):
+    tenant, contact = request.tenant, request.contact
+    form = TicketFileForm(request.POST or None, request.FILES or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = ticket_create(tenant=tenant, channel=Ticket.Channel.PORTAL, contact=contact,
+                                   subject=data["subject"], body=form.description(), category=data["category"],
+                                   product=data.get("product"), critical=data["critical"],
+                                   actor=request.user, attachments=data["attachments"])
+        except ValidationError as error:
+            for message in error_text(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Ticket %(ref)s has been filed. We will reply here and by e-mail.") % {
+                "ref": ticket.reference})
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tickets/portal/ticket_new.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def ticket_detail(request, pk: int):
+    tenant, contact = request.tenant, request.contact
+    ticket = selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                message_add(tenant=tenant, ticket=ticket, body=form.cleaned_data["body"],
+                            author_contact=contact, author_user=request.user, source=Message.Source.PORTAL,
+                            attachments=form.cleaned_data["attachments"])
+            except ValidationError as error:
+                for message in error_text(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Your reply has been sent."))
+                return redirect("portal:ticket_detail", pk=ticket.pk)
+        status = 400
+        ticket = selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    return render(request, "tickets/portal/ticket_detail.html", {
+        "ticket": ticket, "thread": selectors.thread(ticket=ticket, public_only=True), "form": form,
+        "can_reply": ticket.status != Ticket.Status.CLOSED, "now": timezone.now(),
+    }, status=status)
+
+
+@require_GET
+@contact_required
+def plan(request):
+    tenant, organization = request.tenant, request.contact.organization
+    now = timezone.now()
+    in_force = plan_in_force(tenant=tenant, organization=organization, at=now)
+    usage = _usage(tenant, organization, timezone.localdate(now))
+    return render(request, "tickets/portal/plan.html", {
+        "organization": organization, "in_force": in_force, "terms": in_force.terms,
+        "lines": terms_lines(in_force.terms, product_names(tenant)), "usage": usage,
+    })
+
+
+def _usage(tenant, organization, month: date):
+    """This month's hours from billing, when billing offers them; otherwise the page shows terms only."""
+    from billing import selectors as billing_selectors
+
+    organization_usage = getattr(billing_selectors, "organization_usage", None)
+    if organization_usage is None:
+        return None
+    return organization_usage(tenant=tenant, organization=organization, month=month.replace(day=1))
+
+
+@require_GET
+@contact_required
+def attachment_download(request, pk: int):
+    attachment = selectors.attachment_for_contact(tenant=request.tenant, contact=request.contact, pk=pk)
+    return attachment_response(attachment)
