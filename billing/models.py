@@ -26,6 +26,14 @@ class Package(TenantOwned):
     valid_until = models.DateField(_("valid until"))
     price_net = models.DecimalField(_("price, net"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # RULES 6.2 decision: what an intervention needed beyond the packages left is a debt of the
+    # organization, taken first from the next package bought. This is the part of this package's
+    # minutes that paid such a debt off when it was bought (recomputed with the ledger).
+    debt_minutes = models.PositiveIntegerField(_("debt paid off at purchase, minutes"), default=0)
+    # Each notice goes out once: the worker claims it by setting the field in a conditional update.
+    notified_expiring_at = models.DateTimeField(_("told it expires soon"), null=True, blank=True)
+    notified_expired_at = models.DateTimeField(_("told it expired"), null=True, blank=True)
+    notified_exhausted_at = models.DateTimeField(_("told it is used up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -38,6 +46,10 @@ class Package(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.purchased_on}"
+
+    @property
+    def used_minutes(self) -> int:
+        return self.minutes - self.debt_minutes - self.minutes_left
 
 
 class TimeEntry(TenantOwned):
@@ -62,6 +74,15 @@ class TimeEntry(TenantOwned):
     pool = models.CharField(_("pool"), max_length=16, choices=Pool.choices)
     counts_as_bug = models.BooleanField(_("bug ticket"), default=False)
     after_hours = models.BooleanField(_("after hours"), default=False)
+    emergency = models.BooleanField(_("emergency"), default=False)
+    # One entry may cross the end of the month's allowance: ``deducted_minutes`` came from the
+    # allowance (or package), ``overage_minutes`` are billed at ``rate_net``.
+    overage_minutes = models.PositiveIntegerField(_("billable minutes"), default=0)
+    rate_net = models.DecimalField(_("hourly rate, net"), max_digits=10, decimal_places=2, null=True, blank=True)
+    package = models.ForeignKey(Package, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="time_entries", verbose_name=_("hour package"))
+    # Deducted minutes no package could cover when the work was done (RULES 6.2 decision).
+    debt_minutes = models.PositiveIntegerField(_("package debt, minutes"), default=0)
     amount_net = models.DecimalField(_("amount, net"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -76,3 +97,34 @@ class TimeEntry(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.minutes} min"
+
+
+class Statement(TenantOwned):
+    """The monthly statement of one organization, as generated: a reproducible snapshot.
+
+    ``lines`` is a list of ``{"code", "description", "quantity", "unit", "unit_price", "net"}`` with
+    decimals as strings, so the stored document never changes when terms are edited later.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="statements",
+                                     verbose_name=_("organization"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month billed."))
+    lines = models.JSONField(_("lines"), default=list)
+    net = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=4, decimal_places=3)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    gross = models.DecimalField(_("gross"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="PLN")
+    generated_at = models.DateTimeField(_("generated"))
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["-month", "organization__name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "organization", "month"],
+                                               name="statement_tenant_org_month_uniq"),
+                       models.CheckConstraint(condition=models.Q(month__day=1), name="statement_month_first_day")]
+        indexes = [models.Index(fields=["tenant", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.month:%Y-%m}"

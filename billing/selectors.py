@@ -1,12 +1,15 @@
 """Reads of pools and packages that other apps need (the SLA policy's inputs among them)."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
-from billing.models import Package, TimeEntry
+from billing.models import Package, Statement, TimeEntry
 from helpdesk.models import Organization, Tenant
 from plans.dates import first_of_next_month
 
@@ -40,3 +43,140 @@ def organization_has_valid_package(*, tenant: Tenant, organization: Organization
             .filter(organization=organization, status=Package.Status.ACTIVE, minutes_left__gt=0,
                     purchased_on__lte=day, valid_until__gte=day)
             .exists())
+
+
+# --- usage of an organization in a month (API: organizations/{id}/usage?month=YYYY-MM) ------------
+
+@dataclass(frozen=True)
+class PackageUsage:
+    id: int
+    minutes: int
+    minutes_left: int
+    debt_minutes: int
+    purchased_on: date
+    valid_until: date
+    status: str
+
+
+@dataclass(frozen=True)
+class UsageAlert:
+    code: str  # allowance_80, allowance_100, email_limit_80, email_limit_100, package_80, package_100
+    message: str
+    package_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    month: date
+    plan_code: str | None
+    included_minutes: int
+    included_unlimited: bool
+    used_minutes: int
+    remaining_minutes: int
+    overage_minutes: int
+    overage_net: Decimal
+    email_limit_minutes: int | None
+    email_used_minutes: int
+    package_debt_minutes: int
+    packages: list[PackageUsage] = field(default_factory=list)
+    alerts: list[UsageAlert] = field(default_factory=list)
+
+
+def _percent_alert(kind: str, used: int, limit: int | None, message_80: str, message_100: str,
+                   package_id: int | None = None) -> UsageAlert | None:
+    if not limit:
+        return None
+    if used >= limit:
+        return UsageAlert(f"{kind}_100", message_100, package_id)
+    if used * 100 >= limit * 80:
+        return UsageAlert(f"{kind}_80", message_80, package_id)
+    return None
+
+
+def organization_usage(*, tenant: Tenant, organization: Organization, month: date) -> Usage:
+    """The month's allowance, overage, e-mail limit and packages of an organization.
+
+    ``included/used/remaining_minutes`` are the monthly allowance (seed 000 START/STANDARD);
+    packages (KJM PAKIET) are listed with their balances: those valid at some time in the month and
+    every one still active. Alerts fire at 80 % and 100 % of the allowance, the e-mail limit and
+    each package valid in the month.
+    """
+    from billing.services import month_bounds
+    from plans.dates import last_of_month
+    from plans.selectors import plan_in_force
+
+    first = month.replace(day=1)
+    last = last_of_month(first)
+    begin, end = month_bounds(tenant, first)
+    terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
+    entries = (TimeEntry.objects.for_tenant(tenant)
+               .filter(organization=organization, started_at__gte=begin, started_at__lt=end))
+    sums = entries.aggregate(
+        allowance=Sum("deducted_minutes", filter=Q(pool=TimeEntry.Pool.ALLOWANCE)),
+        overage=Sum("overage_minutes"),
+        overage_net=Sum("amount_net"),
+        email=Sum("billed_minutes", filter=Q(pool=TimeEntry.Pool.EMAIL_LIMIT, counts_as_bug=False)),
+    )
+    included = terms.included_minutes if terms else 0
+    used = sums["allowance"] or 0
+    email_limit = terms.email_limit_minutes if terms else None
+    email_used = sums["email"] or 0
+
+    packages = list(Package.objects.for_tenant(tenant).filter(organization=organization)
+                    .filter(Q(purchased_on__lte=last, valid_until__gte=first) | Q(status=Package.Status.ACTIVE))
+                    .order_by("purchased_on", "id"))
+    outstanding_debt = (
+        (TimeEntry.objects.for_tenant(tenant).filter(organization=organization, pool=TimeEntry.Pool.PACKAGE)
+         .aggregate(total=Sum("debt_minutes"))["total"] or 0)
+        - (Package.objects.for_tenant(tenant).filter(organization=organization)
+           .aggregate(total=Sum("debt_minutes"))["total"] or 0))
+
+    alerts: list[UsageAlert] = []
+    if terms and not terms.included_unlimited:
+        alert = _percent_alert("allowance", used, included,
+                               _("80 % of this month's included hours are used."),
+                               _("This month's included hours are used up; further work is billed."))
+        if alert:
+            alerts.append(alert)
+    alert = _percent_alert("email_limit", email_used, email_limit,
+                           _("80 % of this month's guaranteed e-mail support is used."),
+                           _("This month's guaranteed e-mail support is used up; non-bug tickets have no "
+                             "guaranteed reaction time."))
+    if alert:
+        alerts.append(alert)
+    for package in packages:
+        if package.purchased_on > last or package.valid_until < first:
+            continue
+        alert = _percent_alert("package", package.minutes - package.minutes_left, package.minutes,
+                               _("80 % of an hour package is used."), _("An hour package is used up."),
+                               package_id=package.pk)
+        if alert:
+            alerts.append(alert)
+    return Usage(
+        month=first, plan_code=terms.plan_code if terms else None, included_minutes=included,
+        included_unlimited=bool(terms and terms.included_unlimited), used_minutes=used,
+        remaining_minutes=max(0, included - used), overage_minutes=sums["overage"] or 0,
+        overage_net=sums["overage_net"] or Decimal("0.00"), email_limit_minutes=email_limit,
+        email_used_minutes=email_used, package_debt_minutes=max(0, outstanding_debt),
+        packages=[PackageUsage(id=p.pk, minutes=p.minutes, minutes_left=p.minutes_left, debt_minutes=p.debt_minutes,
+                               purchased_on=p.purchased_on, valid_until=p.valid_until, status=p.status)
+                  for p in packages],
+        alerts=alerts,
+    )
+
+
+def time_entries_for_month(*, tenant: Tenant, month: date, organization: Organization | None = None):
+    """Entries of a month with everything the accounting export prints (no N+1)."""
+    from billing.services import month_bounds
+
+    begin, end = month_bounds(tenant, month)
+    queryset = (TimeEntry.objects.for_tenant(tenant).filter(started_at__gte=begin, started_at__lt=end)
+                .select_related("organization", "ticket__tenant", "agent__user", "package")
+                .order_by("organization__name", "started_at", "id"))
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    return queryset
+
+
+def statements_for_tenant(*, tenant: Tenant):
+    return Statement.objects.for_tenant(tenant).select_related("organization").order_by("-month", "organization__name")

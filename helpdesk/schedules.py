@@ -4,6 +4,11 @@ from __future__ import annotations
 # name -> (task, every N seconds). Other apps' tasks are listed here so one place shows them all.
 SCHEDULES: dict[str, tuple[str, int]] = {
     "heartbeat": ("helpdesk.tasks.heartbeat", 60),
+    "webhook-retry": ("helpdesk.tasks.webhook_retry", 60),
+    "imap-poll": ("tickets.tasks.imap_poll", 60),
+    "sla-scan": ("sla.tasks.scan", 60),
+    "billing-package-notices": ("billing.tasks.package_notices", 24 * 3600),
+    "billing-close-month": ("billing.tasks.close_month", 24 * 3600),
 }
 
 

@@ -1,0 +1,370 @@
+"""Monthly statements (RULES 6.4, 6.5): build, store, export as CSV and PDF; the accounting export.
+
+What goes on the statement of a month
+-------------------------------------
+* the subscription fee of the plan in force on the 1st of the month (subscriptions with a monthly
+  fee start on a 1st and end on a last day, RULES 6.3), and the monthly price of each add-on;
+* every hour package bought in the month, at its price;
+* billable time: the entries' ``overage_minutes`` per kind of work and rate, as hours × rate;
+* after-hours emergencies (KJM OPIEKA without an hours add-on), on their own lines;
+* the KJM yearly update fee. **Decision:** the update of a calendar year is charged once, on the
+  statement of the first month of that year in which the customer has a plan with the update
+  included (OPIEKA); the months of that year before it are the months without OPIEKA. OPIEKA from
+  1 April → the April statement carries 1 200.00 ÷ 12 × 3 = 300.00; a customer on OPIEKA since
+  before 1 January pays nothing (no line). Customers without the update included buy it from the
+  price list when they order it; that is not a monthly charge.
+
+VAT is taken once on the total net per rate (``pricing.Totals``), at ``settings.BILLING_VAT_RATE``
+(default 23 %). A stored statement is a snapshot; generating it again from the same data gives the
+same lines and totals and keeps its ``generated_at``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Package, Statement, TimeEntry
+from billing.pricing import Totals, update_fee
+from billing.rounding import amount_net, round_total
+from billing.selectors import time_entries_for_month
+from billing.services import month_bounds, rounding_rule
+from helpdesk.models import Organization, Tenant, User
+from helpdesk.services import audit_record
+from plans.dates import last_of_month
+from plans.selectors import plan_in_force
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VAT_RATE = Decimal("0.23")
+FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FONT_BOLD_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+MONTHS_PL = ["styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień",
+             "październik", "listopad", "grudzień"]
+KIND_PL = {"phone": "telefonicznie", "remote": "zdalnie", "email": "e-mail", "development": "prace programistyczne",
+           "onsite": "u klienta"}
+
+
+def vat_rate() -> Decimal:
+    return Decimal(str(getattr(settings, "BILLING_VAT_RATE", DEFAULT_VAT_RATE)))
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str  # subscription, addon, package, time, after_hours, update
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    net: Decimal
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "description": self.description, "quantity": str(self.quantity),
+                "unit": self.unit, "unit_price": str(self.unit_price), "net": str(self.net)}
+
+
+@dataclass(frozen=True)
+class StatementData:
+    month: date
+    lines: list[Line]
+    totals: Totals
+    vat_rate: Decimal
+    currency: str
+
+
+def _month_label(month: date) -> str:
+    return f"{MONTHS_PL[month.month - 1]} {month.year}"
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def _fmt_date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _subscription_lines(tenant: Tenant, organization: Organization, month: date) -> tuple[list[Line], str]:
+    in_force = plan_in_force(tenant=tenant, organization=organization, at=month)
+    terms, subscription = in_force.terms, in_force.subscription
+    currency = terms.currency if terms else "PLN"
+    lines: list[Line] = []
+    if subscription is None or terms is None or terms.billing_mode not in ("monthly", "contract"):
+        return lines, currency
+    if terms.price_net:
+        lines.append(Line("subscription", f"Abonament {terms.plan_name} — {_month_label(month)}", Decimal("1"),
+                          "mies.", terms.price_net, terms.price_net))
+    for addon in subscription.addons.all():
+        if addon.price_net:
+            label = addon.get_kind_display() + (f" ({addon.product})" if addon.product else "")
+            lines.append(Line("addon", f"Dodatek: {label} — {_month_label(month)}", Decimal("1"), "mies.",
+                              addon.price_net, addon.price_net))
+    return lines, currency
+
+
+def _package_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+    packages = (Package.objects.for_tenant(tenant)
+                .filter(organization=organization, purchased_on__gte=month, purchased_on__lte=last_of_month(month))
+                .order_by("purchased_on", "id"))
+    return [Line("package", f"Pakiet {_hours(p.minutes).normalize():f} h, zakupiony {_fmt_date(p.purchased_on)}, "
+                            f"ważny do {_fmt_date(p.valid_until)}", Decimal("1"), "szt.", p.price_net, p.price_net)
+            for p in packages]
+
+
+def _time_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+    """Billable minutes per (after hours emergency, kind, rate), priced as hours × rate."""
+    begin, end = month_bounds(tenant, month)
+    groups: dict[tuple[bool, str, Decimal], int] = {}
+    entries = (TimeEntry.objects.for_tenant(tenant)
+               .filter(organization=organization, started_at__gte=begin, started_at__lt=end, overage_minutes__gt=0)
+               .exclude(rate_net=None).order_by("started_at", "id"))
+    for entry in entries:
+        key = (entry.after_hours and entry.emergency, entry.kind, entry.rate_net)
+        groups[key] = groups.get(key, 0) + entry.overage_minutes
+    terms = plan_in_force(tenant=tenant, organization=organization, at=month).terms
+    lines = []
+    for (after_hours, kind, rate), minutes in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2])):
+        if terms is not None and not terms.rounding_per_intervention:
+            minutes = round_total(minutes, kind, rounding_rule(terms))
+        if after_hours:
+            label = f"Interwencja awaryjna poza godzinami pracy ({KIND_PL.get(kind, kind)})"
+            code = "after_hours"
+        else:
+            label = f"Praca płatna wg stawki godzinowej ({KIND_PL.get(kind, kind)})"
+            code = "time"
+        lines.append(Line(code, label, _hours(minutes), "h", rate, amount_net(minutes, rate)))
+    return lines
+
+
+def _update_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+    terms = plan_in_force(tenant=tenant, organization=organization, at=month).terms
+    if terms is None or not terms.update_included or not terms.update_fee_net:
+        return []
+    for earlier in range(1, month.month):
+        earlier_terms = plan_in_force(tenant=tenant, organization=organization, at=date(month.year, earlier, 1)).terms
+        if earlier_terms is not None and earlier_terms.update_included:
+            return []  # already charged (or free) in the first OPIEKA month of the year
+    inactive = month.month - 1
+    fee = update_fee(terms.update_fee_net, set(range(month.month, 13)))
+    if fee == 0:
+        return []
+    return [Line("update", f"Aktualizacja roczna {month.year}: {inactive} mies. bez opieki × "
+                           f"{_money_pl(terms.update_fee_net)} ÷ 12", Decimal(inactive), "mies.",
+                 (terms.update_fee_net / 12).quantize(Decimal("0.01")), fee)]
+
+
+def statement_build(*, tenant: Tenant, organization: Organization, month: date) -> StatementData:
+    """The statement of ``month`` computed from the current data (nothing is stored)."""
+    month = month.replace(day=1)
+    lines, currency = _subscription_lines(tenant, organization, month)
+    lines += _package_lines(tenant, organization, month)
+    lines += _time_lines(tenant, organization, month)
+    lines += _update_lines(tenant, organization, month)
+    rate = vat_rate()
+    return StatementData(month=month, lines=lines, totals=Totals.from_lines([line.net for line in lines], rate),
+                         vat_rate=rate, currency=currency)
+
+
+@transaction.atomic
+def statement_generate(*, tenant: Tenant, organization: Organization, month: date,
+                       actor: User | None = None) -> Statement:
+    """Store (or refresh) the statement of ``month``. Same data → the same row, untouched."""
+    if organization.tenant_id != tenant.pk:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"organization": _("Unknown organization.")})
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    data = statement_build(tenant=tenant, organization=organization, month=month)
+    values = {"lines": [line.as_json() for line in data.lines], "net": data.totals.net, "vat": data.totals.vat,
+              "gross": data.totals.gross, "vat_rate": data.vat_rate, "currency": data.currency}
+    statement = Statement.objects.for_tenant(tenant).filter(organization=organization, month=data.month).first()
+    if statement is not None:
+        same = (statement.lines == values["lines"] and statement.net == data.totals.net
+                and statement.vat == data.totals.vat and statement.gross == data.totals.gross
+                and statement.vat_rate == data.vat_rate and statement.currency == data.currency)
+        if same:
+            return statement
+        for name, value in values.items():
+            setattr(statement, name, value)
+        statement.generated_at = timezone.now()
+        statement.save()
+        action = "statement.regenerated"
+    else:
+        statement = Statement.objects.create(tenant=tenant, organization=organization, month=data.month,
+                                             generated_at=timezone.now(), **values)
+        action = "statement.generated"
+    audit_record(tenant=tenant, actor=actor, action=action, obj=statement,
+                 summary=f"{organization.name} {data.month:%Y-%m}: {data.totals.gross} {data.currency}",
+                 data={"net": str(data.totals.net), "vat": str(data.totals.vat), "gross": str(data.totals.gross)})
+    return statement
+
+
+def month_close(*, month: date) -> int:
+    """Generate the missing statements of ``month`` for every organization; returns how many."""
+    created = 0
+    month = month.replace(day=1)
+    for organization in Organization.objects.select_related("tenant").order_by("tenant_id", "id"):
+        if Statement.objects.filter(tenant_id=organization.tenant_id, organization=organization, month=month).exists():
+            continue
+        statement_generate(tenant=organization.tenant, organization=organization, month=month)
+        created += 1
+    return created
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+def _money_pl(value: Decimal | str) -> str:
+    """1234.5 → "1 234,50" (Polish grouping with a non-breaking space)."""
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    whole, _dot, cents = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{chr(0xA0).join(groups)},{cents}"
+
+
+def statement_csv(statement: Statement) -> str:
+    """The statement as CSV: one row per line, then net, VAT and gross (decimal point, UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["organization", "tax_id", "month", "code", "description", "quantity", "unit", "unit_price",
+                     "net", "currency"])
+    org = statement.organization
+    month = f"{statement.month:%Y-%m}"
+    for line in statement.lines:
+        writer.writerow([org.name, org.tax_id, month, line["code"], line["description"], line["quantity"],
+                         line["unit"], line["unit_price"], line["net"], statement.currency])
+    for code, value in (("net", statement.net), ("vat", statement.vat), ("gross", statement.gross)):
+        writer.writerow([org.name, org.tax_id, month, code, code.upper() if code == "vat" else code, "", "", "",
+                         f"{value:.2f}", statement.currency])
+    return buffer.getvalue()
+
+
+def accounting_csv(*, tenant: Tenant, month: date) -> str:
+    """One row per billable entry of the month: what accounting needs to invoice the time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["organization", "tax_id", "ticket", "agent", "date", "kind", "actual_minutes", "billed_minutes",
+                     "billable_minutes", "after_hours", "emergency", "rate_net", "net"])
+    zone = tenant.time_zone
+    from zoneinfo import ZoneInfo
+
+    for entry in time_entries_for_month(tenant=tenant, month=month.replace(day=1)).filter(overage_minutes__gt=0):
+        agent = entry.agent.user.get_full_name() or entry.agent.user.username if entry.agent else ""
+        writer.writerow([entry.organization.name, entry.organization.tax_id, entry.ticket.reference, agent,
+                         entry.started_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M"), entry.kind,
+                         entry.minutes, entry.billed_minutes, entry.overage_minutes,
+                         int(entry.after_hours), int(entry.emergency),
+                         f"{entry.rate_net:.2f}" if entry.rate_net is not None else "", f"{entry.amount_net:.2f}"])
+    return buffer.getvalue()
+
+
+def _fonts() -> tuple[str, str]:
+    """DejaVu for Polish letters; without it the built-in Helvetica (no ą, ę, ł…), logged loudly."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
+        return "DejaVuSans", "DejaVuSans-Bold"
+    if FONT_PATH.exists() and FONT_BOLD_PATH.exists():
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_PATH)))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_BOLD_PATH)))
+        return "DejaVuSans", "DejaVuSans-Bold"
+    log.warning("%s not found (Debian package fonts-dejavu-core): the PDF uses Helvetica and loses Polish "
+                "letters", FONT_PATH)
+    return "Helvetica", "Helvetica-Bold"
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    """The statement as a one-page-per-screenful A4 PDF in Polish."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    regular, bold = _fonts()
+    tenant, org = statement.tenant, statement.organization
+    base = ParagraphStyle("base", fontName=regular, fontSize=9.5, leading=12)
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.HexColor("#555555"))
+    title = ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20)
+    head = ParagraphStyle("head", parent=base, fontName=bold)
+    right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
+    right_bold = ParagraphStyle("right_bold", parent=right, fontName=bold)
+
+    def esc(text: str) -> str:
+        return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
+                            bottomMargin=18 * mm, title=f"Zestawienie {statement.month:%Y-%m} — {org.name}",
+                            author=tenant.name)
+    avail = doc.width - 12  # the frame's 6 pt padding on each side
+    story = []
+    month = _month_label(statement.month)
+    parties = Table([
+        [Paragraph("Sprzedawca", small), Paragraph("Nabywca", small)],
+        [Paragraph(esc(tenant.name), head), Paragraph(esc(org.name), head)],
+        [Paragraph(esc(tenant.support_email or ""), base),
+         Paragraph(f"NIP: {esc(org.tax_id)}" if org.tax_id else "NIP: —", base)],
+    ], colWidths=[avail / 2, avail / 2])
+    parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    story += [Paragraph("Zestawienie miesięczne usług wsparcia", title),
+              Paragraph(f"Okres rozliczeniowy: {month} ({_fmt_date(statement.month)} – "
+                        f"{_fmt_date(last_of_month(statement.month))})", base),
+              Paragraph(f"Wygenerowano: {timezone.localtime(statement.generated_at):%d.%m.%Y %H:%M}", small),
+              Spacer(1, 6 * mm), parties, Spacer(1, 8 * mm)]
+
+    rows = [[Paragraph("Lp.", head), Paragraph("Opis", head), Paragraph("Ilość", right_bold),
+             Paragraph("J.m.", head), Paragraph("Cena netto", right_bold), Paragraph("Wartość netto", right_bold)]]
+    for number, line in enumerate(statement.lines, start=1):
+        quantity = Decimal(line["quantity"])
+        quantity_text = f"{quantity.normalize():f}".replace(".", ",") if quantity == quantity.to_integral() \
+            else _money_pl(quantity)
+        rows.append([Paragraph(str(number), base), Paragraph(esc(line["description"]), base),
+                     Paragraph(quantity_text, right), Paragraph(esc(line["unit"]), base),
+                     Paragraph(_money_pl(line["unit_price"]), right), Paragraph(_money_pl(line["net"]), right)])
+    if not statement.lines:
+        rows.append(["", Paragraph("Brak pozycji do rozliczenia w tym okresie.", base), "", "", "", ""])
+    fixed = [12 * mm, 16 * mm, 14 * mm, 25 * mm, 27 * mm]
+    widths = fixed[:1] + [avail - sum(fixed)] + fixed[1:]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#33475b")),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#c5ccd3")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (0, -1), 0),
+    ]))
+    story += [table, Spacer(1, 6 * mm)]
+
+    rate_percent = (statement.vat_rate * 100).normalize()
+    currency = statement.currency
+    totals = Table([
+        [Paragraph("Razem netto", right), Paragraph(f"{_money_pl(statement.net)} {currency}", right)],
+        [Paragraph(f"VAT {rate_percent:f} %", right), Paragraph(f"{_money_pl(statement.vat)} {currency}", right)],
+        [Paragraph("Do zapłaty brutto", right_bold), Paragraph(f"{_money_pl(statement.gross)} {currency}", right_bold)],
+    ], colWidths=[avail - 50 * mm, 50 * mm])
+    totals.setStyle(TableStyle([("LINEABOVE", (0, 2), (-1, 2), 0.8, colors.HexColor("#33475b")),
+                                ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    story += [totals, Spacer(1, 10 * mm),
+              Paragraph("Zestawienie nie jest fakturą VAT. Kwoty w złotych, VAT naliczony od sumy wartości netto.",
+                        small)]
+    doc.build(story)
+    return buffer.getvalue()

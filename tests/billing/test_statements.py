@@ -1,0 +1,125 @@
+"""Monthly statements, their exports and the month close, on the demo catalogue."""
+import csv
+import io
+import shutil
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.models import Statement
+from billing.services import package_purchase, time_entry_log
+from billing.statements import (accounting_csv, statement_build, statement_csv, statement_generate, statement_pdf)
+from billing.tasks import close_month
+from helpdesk.models import Organization
+from tests.billing.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def _log(demo, slug, org, kind, when, minutes, emergency=False):
+    return time_entry_log(tenant=demo.tenant(slug), ticket=demo.ticket(slug, org), agent=demo.agent(slug), kind=kind,
+                          started_at=when, minutes=minutes, emergency=emergency)
+
+
+def test_opieka_from_1_april_pays_300_for_the_yearly_update_in_april(demo):
+    # given Wodociągi on OPIEKA from 1 April 2026 (order accepted 16 March), update value 1 200.00
+    kjm = demo.tenant("kjm")
+    wodociagi = demo.organization("kjm", "Wodociągi")
+    april = statement_build(tenant=kjm, organization=wodociagi, month=date(2026, 4, 1))
+    update = [line for line in april.lines if line.code == "update"]
+    # then 3 months without OPIEKA: 1 200.00 ÷ 12 × 3 = 300.00 net, once
+    assert [line.net for line in update] == [Decimal("300.00")]
+    assert update[0].quantity == Decimal(3)
+    may = statement_build(tenant=kjm, organization=wodociagi, month=date(2026, 5, 1))
+    assert not [line for line in may.lines if line.code == "update"]
+
+
+def test_opieka_all_year_pays_no_update_fee(demo):
+    january = statement_build(tenant=demo.tenant("kjm"), organization=demo.organization("kjm", "Spółdzielnia"),
+                              month=date(2026, 1, 1))
+    assert [line.code for line in january.lines] == ["subscription", "addon", "addon"]
+    assert january.totals.net == Decimal("2750.00")  # 2 200 + 400 extended hours + 150 data warehouse
+
+
+def test_standard_month_statement_fee_overage_and_exact_totals(demo):
+    # given Elektro-Mat (STANDARD 799.00) with 8 h 30 min of remote work in May
+    for day, minutes in [(4, 235), (5, 235), (6, 25)]:
+        _log(demo, "wysylki", "Elektro-Mat", "remote", at(2026, 5, day, 9), minutes)
+    data = statement_build(tenant=demo.tenant("wysylki"), organization=demo.organization("wysylki", "Elektro-Mat"),
+                           month=date(2026, 5, 1))
+    assert [(line.code, line.quantity, line.unit_price, line.net) for line in data.lines] == [
+        ("subscription", Decimal("1"), Decimal("799.00"), Decimal("799.00")),
+        ("time", Decimal("1.50"), Decimal("140.00"), Decimal("210.00"))]
+    # then net + VAT == gross to the grosz
+    assert data.totals.net == Decimal("1009.00")
+    assert data.totals.vat == Decimal("232.07")
+    assert data.totals.net + data.totals.vat == data.totals.gross == Decimal("1241.07")
+
+
+def test_pakiet_statement_lists_packages_and_opieka_after_hours_emergencies(demo):
+    kjm = demo.tenant("kjm")
+    package_purchase(tenant=kjm, organization=demo.organization("kjm", "Biuro Rachunkowe"),
+                     purchased_on=date(2026, 6, 3))
+    pakiet = statement_build(tenant=kjm, organization=demo.organization("kjm", "Biuro Rachunkowe"),
+                             month=date(2026, 6, 1))
+    assert [(line.code, line.net) for line in pakiet.lines] == [("package", Decimal("540.00"))]
+    _log(demo, "kjm", "Wodociągi", "remote", at(2026, 6, 2, 23), 40, emergency=True)
+    opieka = statement_build(tenant=kjm, organization=demo.organization("kjm", "Wodociągi"), month=date(2026, 6, 1))
+    assert [(line.code, line.net) for line in opieka.lines] == [("subscription", Decimal("1500.00")),
+                                                                ("after_hours", Decimal("180.00"))]
+
+
+def test_generate_is_idempotent_and_reproducible(demo):
+    tenant = demo.tenant("wysylki")
+    org = demo.organization("wysylki", "Meblex")
+    first = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 1))
+    again = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 17))
+    assert (again.pk, again.generated_at, again.lines) == (first.pk, first.generated_at, first.lines)
+    assert Statement.objects.filter(organization=org).count() == 1
+    # when new billable work lands in the month, generating again refreshes the same row
+    _log(demo, "wysylki", "Meblex", "remote", at(2026, 3, 10, 9), 295)  # 300 billed: 3 h + 2 h at 165
+    refreshed = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 1))
+    assert refreshed.pk == first.pk
+    assert refreshed.net == Decimal("729.00")  # 399 + 2 h × 165
+
+
+def test_close_month_generates_every_organization_once(demo):
+    created = close_month("2026-05-01")
+    assert created == Organization.objects.count()
+    assert close_month("2026-05-01") == 0
+    assert Statement.objects.filter(month=date(2026, 5, 1)).count() == Organization.objects.count()
+
+
+def test_statement_csv_and_accounting_export(demo):
+    _log(demo, "wysylki", "Elektro-Mat", "remote", at(2026, 5, 4, 9), 475)  # 480 billed: 7 h + 1 h
+    tenant = demo.tenant("wysylki")
+    statement = statement_generate(tenant=tenant, organization=demo.organization("wysylki", "Elektro-Mat"),
+                                   month=date(2026, 5, 1))
+    rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
+    assert [(r["code"], r["net"]) for r in rows] == [("subscription", "799.00"), ("time", "140.00"),
+                                                     ("net", "939.00"), ("vat", "215.97"), ("gross", "1154.97")]
+    export = list(csv.DictReader(io.StringIO(accounting_csv(tenant=tenant, month=date(2026, 5, 1)))))
+    assert len(export) == 1
+    assert {k: export[0][k] for k in ("organization", "kind", "actual_minutes", "billed_minutes",
+                                      "billable_minutes", "rate_net", "net")} == {
+        "organization": "Elektro-Mat S.A.", "kind": "remote", "actual_minutes": "475", "billed_minutes": "480",
+        "billable_minutes": "60", "rate_net": "140.00", "net": "140.00"}
+    assert export[0]["ticket"].startswith("WYS-")
+
+
+def test_pdf_renders_and_rasterises(demo, tmp_path):
+    kjm = demo.tenant("kjm")
+    statement = statement_generate(tenant=kjm, organization=demo.organization("kjm", "Wodociągi"),
+                                   month=date(2026, 4, 1))
+    pdf = statement_pdf(statement)
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(pdf)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm (Debian package poppler-utils) is needed to check the PDF renders"
+    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.read_bytes().startswith(b"\x89PNG")
