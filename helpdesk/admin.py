@@ -52,10 +52,24 @@ class StaffForm(forms.ModelForm):
         data = super().clean()
         email = (data.get("email") or "").lower()
         existing = User.objects.filter(username=email).first()
+        tenant = data.get("tenant") or self.instance_tenant()
         if self.instance.pk is None and existing is None and not data.get("password"):
             self.add_error("password", _("Set a password for the new login."))
         if existing is not None and self.instance.pk and existing.pk != self.instance.user_id:
             self.add_error("email", _("This address belongs to another login."))
+        if (existing is not None and self.instance.pk is None and tenant is not None
+                and Membership.objects.filter(tenant=tenant, user=existing).exists()):
+            self.add_error("email", _("This person is already on your staff."))
+        # A login used outside this tenant (another tenant's staff or customer, the superuser) is
+        # not this tenant's to rename or to give a new password: that would hand it over.
+        login = existing if self.instance.pk is None else self.instance.user
+        if login is not None and login_used_outside(login, tenant):
+            if data.get("password"):
+                self.add_error("password", _("This login is also used outside your helpdesk; only its owner "
+                                             "can change its password."))
+            if self.instance.pk and email != login.username:
+                self.add_error("email", _("This login is also used outside your helpdesk; its address "
+                                          "cannot be changed here."))
         if data.get("password"):
             from django.contrib.auth.password_validation import validate_password
 
@@ -64,6 +78,21 @@ class StaffForm(forms.ModelForm):
             except ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+    def instance_tenant(self):
+        return self.instance.tenant if self.instance.tenant_id else getattr(self, "tenant", None)
+
+
+def login_used_outside(user: User, tenant: Tenant | None) -> bool:
+    """Whether ``user`` logs in as anything but staff or a customer of ``tenant``."""
+    if user.is_superuser:
+        return True
+    memberships = Membership.objects.filter(user=user)
+    contacts = Contact.objects.filter(user=user)
+    if tenant is not None:
+        memberships = memberships.exclude(tenant=tenant)
+        contacts = contacts.exclude(tenant=tenant)
+    return memberships.exists() or contacts.exists()
 
 
 @admin.register(Membership)
@@ -75,6 +104,18 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        # The superuser works outside any tenant: a new staff member needs one chosen.
+        if obj is None and not self._scoped(request) and "tenant" not in fields:
+            fields.insert(0, "tenant")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.tenant = obj.tenant if obj is not None else request.tenant
+        return form
 
     @admin.display(description=_("person"), ordering="user__last_name")
     def person(self, obj):
@@ -91,13 +132,15 @@ class MembershipAdmin(TenantScopedAdmin):
         user = obj.user if change else User.objects.filter(username=email).first()
         if user is None:
             user = User(username=email)
-        user.username = email
-        user.email = email
-        user.first_name = data["first_name"]
-        user.last_name = data["last_name"]
-        if data.get("password"):
-            user.set_password(data["password"])
-        user.save()
+        tenant = data.get("tenant") or form.instance_tenant()
+        if user.pk is None or not login_used_outside(user, tenant):
+            user.username = email
+            user.email = email
+            user.first_name = data["first_name"]
+            user.last_name = data["last_name"]
+            if data.get("password"):
+                user.set_password(data["password"])
+            user.save()
         obj.user = user
         super().save_model(request, obj, form, change)
         audit_record(tenant=obj.tenant, actor=request.user, action="membership.changed" if change else "membership.created",
@@ -184,3 +227,113 @@ class AuditEventAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- API tokens and webhooks ---------------------------------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+
+from helpdesk.models import ApiToken, WebhookDelivery, WebhookEndpoint  # noqa: E402
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("name", "role")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantScopedAdmin):
+    form = ApiTokenForm
+    list_display = ("name", "role", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("role",)
+    search_fields = ("name", "prefix")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("name", "role", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+
+    def get_fields(self, request, obj=None):
+        return ("name", "role") if obj is None else self.get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from helpdesk.api import api_token_create
+
+        if change:
+            return
+        row, token = api_token_create(tenant=request.tenant, name=obj.name, role=obj.role, created_by=request.user)
+        obj.pk = row.pk
+        messages.warning(request, _("The new token — copy it now, it is not shown again: %(token)s")
+                         % {"token": token})
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from helpdesk.api import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token, actor=request.user)
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(label=_("events"), widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("url", "description", "events", "active")
+
+    def __init__(self, *args, **kwargs):
+        from helpdesk.webhooks import EVENTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = [(e, e) for e in EVENTS]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(TenantScopedAdmin):
+    form = WebhookEndpointForm
+    list_display = ("url", "active", "failure_count", "disabled_at", "last_success_at")
+    list_filter = ("active",)
+    readonly_fields = ("failure_count", "disabled_at", "last_success_at")
+
+    def save_model(self, request, obj, form, change):
+        from helpdesk.api import webhook_create, webhook_update
+
+        data = {k: form.cleaned_data[k] for k in ("url", "description", "events", "active")}
+        if change:
+            webhook_update(tenant=obj.tenant, endpoint=obj, actor=request.user, **data)
+            return
+        endpoint, secret = webhook_create(tenant=request.tenant, actor=request.user, **data)
+        obj.pk = endpoint.pk
+        messages.warning(request, _("The signing secret — copy it now, it is not shown again: %(secret)s")
+                         % {"secret": secret})
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(TenantScopedAdmin):
+    list_display = ("event_type", "endpoint", "status", "attempts", "last_status_code", "created_at",
+                    "next_attempt_at", "delivered_at")
+    list_filter = ("status", "event_type")
+    search_fields = ("event_id",)
+    actions = ["redeliver"]
+    readonly_fields = ("endpoint", "event_id", "event_type", "payload", "attempts", "next_attempt_at", "status",
+                       "last_status_code", "last_error", "request_excerpt", "response_excerpt", "created_at",
+                       "last_attempt_at", "delivered_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("endpoint")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"))
+    def redeliver(self, request, queryset):
+        from helpdesk.webhooks import redeliver
+
+        for delivery in queryset:
+            redeliver(delivery)
+        messages.success(request, _("Queued again: %(n)s.") % {"n": queryset.count()})

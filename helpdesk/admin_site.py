@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -63,10 +65,16 @@ class TenantScopedAdminMixin:
             exclude.append("tenant")
         return exclude
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not self._scoped(request) or self.tenant_field != "tenant":
+            return form
+        return _with_tenant(form, obj.tenant if obj is not None else request.tenant)
+
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
         if self._scoped(request):
-            filters = [f for f in filters if f != "tenant"]
+            filters = [_related_only(self.model, f) for f in filters if f != "tenant"]
         return filters
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -112,8 +120,51 @@ class TenantScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser or is_tenant_admin(request)
 
+    def get_object(self, request, object_id, from_field=None):
+        # Another tenant's object is a 404 on every page, before any permission check could answer
+        # 403 (the delete page of a model nobody may delete, for one).
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such object."))
+        return obj
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(_("No such object."))
+
+
+def _related_only(model, list_filter):
+    """A filter on a relation offers the related rows of the tenant's own objects, not every tenant's."""
+    if isinstance(list_filter, str):
+        try:
+            field = get_fields_from_path(model, list_filter)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return list_filter
+        if field.is_relation:
+            return (list_filter, admin.RelatedOnlyFieldListFilter)
+    return list_filter
+
+
+def _with_tenant(form_class, tenant):
+    """The form with its instance's tenant set before validation.
+
+    The tenant is not a field of a tenant admin's forms, and Django skips the unique constraints
+    that involve a field missing from the form: every constraint here is led by ``tenant``, so a
+    duplicate code or address would pass validation and fail in the database (a 500).
+    """
+
+    class TenantForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if getattr(self.instance, "tenant_id", None) is None and tenant is not None:
+                self.instance.tenant = tenant
+
+        def _get_validation_exclusions(self):
+            exclude = super()._get_validation_exclusions()
+            exclude.discard("tenant")
+            return exclude
+
+    TenantForm.__name__ = form_class.__name__
+    return TenantForm
 
 
 def _limit_to_tenant(field, tenant) -> None:
@@ -136,6 +187,13 @@ class TenantScopedInline(TenantScopedAdminMixin):
 
     def get_queryset(self, request):
         return super(TenantScopedAdminMixin, self).get_queryset(request)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super(TenantScopedAdminMixin, self).get_formset(request, obj, **kwargs)
+        tenant = obj.tenant if obj is not None else (request.tenant if self._scoped(request) else None)
+        if tenant is not None and any(f.name == "tenant" for f in self.model._meta.fields):
+            formset.form = _with_tenant(formset.form, tenant)
+        return formset
 
     def has_add_permission(self, request, obj=None):
         return request.user.is_superuser or is_tenant_admin(request)

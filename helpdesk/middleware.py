@@ -81,9 +81,11 @@ class TenantLanguageMiddleware:
 def pick_language(request) -> str:
     supported = {code for code, _name in settings.LANGUAGES}
     user = getattr(request, "user", None)
+    # A logged-in person's saved choice comes before the browser's cookie, which may be left over
+    # from whoever used the browser last; the cookie serves visitors who are not logged in.
     candidates = [
-        request.COOKIES.get(LANGUAGE_COOKIE),
         getattr(user, "language", "") if user is not None and user.is_authenticated else "",
+        request.COOKIES.get(LANGUAGE_COOKIE),
         request.tenant.language if getattr(request, "tenant", None) else "",
         settings.LANGUAGE_CODE,
     ]

@@ -25,8 +25,18 @@ class ServiceFormMixin:
     """Admin forms whose save goes through a service: the service runs in clean() so its
     ValidationErrors show on the form (the admin wraps the whole request in one transaction)."""
 
+    result = None
+
     def run_service(self):
         raise NotImplementedError
+
+    def _post_clean(self):
+        if self.result is not None:
+            # The service validated and saved the object: the form stands for it from now on, not for
+            # an unsaved copy of the raw input (whose empty start date the service filled in).
+            self.instance = self.result
+            return
+        super()._post_clean()
 
     def clean(self):
         data = super().clean()
@@ -315,7 +325,9 @@ class SubscriptionAddForm(ServiceFormMixin, forms.ModelForm):
 
     def run_service(self):
         data = self.cleaned_data
-        return subscription_create(tenant=self.tenant, organization=data["organization"], plan=data["plan"],
+        # The superuser works outside any tenant: the organization's tenant is the one meant.
+        tenant = self.tenant or data["organization"].tenant
+        return subscription_create(tenant=tenant, organization=data["organization"], plan=data["plan"],
                                    accepted_on=data["accepted_on"], starts_on=data.get("starts_on"),
                                    overrides=data.get("overrides") or {}, actor=self.user)
 

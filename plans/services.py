@@ -13,8 +13,8 @@ from helpdesk.models import Organization, Tenant, User
 from helpdesk.services import audit_record
 from plans.dates import add_months, first_of_next_month, last_of_month
 from plans.models import (WEEKDAY_KEYS, AddonKind, BillingMode, Calendar, CalendarDate, CalendarWindow, Plan,
-                          PlanTerms, Subscription, SubscriptionAddon)
-from plans.selectors import coerce_overrides, plan_in_force, plan_terms_in_force, plan_terms_latest
+                          PlanTerms, Subscription, SubscriptionAddon, hhmm_validator)
+from plans.selectors import plan_in_force, plan_terms_in_force, plan_terms_latest
 from plans.terms import OVERRIDABLE
 from sla.calendar import BusinessCalendar, InvalidCalendarSpec
 
@@ -37,6 +37,16 @@ def calendar_import_spec(*, tenant: Tenant, code: str, name: str, spec: dict,
         normalized = BusinessCalendar.from_spec(spec).to_spec()
     except InvalidCalendarSpec as exc:
         raise ValidationError({"spec": str(exc)}) from exc
+    # The business core accepts seconds (09:00:30); calendar rows store HH:MM, so refuse them here
+    # rather than store a value the admin form rejects (and PostgreSQL truncates to an error).
+    for day, windows in normalized["windows"].items():
+        for start, end in windows:
+            for value in (start, end):
+                try:
+                    hhmm_validator(value)
+                except ValidationError as exc:
+                    raise ValidationError({"spec": _("windows[%(day)s]: %(value)s is not a time in whole "
+                                                     "minutes (HH:MM).") % {"day": day, "value": value}}) from exc
     calendar, _created = Calendar.objects.update_or_create(
         tenant=tenant, code=code,
         defaults={"name": name, "timezone": normalized["timezone"],
@@ -106,7 +116,14 @@ def plan_terms_update(*, tenant: Tenant, plan: Plan, effective_from: date, chang
     unknown = set(changes) - {f.name for f in PlanTerms._meta.concrete_fields} | (set(changes) & _VERSION_FIELDS_SKIP)
     if unknown:
         raise ValidationError({name: _("Not a plan term.") for name in sorted(unknown)})
+    if effective_from < base.effective_from:
+        # The new version copies the latest one: in force earlier, it would carry that version's
+        # terms back in time, and be overridden by it again from its date on.
+        raise ValidationError({"effective_from": _(
+            "A new version cannot take effect before the latest one (version %(v)s from %(day)s).")
+            % {"v": base.version, "day": _fmt(base.effective_from)}})
     _check_calendars(tenant, changes)
+    changes = _typed_changes(changes)
     values = {f.name: getattr(base, f.name) for f in PlanTerms._meta.concrete_fields
               if f.name not in _VERSION_FIELDS_SKIP}
     values.update(changes)
@@ -123,29 +140,61 @@ def plan_terms_update(*, tenant: Tenant, plan: Plan, effective_from: date, chang
     return version
 
 
+def _typed_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes as the fields' Python values, so "129.00" equals Decimal("129.00") (no empty versions)."""
+    typed = {}
+    for name, value in changes.items():
+        field = PlanTerms._meta.get_field(name)
+        if field.is_relation or value is None:
+            typed[name] = value
+            continue
+        try:
+            typed[name] = field.to_python(value)
+        except ValidationError as exc:
+            raise ValidationError({name: exc.messages}) from exc
+    return typed
+
+
 # --- subscriptions ----------------------------------------------------------------------------
 
 
-def validate_overrides(overrides: dict[str, Any]) -> None:
+def validate_overrides(overrides: dict[str, Any], *, tenant: Tenant) -> None:
+    """Per-customer terms: known names, values of the field's type, choices and limits, and
+    calendars given by the code of one of the tenant's own calendars."""
     if not isinstance(overrides, dict):
         raise ValidationError({"overrides": _("Give the per-customer terms as an object.")})
     unknown = sorted(set(overrides) - set(OVERRIDABLE))
     if unknown:
         raise ValidationError({"overrides": _("These terms cannot be set per customer: %s") % ", ".join(unknown)})
-    plain = {k: v for k, v in overrides.items() if k not in ("service_calendar", "critical_calendar")}
-    try:
-        coerced = coerce_overrides(plain)
-    except ValidationError as exc:
-        raise ValidationError({"overrides": exc.messages}) from exc
-    for name, value in coerced.items():
+    errors: list[str] = []
+    coerced: dict[str, Any] = {}
+    for name, raw in overrides.items():
         field = PlanTerms._meta.get_field(name)
-        if value is None and not field.null:
-            raise ValidationError({"overrides": _("%s cannot be empty.") % name})
-        if value is not None:
-            try:
-                field.run_validators(value)
-            except ValidationError as exc:
-                raise ValidationError({"overrides": [f"{name}: {m}" for m in exc.messages]}) from exc
+        if raw is None:
+            if not field.null:
+                errors.append(_("%s cannot be empty.") % name)
+            continue
+        if field.is_relation:
+            if not isinstance(raw, str) or not Calendar.objects.for_tenant(tenant).filter(code=raw).exists():
+                errors.append(_("%(name)s: there is no calendar “%(code)s”.") % {"name": name, "code": raw})
+            continue
+        try:
+            value = field.to_python(raw)
+            field.validate(value, None)
+            field.run_validators(value)
+        except ValidationError as exc:
+            errors.extend(f"{name}: {m}" for m in exc.messages)
+        else:
+            coerced[name] = value
+    if not errors:
+        # List-valued terms (channels, kinds of work, products) follow the rules of the plan's own terms.
+        try:
+            PlanTerms(**coerced).clean()
+        except ValidationError as exc:
+            errors.extend(f"{name}: {m}" for name, messages in exc.message_dict.items() if name in coerced
+                          for m in messages)
+    if errors:
+        raise ValidationError({"overrides": errors})
 
 
 def _minimum_term_end(subscription: Subscription, months: int) -> date | None:
@@ -181,7 +230,7 @@ def subscription_create(*, tenant: Tenant, organization: Organization, plan: Pla
     if organization.tenant_id != tenant.pk or plan.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown organization or plan."))
     overrides = overrides or {}
-    validate_overrides(overrides)
+    validate_overrides(overrides, tenant=tenant)
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     terms = plan_terms_in_force(tenant=tenant, plan=plan, on=starts_on or accepted_on)
     if terms is None:
@@ -195,8 +244,12 @@ def subscription_create(*, tenant: Tenant, organization: Organization, plan: Pla
         starts_on = earliest if (not month_bound or earliest.day == 1) else first_of_next_month(earliest)
     errors: dict[str, list[str]] = {}
     if starts_on < earliest:
-        reason = (_("%(plan)s starts in the calendar month after the order is accepted")
-                  % {"plan": plan.name}) if terms.starts_next_month else _("a change of plan takes effect on the 1st of the next month")
+        if terms.starts_next_month:
+            reason = _("%(plan)s starts in the calendar month after the order is accepted") % {"plan": plan.name}
+        elif is_change:
+            reason = _("a change of plan takes effect on the 1st of the next month")
+        else:
+            reason = _("a subscription cannot start before the order is accepted")
         errors.setdefault("starts_on", []).append(
             _("Too early: %(reason)s — the earliest start is %(day)s.") % {"reason": reason, "day": _fmt(earliest)})
     elif month_bound and starts_on.day != 1:
@@ -322,7 +375,7 @@ def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, ov
                                actor: User | None = None) -> Subscription:
     if subscription.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown subscription."))
-    validate_overrides(overrides)
+    validate_overrides(overrides, tenant=tenant)
     before = subscription.overrides
     subscription.overrides = overrides
     subscription.save(update_fields=["overrides", "updated_at"])

@@ -16,7 +16,7 @@ OVERRIDABLE = (
     "price_net", "minimum_term_months", "notice_days", "included_minutes", "included_unlimited",
     "included_kinds", "reaction_minutes", "critical_reaction_minutes", "critical_on_days_off",
     "warning_percent", "queue_priority", "email_scope", "email_limit_minutes", "days_off_support",
-    "channels", "phone_support", "phone_consultations", "development", "priority_development",
+    "channels", "config_help_channels", "phone_support", "phone_consultations", "development", "priority_development",
     "carrier_contact", "hourly_rate_net", "after_hours_rate_net", "update_fee_net", "products",
     "service_calendar", "critical_calendar",
 )

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import Contact, Membership, Organization, Tenant, TenantOwned, User
+from helpdesk.models import Contact, Membership, Organization, Tenant, TenantManager, TenantOwned, User
 from plans.models import Plan, PlanTerms, Product, code_validator
 
 
@@ -36,6 +36,8 @@ class TicketCounter(models.Model):
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True)
     last_number = models.PositiveIntegerField(default=1000)
+
+    objects = TenantManager()
 
 
 class Ticket(TenantOwned):
