@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from billing.models import Package, TimeEntry
 from billing.rounding import RoundingRule, amount_net, billed_minutes, deducted_minutes
 from helpdesk.models import Membership, Organization, Tenant, User
+from helpdesk import webhooks
 from helpdesk.services import audit_record
 from plans.dates import add_months, first_of_next_month
 from plans.models import WorkKind
@@ -351,6 +352,11 @@ def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: st
     audit_record(tenant=tenant, actor=_actor(agent, actor), action="time_entry.created", obj=entry,
                  summary=f"{ticket.pk}: {kind} {minutes} min → {entry.pool} {entry.billed_minutes} min",
                  data=_entry_data(entry))
+    webhooks.emit(tenant.pk, "time_entry.created", {
+        "id": entry.pk, "ticket": ticket.pk, "organization": organization.pk, "kind": entry.kind,
+        "started_at": entry.started_at, "minutes": entry.minutes, "billed_minutes": entry.billed_minutes,
+        "deducted_minutes": entry.deducted_minutes, "pool": entry.pool, "amount_net": entry.amount_net,
+    }, event_id=f"time_entry.created:{entry.pk}")
     return entry
 
 
@@ -467,6 +473,7 @@ def package_expire_due(*, today: date, tenant: Tenant | None = None) -> list[Pac
 
 
 # Notice kinds: the field that records each, once.
+PACKAGE_EVENTS = {"expiring": "package.low", "expired": "package.expired", "exhausted": "package.exhausted"}
 NOTICE_FIELDS = {"expiring": "notified_expiring_at", "expired": "notified_expired_at",
                  "exhausted": "notified_exhausted_at"}
 EXPIRY_NOTICE_DAYS = 7
@@ -500,6 +507,11 @@ def package_notice_send(*, kind: str, package_id: int, send) -> bool:
             return False
         package = Package.objects.select_related("tenant", "organization").get(pk=package_id)
         send(package, kind)
+        # "expiring" (7 days before the end) is the webhook's package.low: the package is running out.
+        webhooks.emit(package.tenant_id, PACKAGE_EVENTS[kind], {
+            "id": package.pk, "organization": package.organization_id, "minutes": package.minutes,
+            "minutes_left": package.minutes_left, "valid_until": package.valid_until, "status": package.status,
+        }, event_id=f"package.{kind}:{package.pk}")
         audit_record(tenant=package.tenant, actor=None, action=f"package.notice_{kind}", obj=package,
                      summary=f"{package.organization.name}: {kind}")
     return True

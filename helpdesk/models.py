@@ -221,3 +221,115 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+# --- REST API and webhooks ----------------------------------------------------------------------
+
+
+class ApiToken(TenantOwned):
+    """A tenant's API credential. Only a SHA-256 hash of the secret is stored; the token is shown once."""
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses this token, e.g. “CRM sync”."))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    prefix = models.CharField(_("prefix"), max_length=8, db_index=True,
+                              help_text=_("The first characters of the token, to recognise it."))
+    key_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class IdempotencyKey(TenantOwned):
+    """The first response to a POST with an ``Idempotency-Key``, replayed for repeats within 24 h."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                       help_text=_("Empty while the first request runs."))
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="idempotencykey_tenant_key_uniq")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WebhookEndpoint(TenantOwned):
+    """A URL that receives signed event notifications (Standard Webhooks)."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list, help_text=_("Event types sent to this URL."))
+    secret_encrypted = models.TextField(_("signing secret (encrypted)"), editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    failure_count = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
+    disabled_at = models.DateTimeField(_("disabled after failures"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last successful delivery"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "active"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(TenantOwned):
+    """One event sent to one endpoint, with its attempts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("delivered")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
+                                 verbose_name=_("endpoint"))
+    event_id = models.CharField(_("event ID"), max_length=64)
+    event_type = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    request_excerpt = models.TextField(_("request"), blank=True)
+    response_excerpt = models.TextField(_("response"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhookdelivery_event_uniq")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]),
+                   models.Index(fields=["tenant", "endpoint", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

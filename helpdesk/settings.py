@@ -4,6 +4,7 @@ Development defaults are safe and need no services: SQLite, the embedded Celery 
 (kombu's SQLAlchemy transport on a SQLite file) and the local-memory cache. Production
 differs only by environment variables (see README.md).
 """
+import os
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
     "helpdesk",
@@ -95,6 +97,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests run a real Celery worker in another process, so the test database must be a file
+    # (SQLite's default test database lives in memory). One file per test run, never reused: runs
+    # in parallel do not share it, and a stale -wal file of an old run is never applied to it.
+    _test_db = VAR_DIR / "test" / f"test-db-{os.getpid()}-{os.urandom(3).hex()}.sqlite3"
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", env.str("TEST_DATABASE_NAME", default=str(_test_db)))
+    Path(DATABASES["default"]["TEST"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "helpdesk.User"
 
@@ -154,15 +164,37 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# SLA monitor: rows per claimed batch; an optional pause between batches (operations, crash tests).
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=500)
+SLA_SCAN_PAUSE_SECONDS = env.float("SLA_SCAN_PAUSE_SECONDS", default=0.0)
+if SLA_SCAN_BATCH_SIZE < 1 or SLA_SCAN_PAUSE_SECONDS < 0:
+    raise ImproperlyConfigured("SLA_SCAN_BATCH_SIZE must be >= 1 and SLA_SCAN_PAUSE_SECONDS >= 0.")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": ("REST API for CRM integration. Authenticate with `Authorization: Bearer <token>` "
+                    "(`manage.py create_api_token`). Errors are `application/problem+json`. Webhooks are signed "
+                    "per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`)."),
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Ticket.Status",
+                            "DeliveryStatusEnum": "helpdesk.models.WebhookDelivery.Status",
+                            "PlanChannelEnum": "plans.models.Channel",
+                            "WorkKindEnum": "plans.models.WorkKind",
+                            "PackageStatusEnum": "billing.models.Package.Status"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "helpdesk.api.add_problem_responses"],
 }
+# Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
+API_RATE = env.str("API_RATE", default="600/min")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,5 +11,8 @@ urlpatterns = [
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
+    path("sla/", include("sla.urls")),
+    path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),
+    path("", include("tickets.urls")),
 ]

@@ -21,8 +21,11 @@ def notify(kind: str, object_id: int) -> None:
     mails an agent's public reply, ``page_on_call`` (ticket id) pages the on-call staff.
     Every branch is idempotent: a retry never sends a second e-mail.
     """
+    from helpdesk.webhooks import ticket_event
     from tickets.email import outbound
 
+    # Webhook events first: they carry stable ids, so a retry after a mail error sends none twice.
+    ticket_event(kind, object_id)
     if kind == "page_on_call":
         page_on_call(object_id)
     elif kind == "ticket_created":

@@ -1,0 +1,330 @@
+"""REST API of billing: time entries, hour packages, monthly usage and statements (JSON, CSV, PDF)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+import django_filters
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, renderers, serializers, status
+from rest_framework.response import Response
+
+from billing.models import Package, Statement, TimeEntry
+from billing.selectors import organization_usage
+from billing.services import package_purchase, time_entry_log
+from billing.statements import statement_build, statement_csv, statement_pdf
+from helpdesk.api import ApiViewSet, IdFilter, TenantPrimaryKeyField, UpdatedSinceFilterSet, is_id, local_today
+from helpdesk.models import Membership, Organization
+from plans.models import WorkKind
+from tickets.models import Ticket
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(value: str | None, *, field: str = "month") -> date:
+    match = MONTH_RE.match(value or "")
+    if not match or int(match.group(1)) < 1900:
+        raise exceptions.ValidationError({field: [_("Use YYYY-MM, e.g. 2026-11.")]})
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+# --- time entries ----------------------------------------------------------------------------------
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Time entry ID.")
+    ticket = TenantPrimaryKeyField(Ticket, help_text="Ticket ID.")
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Organization ID (the ticket's).")
+    agent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
+                                               help_text="Staff member (membership) who did the work.")
+    kind = serializers.ChoiceField(choices=WorkKind.choices, help_text="Kind of work.")
+    started_at = serializers.DateTimeField(help_text="When the work started.")
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, help_text="Actual minutes.")
+    billed_minutes = serializers.IntegerField(read_only=True, help_text="Minutes after the plan's rounding.")
+    deducted_minutes = serializers.IntegerField(read_only=True, help_text="Minutes taken from the pool.")
+    overage_minutes = serializers.IntegerField(read_only=True, help_text="Billable minutes beyond the pools.")
+    pool = serializers.ChoiceField(choices=TimeEntry.Pool.choices, read_only=True, help_text="Pool drawn on.")
+    package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Package drawn on.")
+    amount_net = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True,
+                                          help_text="Billable amount, net.")
+    emergency = serializers.BooleanField(required=False, default=False, help_text="An after-hours emergency.")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="What was done.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was logged.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "ticket", "organization", "agent", "kind", "started_at", "minutes", "billed_minutes",
+                  "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "note",
+                  "created_at", "updated_at"]
+
+
+class TimeEntryFilter(UpdatedSinceFilterSet):
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+    ticket = IdFilter(field_name="ticket_id", help_text="Ticket ID.")
+
+    class Meta:
+        model = TimeEntry
+        fields = ["organization", "ticket", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List time entries"),
+    retrieve=extend_schema(summary="Read a time entry"),
+    create=extend_schema(summary="Log time on a ticket", examples=[OpenApiExample(
+        "Phone call", request_only=True,
+        value={"ticket": 120, "kind": "phone", "started_at": "2026-11-20T10:00:00+01:00", "minutes": 20})]),
+)
+class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
+    serializer_class = TimeEntrySerializer
+    filterset_class = TimeEntryFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TimeEntry.objects.none()
+        return TimeEntry.objects.for_tenant(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = self.actor
+        agent = (Membership.objects.for_tenant(self.tenant).filter(user=actor).first()
+                 if actor is not None else None)
+        entry = time_entry_log(tenant=self.tenant, ticket=data["ticket"], agent=agent, kind=data["kind"],
+                               started_at=data["started_at"], minutes=data["minutes"], note=data.get("note", ""),
+                               emergency=data.get("emergency", False), actor=actor)
+        return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+# --- packages --------------------------------------------------------------------------------------
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Package ID.")
+    organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
+    hours = serializers.SerializerMethodField(help_text="Size in hours.")
+    minutes = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000,
+                                       help_text="Size in minutes; default: the plan's package size.")
+    purchased_on = serializers.DateField(required=False, help_text="Purchase day; default today.")
+    valid_until = serializers.DateField(read_only=True, help_text="Last day it can be used.")
+    hours_left = serializers.SerializerMethodField(help_text="Hours left.")
+    minutes_left = serializers.IntegerField(read_only=True, help_text="Minutes left.")
+    debt_minutes = serializers.IntegerField(read_only=True, help_text="Earlier debt paid off from it, minutes.")
+    price_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=Decimal("0"),
+                                         help_text="Price, net; default: the plan's price.")
+    status = serializers.ChoiceField(choices=Package.Status.choices, read_only=True,
+                                     help_text="active, exhausted (used up) or expired.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was recorded.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Package
+        fields = ["id", "organization", "hours", "minutes", "purchased_on", "valid_until", "hours_left",
+                  "minutes_left", "debt_minutes", "price_net", "status", "created_at", "updated_at"]
+
+    def get_hours(self, obj) -> Decimal:
+        return _hours(obj.minutes)
+
+    def get_hours_left(self, obj) -> Decimal:
+        return _hours(obj.minutes_left)
+
+
+class PackageFilter(UpdatedSinceFilterSet):
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+    status = django_filters.ChoiceFilter(choices=Package.Status.choices, help_text="Package status.")
+
+    class Meta:
+        model = Package
+        fields = ["organization", "status", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List hour packages"),
+    retrieve=extend_schema(summary="Read an hour package"),
+    create=extend_schema(summary="Record a bought hour package", examples=[OpenApiExample(
+        "Plan's default package", request_only=True, value={"organization": 14, "purchased_on": "2026-11-05"})]),
+)
+class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
+    serializer_class = PackageSerializer
+    filterset_class = PackageFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Package.objects.none()
+        return Package.objects.for_tenant(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        package = package_purchase(tenant=self.tenant, organization=data["organization"],
+                                   purchased_on=data.get("purchased_on") or local_today(self.tenant),
+                                   minutes=data.get("minutes"), price_net=data.get("price_net"), actor=self.actor)
+        return Response(self.get_serializer(package).data, status=status.HTTP_201_CREATED)
+
+
+# --- usage and statements --------------------------------------------------------------------------
+
+
+class PackageUsageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Package ID.")
+    minutes = serializers.IntegerField(help_text="Size in minutes.")
+    minutes_left = serializers.IntegerField(help_text="Minutes left.")
+    debt_minutes = serializers.IntegerField(help_text="Earlier debt paid off from it.")
+    purchased_on = serializers.DateField(help_text="Purchase day.")
+    valid_until = serializers.DateField(help_text="Last valid day.")
+    status = serializers.ChoiceField(choices=Package.Status.choices, help_text="Status.")
+
+
+class UsageAlertSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="allowance_80/100, email_limit_80/100, package_80/100.")
+    message = serializers.CharField(help_text="The alert in words.")
+    package_id = serializers.IntegerField(allow_null=True, help_text="The package concerned, if any.")
+
+
+class UsageSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="First day of the month.")
+    plan_code = serializers.CharField(allow_null=True, help_text="Plan in force on the 1st.")
+    included_minutes = serializers.IntegerField(help_text="Included minutes of the month.")
+    included_unlimited = serializers.BooleanField(help_text="Unlimited work in service hours.")
+    used_minutes = serializers.IntegerField(help_text="Minutes drawn from the allowance.")
+    remaining_minutes = serializers.IntegerField(help_text="Allowance left.")
+    overage_minutes = serializers.IntegerField(help_text="Billable minutes beyond the pools.")
+    overage_net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Their amount, net.")
+    email_limit_minutes = serializers.IntegerField(allow_null=True, help_text="Guaranteed e-mail support limit.")
+    email_used_minutes = serializers.IntegerField(help_text="Of which used.")
+    package_debt_minutes = serializers.IntegerField(help_text="Work beyond the packages, to be paid off.")
+    packages = PackageUsageSerializer(many=True, help_text="Packages valid in the month or still active.")
+    alerts = UsageAlertSerializer(many=True, help_text="80 % and 100 % alerts.")
+
+
+class UsageViewSet(ApiViewSet):
+    pagination_class = None
+    filter_backends = []
+    serializer_class = UsageSerializer
+
+    @extend_schema(summary="Usage of an organization in a month", responses=UsageSerializer, parameters=[
+        OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
+        OpenApiParameter("month", str, required=False, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                         description="YYYY-MM; default the current month.")])
+    def list(self, request, organization_id=None):
+        organization = _organization(self, organization_id)
+        raw = request.query_params.get("month")
+        month = parse_month(raw) if raw is not None else local_today(self.tenant).replace(day=1)
+        usage = organization_usage(tenant=self.tenant, organization=organization, month=month)
+        return Response(UsageSerializer(usage).data)
+
+
+def _organization(view: ApiViewSet, organization_id) -> Organization:
+    if not is_id(organization_id):
+        raise exceptions.NotFound()
+    organization = Organization.objects.for_tenant(view.tenant).filter(pk=organization_id).first()
+    if organization is None:
+        raise exceptions.NotFound()
+    return organization
+
+
+class StatementLineSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="subscription, addon, package, time, after_hours or update.")
+    description = serializers.CharField(help_text="Line text.")
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Quantity.")
+    unit = serializers.CharField(help_text="Unit.")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Unit price, net.")
+    net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Line total, net.")
+
+
+class StatementSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="Organization ID.")
+    month = serializers.CharField(help_text="YYYY-MM.")
+    lines = StatementLineSerializer(many=True, help_text="Statement lines.")
+    net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Total net.")
+    vat_rate = serializers.DecimalField(max_digits=4, decimal_places=3, help_text="VAT rate, e.g. 0.230.")
+    vat = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="VAT.")
+    gross = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Total gross.")
+    currency = serializers.CharField(help_text="ISO currency code.")
+    final = serializers.BooleanField(help_text="True: the stored statement of a closed month; false: computed "
+                                               "from the current data (the month is still open).")
+    generated_at = serializers.DateTimeField(help_text="When it was generated (now, when not final).")
+
+
+class _BytesRenderer(renderers.BaseRenderer):
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, (bytes, str)):
+            return data
+        return json.dumps(data, default=str).encode()  # Errors (sent as problem+json).
+
+
+class CsvRenderer(_BytesRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class PdfRenderer(_BytesRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class StatementViewSet(ApiViewSet):
+    pagination_class = None
+    filter_backends = []
+    serializer_class = StatementSerializer
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer, PdfRenderer]
+    lookup_field = "month"
+
+    @extend_schema(
+        summary="Statement of an organization for a month",
+        description="JSON by default; `?format=csv` or `?format=pdf` for the documents. A closed month gives "
+                    "its stored statement; an open month is computed from the current data (`final: false`).",
+        parameters=[
+            OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
+            OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                             description="YYYY-MM."),
+            OpenApiParameter("format", str, enum=["json", "csv", "pdf"], required=False,
+                             description="Response format."),
+        ],
+        responses={(200, "application/json"): StatementSerializer, (200, "text/csv"): OpenApiTypes.STR,
+                   (200, "application/pdf"): OpenApiTypes.BINARY})
+    def retrieve(self, request, organization_id=None, month=None):
+        organization = _organization(self, organization_id)
+        first = parse_month(month)
+        statement = (Statement.objects.for_tenant(self.tenant).select_related("organization")
+                     .filter(organization=organization, month=first).first())
+        final = statement is not None
+        if statement is None:
+            data = statement_build(tenant=self.tenant, organization=organization, month=first)
+            statement = Statement(tenant=self.tenant, organization=organization, month=data.month,
+                                  lines=[line.as_json() for line in data.lines], net=data.totals.net,
+                                  vat=data.totals.vat, gross=data.totals.gross, vat_rate=data.vat_rate,
+                                  currency=data.currency, generated_at=timezone.now())
+        kind = request.accepted_renderer.format
+        filename = f"statement-{organization.pk}-{first:%Y-%m}"
+        if kind == "csv":
+            return _download(statement_csv(statement).encode(), "text/csv; charset=utf-8", f"{filename}.csv")
+        if kind == "pdf":
+            return _download(statement_pdf(statement), "application/pdf", f"{filename}.pdf")
+        return Response(StatementSerializer({
+            "organization": organization.pk, "month": f"{first:%Y-%m}", "lines": statement.lines,
+            "net": statement.net, "vat_rate": statement.vat_rate, "vat": statement.vat, "gross": statement.gross,
+            "currency": statement.currency, "final": final, "generated_at": statement.generated_at}).data)
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+__all__ = ["PackageViewSet", "StatementViewSet", "TimeEntryViewSet", "UsageViewSet"]

@@ -1,0 +1,37 @@
+"""``/api/v1/``: the router of every resource, the OpenAPI schema and its docs (served locally)."""
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
+from helpdesk.api import ContactViewSet, OrganizationViewSet, WebhookEndpointViewSet, not_found
+from plans.api import PlanViewSet, SubscriptionViewSet
+from sla.api import SlaPreviewViewSet
+from tickets.api import TicketViewSet
+
+
+class ApiRouter(DefaultRouter):
+    include_root_view = False
+    include_format_suffixes = False
+
+
+router = ApiRouter()
+router.register("organizations", OrganizationViewSet, basename="api-organization")
+router.register("contacts", ContactViewSet, basename="api-contact")
+router.register("plans", PlanViewSet, basename="api-plan")
+router.register("subscriptions", SubscriptionViewSet, basename="api-subscription")
+router.register("tickets", TicketViewSet, basename="api-ticket")
+router.register("sla/preview", SlaPreviewViewSet, basename="api-sla-preview")
+router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
+router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
+router.register("packages", PackageViewSet, basename="api-package")
+router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
+router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *router.urls,
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,264 @@
+"""REST API of plans (read; admins record new terms versions) and subscriptions."""
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from helpdesk.api import (AdminForWrites, ApiViewSet, IdFilter, IsTenantStaff, TenantPrimaryKeyField,
+                          UpdatedSinceFilterSet, local_today)
+from helpdesk.models import Organization
+from plans.models import (AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription,
+                          SubscriptionAddon, WorkKind)
+from plans.services import plan_terms_update, subscription_cancel, subscription_create, subscription_set_overrides
+from plans.terms import OVERRIDABLE
+
+
+class TenantSlugField(serializers.SlugRelatedField):
+    """A tenant's row by its code; another tenant's code does not exist."""
+
+    def __init__(self, model, slug_field: str = "code", **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        tenant = getattr(request, "tenant", None) if request else None
+        if tenant is None:
+            return self.model.objects.none()
+        return self.model.objects.for_tenant(tenant)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+_TERMS_EXCLUDE = ("id", "tenant", "plan", "version", "effective_from", "created_at", "created_by", "change_note")
+
+
+class PlanTermsSerializer(serializers.ModelSerializer):
+    """Every figure of a plan's terms; calendars by code."""
+
+    service_calendar = TenantSlugField(Calendar, help_text="Code of the service-hours calendar.")
+    critical_calendar = TenantSlugField(Calendar, allow_null=True, required=False,
+                                        help_text="Code of the critical-failure calendar, if any.")
+    included_kinds = serializers.ListField(child=serializers.ChoiceField(choices=WorkKind.choices), required=False,
+                                           help_text="Kinds of work that draw on the included time.")
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False,
+                                     help_text="Contact channels of the plan.")
+    config_help_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices),
+                                                 required=False, help_text="Channels of configuration help.")
+    products = serializers.ListField(child=serializers.CharField(max_length=40), required=False,
+                                     help_text="Product codes covered; empty: all products.")
+    rounding_units = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False,
+                                           help_text="Billing unit in minutes per kind of work, e.g. {\"phone\": 15}.")
+
+    class Meta:
+        model = PlanTerms
+        exclude = _TERMS_EXCLUDE
+
+
+class PlanTermsPatchSerializer(PlanTermsSerializer):
+    """Only the terms that change; the rest is copied from the latest version."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text="Plan code, e.g. `standard`.")
+    name = serializers.CharField(read_only=True, help_text="Plan name.")
+    description = serializers.CharField(read_only=True, help_text="Description.")
+    active = serializers.BooleanField(read_only=True, help_text="Still offered to new customers.")
+    terms = serializers.SerializerMethodField(help_text="The terms version in force today.")
+    terms_version = serializers.SerializerMethodField(help_text="Version number of those terms.")
+    terms_effective_from = serializers.SerializerMethodField(help_text="Since when those terms apply.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change of the plan.")
+
+    class Meta:
+        model = Plan
+        fields = ["code", "name", "description", "active", "terms", "terms_version", "terms_effective_from",
+                  "updated_at"]
+
+    def _current(self, obj) -> PlanTerms | None:
+        versions = getattr(obj, "terms_now", None)
+        return versions[0] if versions else None
+
+    @extend_schema_field(PlanTermsSerializer(allow_null=True))
+    def get_terms(self, obj) -> dict | None:
+        current = self._current(obj)
+        return PlanTermsSerializer(current, context=self.context).data if current else None
+
+    def get_terms_version(self, obj) -> int | None:
+        current = self._current(obj)
+        return current.version if current else None
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_terms_effective_from(self, obj):
+        current = self._current(obj)
+        return current.effective_from.isoformat() if current else None
+
+
+class PlanTermsChangeSerializer(serializers.Serializer):
+    terms = PlanTermsPatchSerializer(help_text="The terms that change; the rest stays as in the latest version.")
+    terms_effective_from = serializers.DateField(help_text="The first day the new version applies.")
+    change_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                        help_text="What changed and why (kept in the history).")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List plans", description="Each with the terms version in force today."),
+    retrieve=extend_schema(summary="Read a plan"),
+    partial_update=extend_schema(
+        summary="Record new terms of a plan (admin)", request=PlanTermsChangeSerializer,
+        description="Creates a new terms version from `terms_effective_from`; earlier versions stay. "
+                    "Tickets keep the deadline fixed at receipt.",
+        examples=[OpenApiExample("Faster reaction from next month", request_only=True, value={
+            "terms": {"reaction_minutes": 240}, "terms_effective_from": "2026-12-01",
+            "change_note": "Reaction 4 h instead of 8 h"})]),
+)
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ApiViewSet):
+    serializer_class = PlanSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
+    lookup_field = "code"
+    filterset_class = None
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Plan.objects.none()
+        today = local_today(self.tenant)
+        in_force = (PlanTerms.objects.for_tenant(self.tenant).filter(effective_from__lte=today)
+                    .select_related("service_calendar", "critical_calendar").order_by("-effective_from", "-version"))
+        return (Plan.objects.for_tenant(self.tenant)
+                .prefetch_related(Prefetch("terms_versions", queryset=in_force, to_attr="terms_now")))
+
+    def partial_update(self, request, *args, **kwargs):
+        plan = self.get_object()
+        change = PlanTermsChangeSerializer(data=request.data, context=self.get_serializer_context())
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        plan_terms_update(tenant=self.tenant, plan=plan, effective_from=data["terms_effective_from"],
+                          changes=dict(data["terms"]), actor=self.actor, note=data.get("change_note", ""))
+        return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
+
+
+# --- subscriptions ---------------------------------------------------------------------------------
+
+
+class AddonSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Add-on ID.")
+    kind = serializers.ChoiceField(choices=AddonKind.choices, help_text="Kind of add-on.")
+    calendar = TenantSlugField(Calendar, allow_null=True, required=False,
+                               help_text="Code of the calendar of extended/night/non-stop hours.")
+    product = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                    help_text="Product code (extra product add-on).")
+    price_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0,
+                                         help_text="Monthly price, net.")
+
+    class Meta:
+        model = SubscriptionAddon
+        fields = ["id", "kind", "calendar", "product", "price_net"]
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Subscription ID.")
+    organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
+    plan = TenantSlugField(Plan, help_text="Plan code.")
+    starts_on = serializers.DateField(required=False, help_text=(
+        "First day; default: the earliest the rules allow (a change of plan starts on the 1st of next month)."))
+    ends_on = serializers.DateField(read_only=True, allow_null=True, help_text="Last day, if it ends.")
+    accepted_on = serializers.DateField(required=False, help_text="When the order was accepted; default today.")
+    notice_given_on = serializers.DateField(read_only=True, allow_null=True, help_text="When notice was given.")
+    overrides = serializers.DictField(required=False, help_text=(
+        "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
+    addons = AddonSerializer(many=True, required=False, help_text="Add-ons (extended hours, extra products).")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was created.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "organization", "plan", "starts_on", "ends_on", "accepted_on", "notice_given_on",
+                  "overrides", "addons", "created_at", "updated_at"]
+
+
+class SubscriptionUpdateSerializer(serializers.Serializer):
+    overrides = serializers.DictField(required=False, help_text="Replace the per-customer terms.")
+    notice_given_on = serializers.DateField(required=False, help_text="Cancel: the day notice was given.")
+    ends_on = serializers.DateField(required=False, help_text=(
+        "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
+
+    def validate(self, attrs):
+        if "ends_on" in attrs and "notice_given_on" not in attrs:
+            raise serializers.ValidationError({"notice_given_on": ["Give the day notice was given."]})
+        if not attrs:
+            raise serializers.ValidationError("Give overrides or notice_given_on.")
+        return attrs
+
+
+class SubscriptionFilter(UpdatedSinceFilterSet):
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+    plan = django_filters.CharFilter(field_name="plan__code", help_text="Plan code.")
+
+    class Meta:
+        model = Subscription
+        fields = ["organization", "plan", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List subscriptions"),
+    retrieve=extend_schema(summary="Read a subscription"),
+    create=extend_schema(summary="Put an organization on a plan", examples=[OpenApiExample(
+        "STANDARD from next month", request_only=True,
+        value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
+    partial_update=extend_schema(summary="Change overrides or cancel", request=SubscriptionUpdateSerializer,
+                                 description="`overrides` replaces the per-customer terms; `notice_given_on` "
+                                             "(and optionally `ends_on`) cancels under the notice rules."),
+)
+class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          mixins.UpdateModelMixin, ApiViewSet):
+    serializer_class = SubscriptionSerializer
+    filterset_class = SubscriptionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Subscription.objects.none()
+        return (Subscription.objects.for_tenant(self.tenant).select_related("plan")
+                .prefetch_related(Prefetch("addons", queryset=SubscriptionAddon.objects.select_related("calendar"))))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        subscription = subscription_create(
+            tenant=self.tenant, organization=data["organization"], plan=data["plan"],
+            accepted_on=data.get("accepted_on") or local_today(self.tenant), starts_on=data.get("starts_on"),
+            overrides=data.get("overrides") or {}, addons=[dict(a) for a in data.get("addons", [])],
+            actor=self.actor)
+        return Response(self.get_serializer(self.get_queryset().get(pk=subscription.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        subscription = self.get_object()
+        change = SubscriptionUpdateSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        with transaction.atomic():
+            if "overrides" in data:
+                subscription = subscription_set_overrides(tenant=self.tenant, subscription=subscription,
+                                                          overrides=data["overrides"], actor=self.actor)
+            if "notice_given_on" in data:
+                subscription = subscription_cancel(tenant=self.tenant, subscription=subscription,
+                                                   notice_given_on=data["notice_given_on"],
+                                                   ends_on=data.get("ends_on"), actor=self.actor)
+        return Response(self.get_serializer(self.get_queryset().get(pk=subscription.pk)).data)

@@ -1,0 +1,267 @@
+"""REST API of tickets and their messages (staff: internal notes included, flagged ``internal``)."""
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from helpdesk.api import ApiViewSet, BoolFilter, IdFilter, TenantPrimaryKeyField, UpdatedSinceFilterSet
+from helpdesk.models import Contact, Membership, Organization
+from plans.api import TenantSlugField
+from plans.models import Product
+from sla.policy import REASONS
+from tickets.models import Category, Message, Ticket
+from tickets.services import message_add, ticket_assign, ticket_create, ticket_set_status, ticket_update
+
+
+def _dt(value):
+    return serializers.DateTimeField().to_representation(value) if value is not None else None
+
+
+class SlaSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Ticket.SlaState.choices, help_text="running, met, breached or none.")
+    reason = serializers.CharField(help_text="Why this deadline (or none) applies: a stable code.")
+    message = serializers.CharField(help_text="The reason in words.")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Reaction deadline; null: no guarantee.")
+    warn_at = serializers.DateTimeField(allow_null=True, help_text="When the warning goes out.")
+    reacted_at = serializers.DateTimeField(allow_null=True, help_text="First reaction by staff.")
+    breached_at = serializers.DateTimeField(allow_null=True, help_text="When the deadline passed unmet.")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Ticket ID.")
+    number = serializers.IntegerField(read_only=True, help_text="Number within the tenant.")
+    reference = serializers.CharField(read_only=True, help_text="Prefix and number, e.g. `WYS-1042`.")
+    subject = serializers.CharField(max_length=250, help_text="Subject.")
+    organization = TenantPrimaryKeyField(Organization, allow_null=True, required=False,
+                                         help_text="Organization ID (taken from the contact when given).")
+    contact = TenantPrimaryKeyField(Contact, allow_null=True, required=False, help_text="Contact ID of the requester.")
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.API,
+                                      help_text="How the ticket came in; default `api`.")
+    category = TenantSlugField(Category, allow_null=True, required=False, help_text="Category code, e.g. `bug`.")
+    product = TenantSlugField(Product, allow_null=True, required=False, help_text="Product code.")
+    critical = serializers.BooleanField(required=False, default=False, help_text="Critical failure.")
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, read_only=True, help_text="Status.")
+    coverage = serializers.ChoiceField(choices=Ticket.Coverage.choices, read_only=True,
+                                       help_text="Whether the plan covers it.")
+    assignee = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
+                                                  help_text="Staff member (membership) ID; null: unassigned.")
+    received_at = serializers.DateTimeField(read_only=True, help_text="When it was received.")
+    external_id = serializers.CharField(max_length=100, allow_null=True, required=False,
+                                        help_text="The ticket's ID in your CRM; unique in the tenant.")
+    requester_email = serializers.CharField(read_only=True, help_text="Requester's e-mail address (may be empty).")
+    requester_name = serializers.CharField(read_only=True, help_text="Requester's name.")
+    sla = serializers.SerializerMethodField(help_text="The reaction deadline fixed at receipt.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When the row was created.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "reference", "subject", "organization", "contact", "channel", "category",
+                  "critical", "product", "status", "coverage", "assignee", "received_at", "external_id",
+                  "requester_email", "requester_name", "sla", "created_at", "updated_at"]
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, obj) -> dict:
+        return {"state": obj.sla_state, "reason": obj.sla_reason,
+                "message": str(REASONS.get(obj.sla_reason, "")), "due_at": _dt(obj.due_at),
+                "warn_at": _dt(obj.warn_at), "reacted_at": _dt(obj.reacted_at), "breached_at": _dt(obj.breached_at)}
+
+
+class TicketCreateSerializer(TicketSerializer):
+    body = serializers.CharField(write_only=True, max_length=100_000, help_text="The problem description.")
+    from_email = serializers.EmailField(write_only=True, required=False, allow_blank=True,
+                                        help_text="Requester's address when there is no contact.")
+    from_name = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200,
+                                      help_text="Requester's name when there is no contact.")
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "body", "from_email", "from_name"]
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250, required=False, help_text="Subject.")
+    category = TenantSlugField(Category, allow_null=True, required=False, help_text="Category code.")
+    product = TenantSlugField(Product, allow_null=True, required=False, help_text="Product code.")
+    critical = serializers.BooleanField(required=False, help_text="Critical failure (pages the on-call staff).")
+    external_id = serializers.CharField(max_length=100, allow_null=True, required=False, help_text="CRM ID.")
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False,
+                                     help_text="New status (allowed transitions only).")
+    assignee = TenantPrimaryKeyField(Membership, allow_null=True, required=False,
+                                     help_text="Staff member (membership) ID; null to unassign.")
+
+
+class TicketFilter(UpdatedSinceFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, help_text="Status (repeatable).")
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+    contact = IdFilter(field_name="contact_id", help_text="Contact ID.")
+    critical = BoolFilter(help_text="Critical tickets only (true) or none of them (false).")
+    assignee = IdFilter(field_name="assignee_id", help_text="Staff member (membership) ID.")
+    external_id = django_filters.CharFilter(help_text="The ticket's ID in your CRM.")
+    number = IdFilter(help_text="Ticket number.")
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "organization", "contact", "critical", "assignee", "external_id", "number",
+                  "updated_since"]
+
+
+def tickets_queryset(tenant):
+    return Ticket.objects.for_tenant(tenant).select_related("tenant", "category", "product")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Attachment ID.")
+    filename = serializers.CharField(help_text="File name.")
+    content_type = serializers.CharField(help_text="MIME type.")
+    size = serializers.IntegerField(help_text="Size in bytes.")
+
+
+class AuthorSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["staff", "contact", "email", "system"], help_text="Who wrote it.")
+    name = serializers.CharField(help_text="Name shown.")
+    user = serializers.IntegerField(allow_null=True, help_text="User ID of a staff author.")
+    contact = serializers.IntegerField(allow_null=True, help_text="Contact ID of a customer author.")
+    email = serializers.CharField(help_text="Sender address (e-mail messages).")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Message ID.")
+    author = serializers.SerializerMethodField(help_text="Who wrote it.")
+    body = serializers.CharField(max_length=100_000, help_text="Text.")
+    internal = serializers.BooleanField(required=False, default=False,
+                                        help_text="An internal note, never shown to customers.")
+    source = serializers.ChoiceField(choices=Message.Source.choices, read_only=True, help_text="Where it came from.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was written.")
+    attachments = AttachmentSerializer(many=True, read_only=True, help_text="Attached files.")
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "body", "internal", "source", "created_at", "attachments"]
+
+    @extend_schema_field(AuthorSerializer)
+    def get_author(self, obj) -> dict:
+        if obj.from_staff:
+            kind = "system" if obj.source == Message.Source.SYSTEM else "staff"
+        elif obj.author_contact_id:
+            kind = "contact"
+        else:
+            kind = "email"
+        return {"kind": kind, "name": obj.author_name, "user": obj.author_user_id if obj.from_staff else None,
+                "contact": obj.author_contact_id, "email": obj.from_email}
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000, help_text="Text.")
+    internal = serializers.BooleanField(required=False, default=False, help_text="An internal note.")
+    contact = TenantPrimaryKeyField(Contact, required=False, allow_null=True, help_text=(
+        "A reply written by this customer contact (relayed from your CRM); omit for a staff reply."))
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False,
+                                     help_text="Status to set with a staff message, e.g. `waiting_customer`.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tickets",
+                       description="Filter by status, organization, contact, critical, assignee, external_id, "
+                                   "updated_since."),
+    retrieve=extend_schema(summary="Read a ticket"),
+    create=extend_schema(summary="Create a ticket", request=TicketCreateSerializer, responses={201: TicketSerializer},
+                         examples=[OpenApiExample("From the CRM", request_only=True, value={
+                             "subject": "Labels do not print", "body": "Since this morning the printer…",
+                             "contact": 31, "category": "bug", "critical": False, "external_id": "CASE-5521"})]),
+    partial_update=extend_schema(summary="Change a ticket", request=TicketUpdateSerializer,
+                                 description="Subject, category, product, critical, external_id, status, assignee."),
+)
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, ApiViewSet):
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return tickets_queryset(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = ticket_create(
+            tenant=self.tenant, channel=data.get("channel", Ticket.Channel.API), subject=data["subject"],
+            body=data["body"], contact=data.get("contact"), organization=data.get("organization"),
+            from_email=data.get("from_email", ""), from_name=data.get("from_name", ""),
+            category=data.get("category"), product=data.get("product"), critical=data.get("critical", False),
+            external_id=data.get("external_id"), actor=self.actor)
+        return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        change = TicketUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        change.is_valid(raise_exception=True)
+        data = dict(change.validated_data)
+        new_status = data.pop("status", None)
+        assign = "assignee" in data
+        assignee = data.pop("assignee", None)
+        with transaction.atomic():
+            if data:
+                ticket = ticket_update(tenant=self.tenant, ticket=ticket, actor=self.actor, **data)
+            if assign:
+                ticket = ticket_assign(tenant=self.tenant, ticket=ticket, assignee=assignee, actor=self.actor)
+            if new_status is not None and new_status != ticket.status:
+                ticket = ticket_set_status(tenant=self.tenant, ticket=ticket, status=new_status, actor=self.actor)
+        return Response(TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data)
+
+    @extend_schema(methods=["get"], summary="List the messages of a ticket",
+                   responses=MessageSerializer(many=True), filters=False)
+    @extend_schema(methods=["post"], summary="Add a reply or an internal note", request=MessageCreateSerializer,
+                   responses={201: MessageSerializer},
+                   examples=[OpenApiExample("Staff reply", request_only=True,
+                                            value={"body": "We are on it.", "internal": False})])
+    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer, filterset_class=None)
+    def messages(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            queryset = Message.objects.for_tenant(self.tenant).filter(ticket=ticket).prefetch_related("attachments")
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        serializer = MessageCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        contact = data.get("contact")
+        if contact is not None:
+            if contact.organization_id != ticket.organization_id:
+                raise DjangoValidationError({"contact": _("The contact belongs to another organization.")})
+            message = message_add(tenant=self.tenant, ticket=ticket, body=data["body"], author_contact=contact,
+                                  internal=data.get("internal", False), source=Message.Source.API)
+        else:
+            if self.actor is None:
+                raise DjangoValidationError({"non_field_errors": [
+                    _("This token has no staff member to write as; create it as a staff member.")]})
+            message = message_add(tenant=self.tenant, ticket=ticket, body=data["body"], author_user=self.actor,
+                                  internal=data.get("internal", False), source=Message.Source.API,
+                                  new_status=data.get("status"))
+        message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+def ticket_payload(ticket_id: int) -> tuple[int, dict] | None:
+    """The webhook payload of ticket events: ``{"ticket": <the API's ticket>}``."""
+    ticket = Ticket.objects.select_related("tenant", "category", "product").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    return ticket.tenant_id, {"ticket": TicketSerializer(ticket).data}
+
+
+def message_payload(message_id: int) -> tuple[int, dict] | None:
+    """``{"ticket": …, "message": …}`` for ``ticket.message_added``; internal notes give nothing."""
+    message = Message.objects.prefetch_related("attachments").filter(pk=message_id).first()
+    if message is None or message.internal:
+        return None
+    ticket = Ticket.objects.select_related("tenant", "category", "product").get(pk=message.ticket_id)
+    return ticket.tenant_id, {"ticket": TicketSerializer(ticket).data, "message": MessageSerializer(message).data}
