@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.admin_site import TenantScopedAdmin, TenantScopedInline
@@ -10,8 +11,23 @@ from helpdesk.models import AuditEvent, Contact, ContactEmail, ContactPhone, Mem
 from helpdesk.services import audit_record, normalize_phone
 
 
+class SuperuserRowsAdminMixin:
+    """Rows outside tenancy (logins, tenants) are the superuser's: for anyone else every id is a 404,
+    so a tenant admin cannot tell another tenant's staff login or tenant from an id that does not exist."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if not request.user.is_superuser:
+            raise Http404(_("No such object."))
+        return super().get_object(request, object_id, from_field)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        if not request.user.is_superuser:
+            raise Http404(_("No such object."))
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SuperuserRowsAdminMixin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + ((_("Preferences"), {"fields": ("language",)}),)
 
     def has_module_permission(self, request):
@@ -19,7 +35,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(SuperuserRowsAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "ticket_prefix", "domain", "language")
     search_fields = ("name", "slug")
 
@@ -210,6 +226,40 @@ class ContactAdmin(TenantScopedAdmin):
     @admin.display(description=_("portal login"), boolean=True)
     def has_login(self, obj):
         return obj.user_id is not None
+
+    actions = ["export_data", "anonymise"]
+
+    @admin.action(description=_("Export data (JSON)"))
+    def export_data(self, request, queryset):
+        from django.http import JsonResponse
+        from django.utils import timezone
+
+        from helpdesk.gdpr import contact_export
+
+        data = {"contacts": [contact_export(tenant=c.tenant, contact=c) for c in queryset.select_related("tenant")]}
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="contacts-{timezone.now():%Y%m%d-%H%M}.json"'
+        return response
+
+    @admin.action(description=_("Anonymise"))
+    def anonymise(self, request, queryset):
+        from django.contrib import messages
+        from django.contrib.admin import helpers
+        from django.template.response import TemplateResponse
+
+        from helpdesk.gdpr import contact_anonymise
+
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(request, "admin/helpdesk/contact/anonymise_confirmation.html", {
+                **self.admin_site.each_context(request), "title": _("Anonymise contacts"), "opts": self.model._meta,
+                "contacts": queryset.select_related("organization"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
+        count = 0
+        for contact in queryset.select_related("tenant"):
+            contact_anonymise(tenant=contact.tenant, contact=contact, actor=request.user)
+            count += 1
+        messages.success(request, _("Anonymised: %(n)s.") % {"n": count})
+        return None
 
 
 @admin.register(AuditEvent)
