@@ -1,6 +1,7 @@
 """``/api/v1/``: the router of every resource, the OpenAPI schema and its docs (served locally)."""
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
@@ -28,10 +29,17 @@ router.register("packages", PackageViewSet, basename="api-package")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
 
+# The docs pages come from drf-spectacular and show nothing but the schema. Swagger UI (the
+# "split" view loads its start-up script from a URL, not inline) still needs its template's inline
+# <style>; Redoc (templates/drf_spectacular/redoc.html, no inline script) styles itself with
+# <style> elements and runs a worker from a blob: URL. Only these two pages get the wider policy.
+DOCS_CSP = {"style-src": ["'unsafe-inline'"]}
+REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]}
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", csp_update(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("redoc/", csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
