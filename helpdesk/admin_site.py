@@ -21,6 +21,13 @@ class HelpdeskAdminSite(admin.AdminSite):
             return False
         return user.is_superuser or is_tenant_admin(request)
 
+    def login(self, request, extra_context=None):
+        # Imported here: auth forms need the app registry, which is not ready when this loads.
+        from helpdesk.admin_forms import TenantAdminAuthenticationForm
+
+        self.login_form = TenantAdminAuthenticationForm
+        return super().login(request, extra_context)
+
     def each_context(self, request):
         context = super().each_context(request)
         context["admin_tenant"] = getattr(request, "tenant", None)

@@ -418,6 +418,27 @@ def _request_hash(request) -> str:
     return digest.hexdigest()
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON without NUL characters: PostgreSQL cannot store them in text or jsonb, so they are a 400
+    here rather than a database error later."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _has_nul(data):
+            raise exceptions.ParseError(_("Text may not contain NUL characters (\\u0000)."))
+        return data
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     """The base of every API view: auth, tenancy, problem errors, idempotency and rate limit headers."""
 
@@ -429,7 +450,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     pagination_class = ApiCursorPagination
     filter_backends = [DjangoFilterBackend]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     def get_exception_handler(self):
         return problem_exception_handler
@@ -444,6 +465,8 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.query_params.lists()):
+            raise exceptions.ValidationError({"query": [_("Text may not contain NUL characters (\\u0000).")]})
         if request.method == "POST":
             self._idempotency_begin(request)
 

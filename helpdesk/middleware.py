@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from helpdesk.models import Contact, Membership, Tenant
 
 SESSION_TENANT_KEY = "tenant_id"
+HEALTH_PATH = "/healthz"
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
@@ -30,7 +31,11 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.tenant, request.membership, request.contact = resolve(request)
+        if request.path == HEALTH_PATH:
+            # The health probe must answer 503 itself when the database is down, not fail here.
+            request.tenant, request.membership, request.contact = None, None, None
+        else:
+            request.tenant, request.membership, request.contact = resolve(request)
         return self.get_response(request)
 
 

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from helpdesk import views
+from helpdesk import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +10,7 @@ urlpatterns = [
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
+    path("healthz", health.healthz, name="healthz"),
     path("sla/", include("sla.urls")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),

@@ -144,7 +144,7 @@ def two_tenants(db):
 def _database_vendor() -> str:
     from django.conf import settings
 
-    engine = settings.DATABASES["default"]["ENGINE"]
+    engine = settings.DATABASES.get("default", {}).get("ENGINE", "")
     return "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1]
 
 

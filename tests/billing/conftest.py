@@ -1,24 +1,9 @@
-"""Hypothesis profiles for the billing cores: "dev" for quick local runs, "ci" for a thorough one.
+"""Fixtures of the billing tests (hypothesis profiles come from tests/conftest.py)."""
 
-Choose with HYPOTHESIS_PROFILE=ci; the default is dev.
-"""
+from datetime import datetime as _datetime
+from zoneinfo import ZoneInfo as _ZoneInfo
 
-import os
-from datetime import timedelta
-
-from hypothesis import settings
-
-settings.register_profile("dev", max_examples=200, deadline=timedelta(milliseconds=500))
-settings.register_profile("ci", max_examples=2000, deadline=None, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-# --- database fixtures: the demo catalogue and a ticket per organization ---------------------------
-
-from datetime import datetime as _datetime  # noqa: E402
-from zoneinfo import ZoneInfo as _ZoneInfo  # noqa: E402
-
-import pytest  # noqa: E402
+import pytest
 
 WARSAW = _ZoneInfo("Europe/Warsaw")
 

@@ -486,3 +486,20 @@ def test_notice_through_the_admin_follows_the_rules(world, client):
     assert response.status_code == 302
     subscription.refresh_from_db()
     assert (subscription.notice_given_on, subscription.ends_on) == (date(2026, 11, 10), date(2026, 12, 31))
+
+
+def test_tenant_admin_logs_in_on_the_admin_login_page(world, client):
+    # Given a tenant admin (no is_staff flag: the membership makes them an admin).
+    user = world.user(ADMIN)
+    assert not user.is_staff
+    # When they log in on the admin's own login page, then they land in the admin.
+    response = client.post(reverse("admin:login"), {"username": ADMIN, "password": "demo-haslo-2026",
+                                                    "next": reverse("admin:index")})
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_agent_cannot_log_in_on_the_admin_login_page(world, client):
+    response = client.post(reverse("admin:login"), {"username": "agent@wysylki.example.com",
+                                                    "password": "demo-haslo-2026"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session

@@ -199,6 +199,7 @@ TABLE = {
     "login": {"anonymous": OK, "customer": FOUND, "agent": FOUND, "admin": FOUND},
     "logout": POST_ONLY,
     "language_set": POST_ONLY,
+    "healthz": {"anonymous": OK, "customer": OK, "agent": OK, "admin": OK},
     # customer portal
     "portal:ticket_list": PORTAL_PAGE, "portal:ticket_new": PORTAL_PAGE, "portal:plan": PORTAL_PAGE,
     "portal:ticket_detail": PORTAL_OBJECT, "portal:attachment": PORTAL_OBJECT,

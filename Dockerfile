@@ -1,0 +1,30 @@
+# Production image: gunicorn + whitenoise for the web, the same image runs the Celery worker and beat.
+# docker-compose.yml shows how the three processes, PostgreSQL and Redis fit together.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=helpdesk.settings
+
+WORKDIR /app
+
+# Dependencies first, from pyproject.toml (the only list), so code changes reuse this layer.
+COPY pyproject.toml ./
+COPY scripts/requirements.py scripts/
+RUN python scripts/requirements.py > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+RUN groupadd --system --gid 10001 helpdesk \
+    && useradd --system --uid 10001 --gid helpdesk --home-dir /app --no-create-home helpdesk
+
+COPY --chown=helpdesk:helpdesk . .
+RUN mkdir -p /app/var/media /app/staticfiles && chown -R helpdesk:helpdesk /app/var /app/staticfiles
+
+USER helpdesk
+EXPOSE 8000
+
+# The web service's command in docker-compose.yml migrates and collects static files first.
+CMD ["gunicorn", "helpdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
