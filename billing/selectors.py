@@ -180,3 +180,9 @@ def time_entries_for_month(*, tenant: Tenant, month: date, organization: Organiz
 
 def statements_for_tenant(*, tenant: Tenant):
     return Statement.objects.for_tenant(tenant).select_related("organization").order_by("-month", "organization__name")
+
+
+def time_entries_for_ticket(*, tenant: Tenant, ticket) -> list[TimeEntry]:
+    """Work logged on one ticket, oldest first, with the agent (the ticket page's time card)."""
+    return list(TimeEntry.objects.for_tenant(tenant).filter(ticket=ticket)
+                .select_related("agent__user").order_by("started_at", "id"))

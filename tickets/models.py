@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -168,7 +169,8 @@ class Message(TenantOwned):
     internal = models.BooleanField(_("internal note"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     email_message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # Not auto_now_add: an e-mail keeps the time it was received, an imported reply its own time.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("message")

@@ -20,6 +20,7 @@ agent_patterns = [
     path("tickets/<int:pk>/take/", agent.ticket_take, name="ticket_take"),
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
+    path("tickets/<int:pk>/time/", agent.ticket_time, name="ticket_time"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
 ]
 

@@ -78,7 +78,7 @@ UI_PARAMS = {
     ("agent:attachment", "pk"): "attachment",
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
-        "ticket_reject")},
+        "ticket_reject", "ticket_time")},
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -206,7 +206,7 @@ TABLE = {
     # agent workspace
     "agent:queue": AGENT_PAGE, "agent:ticket_detail": AGENT_OBJECT, "agent:attachment": AGENT_OBJECT,
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
-                                         "ticket_accept", "ticket_reject")},
+                                         "ticket_accept", "ticket_reject", "ticket_time")},
     # tenant admin's pages outside the model admins
     "sla:report": ADMIN_PAGE,
     "admin:index": ADMIN_PAGE,

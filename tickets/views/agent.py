@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.selectors import organization_usage, time_entries_for_ticket
+from billing.services import time_entry_log
 from plans.models import Plan
 from sla import policy
 from plans.selectors import plan_in_force
 from tickets import selectors
-from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
+from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TimeEntryForm, TriageAcceptForm
 from tickets.models import Message, Ticket
 from tickets.selectors import QueueFilters
 from tickets.services import (TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status)
@@ -59,9 +61,11 @@ def queue(request):
 
 
 def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
-                 accept_form=None, status: int = 200):
+                 accept_form=None, time_form=None, status: int = 200):
     tenant = request.tenant
     now = timezone.now()
+    usage = (organization_usage(tenant=tenant, organization=ticket.organization,
+                                month=timezone.localdate(now).replace(day=1)) if ticket.organization else None)
     in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
     contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
                 if ticket.organization else [])
@@ -79,6 +83,9 @@ def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None
         "in_force": in_force, "terms_lines": terms_lines(in_force.terms, product_names(tenant)) if in_force else [],
         "contacts": contacts,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
+        "usage": usage, "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
+        "time_form": time_form or TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(
+            second=0, microsecond=0)}),
     }, status=status)
 
 
@@ -114,6 +121,27 @@ def ticket_message(request, pk: int):
             return _done(request, ticket, _("Internal note added.") if internal else _("Reply sent."))
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     return _ticket_page(request, ticket, message_form=form, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_time(request, pk: int):
+    tenant = request.tenant
+    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = TimeEntryForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = time_entry_log(tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
+                                   started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
+                                   emergency=data["emergency"], actor=request.user)
+        except ValidationError as error:
+            for message in error_text(error):
+                form.add_error(None, message)
+        else:
+            return _done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
+                "minutes": entry.minutes, "billed": entry.billed_minutes})
+    return _ticket_page(request, ticket, time_form=form, status=400)
 
 
 @require_POST

@@ -1,8 +1,6 @@
 """The customer portal: the organization's tickets, filing a ticket, the public thread, the plan."""
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.selectors import organization_usage
 from plans.selectors import plan_in_force
 from tickets import selectors
 from tickets.forms import ReplyForm, TicketFileForm
@@ -94,21 +93,11 @@ def plan(request):
     tenant, organization = request.tenant, request.contact.organization
     now = timezone.now()
     in_force = plan_in_force(tenant=tenant, organization=organization, at=now)
-    usage = _usage(tenant, organization, timezone.localdate(now))
+    usage = organization_usage(tenant=tenant, organization=organization, month=timezone.localdate(now).replace(day=1))
     return render(request, "tickets/portal/plan.html", {
         "organization": organization, "in_force": in_force, "terms": in_force.terms,
         "lines": terms_lines(in_force.terms, product_names(tenant)), "usage": usage,
     })
-
-
-def _usage(tenant, organization, month: date):
-    """This month's hours from billing, when billing offers them; otherwise the page shows terms only."""
-    from billing import selectors as billing_selectors
-
-    organization_usage = getattr(billing_selectors, "organization_usage", None)
-    if organization_usage is None:
-        return None
-    return organization_usage(tenant=tenant, organization=organization, month=month.replace(day=1))
 
 
 @require_GET

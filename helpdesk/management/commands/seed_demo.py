@@ -12,6 +12,7 @@ from helpdesk.services import contact_create, membership_set, organization_creat
 from plans.catalogue import CALENDARS, CATEGORIES, PLANS, PRODUCTS
 from plans.models import Calendar, Plan, Product, Subscription
 from plans.services import calendar_import_spec, plan_create, subscription_addon_add, subscription_create
+from tickets.demo import seed_tickets
 from tickets.models import CannedReply, Category
 
 DEMO_PASSWORD = "demo-haslo-2026"
@@ -84,7 +85,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            created = seed()
+            created = seed(with_tickets=True)
         self.stdout.write(self.style.SUCCESS("Demo data ready" + (" (created)." if created else " (unchanged).")))
 
 
@@ -97,9 +98,13 @@ def _user(email: str, first: str, last: str, **extra) -> User:
     return user
 
 
-def seed() -> bool:
+def seed(*, with_tickets: bool = False) -> bool:
+    """Load the catalogue and people; ``with_tickets`` adds the sample tickets (the command does).
+
+    Tests call it without tickets so that each starts from an empty queue."""
     if Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).count() == len(TENANTS):
-        _seed_tickets()
+        if with_tickets:
+            seed_tickets()
         return False
     root = _user(*SUPERUSER, is_superuser=True, is_staff=True)
     for spec in TENANTS:
@@ -107,7 +112,8 @@ def seed() -> bool:
         if tenant is None:
             tenant = Tenant.objects.create(**{k: v for k, v in spec.items() if k != "default_plan"})
         _seed_tenant(tenant, spec["default_plan"], root)
-    _seed_tickets()
+    if with_tickets:
+        seed_tickets()
     return True
 
 
@@ -169,15 +175,6 @@ def _seed_tenant(tenant: Tenant, default_plan: str, actor: User) -> None:
                 if "calendar" in addon:
                     addon["calendar"] = Calendar.objects.for_tenant(tenant).get(code=addon["calendar"])
                 subscription_addon_add(tenant=tenant, subscription=subscription, actor=actor, **addon)
-
-
-def _seed_tickets() -> None:
-    """Sample tickets, once the ticket services exist (see tickets.demo)."""
-    try:
-        from tickets.demo import seed_tickets
-    except ImportError:
-        return
-    seed_tickets()
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

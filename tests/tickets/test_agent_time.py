@@ -1,0 +1,58 @@
+"""Logging time from the agent's ticket page: the plan's rounding and pools, shown with the usage."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from billing.models import TimeEntry
+from helpdesk.management.commands.seed_demo import seed
+from helpdesk.models import Contact, Tenant, User
+from tickets.services import ticket_create
+
+WAW = ZoneInfo("Europe/Warsaw")
+
+
+@pytest.fixture
+def ticket(db):
+    seed()
+    tenant = Tenant.objects.get(slug="wysylki")
+    contact = Contact.objects.get(tenant=tenant, name="Krzysztof Prądzyński")  # STANDARD
+    return ticket_create(tenant=tenant, channel="portal", contact=contact, subject="Konfiguracja DPD",
+                         body="Prosimy o pomoc.", received_at=datetime(2026, 11, 16, 9, 0, tzinfo=WAW))
+
+
+def test_agent_logs_a_phone_call_and_sees_it_billed_by_the_plan(client, ticket):
+    client.force_login(User.objects.get(username="agent@wysylki.example.com"))
+    response = client.post(reverse("agent:ticket_time", args=[ticket.pk]), {
+        "kind": "phone", "started_at": "2026-11-16T10:00", "minutes": "11", "note": "Rozmowa"})
+    assert response.status_code == 302
+    entry = TimeEntry.objects.get(ticket=ticket)
+    # Seed 000: phone per started 15 minutes after adding 5 for the record: 11 → 30.
+    assert (entry.minutes, entry.billed_minutes, entry.pool) == (11, 30, "allowance")
+    assert entry.started_at == datetime(2026, 11, 16, 10, 0, tzinfo=WAW)
+    page = client.get(reverse("agent:ticket_detail", args=[ticket.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'action="/agent/tickets/%d/time/' % ticket.pk in body
+    assert page.context["time_entries"] == [entry]
+    assert page.context["usage"].used_minutes >= 30
+
+
+def test_bad_minutes_are_a_form_error_not_a_500(client, ticket):
+    client.force_login(User.objects.get(username="agent@wysylki.example.com"))
+    response = client.post(reverse("agent:ticket_time", args=[ticket.pk]), {
+        "kind": "phone", "started_at": "2026-11-16T10:00", "minutes": "0"})
+    assert response.status_code == 400
+    assert response.context["time_form"].errors["minutes"]
+    assert not TimeEntry.objects.filter(ticket=ticket).exists()
+
+
+def test_customer_and_other_tenant_cannot_log_time(client, ticket):
+    client.force_login(User.objects.get(username="krzysztof@elektromat.example.com"))
+    assert client.post(reverse("agent:ticket_time", args=[ticket.pk]), {
+        "kind": "phone", "started_at": "2026-11-16T10:00", "minutes": "5"}).status_code == 404
+    client.force_login(User.objects.get(username="dyzurny@kjm.example.com"))
+    assert client.post(reverse("agent:ticket_time", args=[ticket.pk]), {
+        "kind": "phone", "started_at": "2026-11-16T10:00", "minutes": "5"}).status_code == 404
+    assert not TimeEntry.objects.filter(ticket=ticket).exists()
