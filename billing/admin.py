@@ -24,12 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Package, Statement, TimeEntry
 from billing.services import package_purchase
 from billing.statements import accounting_csv, statement_csv, statement_generate, statement_pdf
-from helpdesk.admin_site import TenantScopedAdmin
+from helpdesk.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin
 from helpdesk.models import Organization
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(TenantScopedAdmin):
+class TimeEntryAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("started_at", "organization", "ticket", "agent", "kind", "minutes", "billed_minutes", "pool",
                     "deducted_minutes", "overage_minutes", "amount_net", "after_hours", "emergency")
     list_filter = ("tenant", "pool", "kind", "after_hours", "emergency")
@@ -37,14 +37,6 @@ class TimeEntryAdmin(TenantScopedAdmin):
     date_hierarchy = "started_at"
     list_select_related = ("organization", "ticket__tenant", "agent__user")
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PackageAddForm(forms.ModelForm):
@@ -141,7 +133,7 @@ def parse_month(value: str) -> date:
 
 
 @admin.register(Statement)
-class StatementAdmin(TenantScopedAdmin):
+class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("organization", "month", "net", "vat", "gross", "currency", "generated_at", "downloads")
     list_filter = ("tenant", "month")
     search_fields = ("organization__name",)
@@ -152,14 +144,6 @@ class StatementAdmin(TenantScopedAdmin):
     actions = ["regenerate", "download_pdf", "download_csv"]
     change_list_template = "billing/admin/statement_changelist.html"
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin_site import TenantScopedAdmin, TenantScopedInline
+from helpdesk.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
 from helpdesk.models import AuditEvent, Contact, ContactEmail, ContactPhone, Membership, Organization, Tenant, User
 from helpdesk.services import audit_record, normalize_phone
 
@@ -263,20 +263,12 @@ class ContactAdmin(TenantScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(TenantScopedAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("at", "actor", "action", "summary")
     list_filter = ("action",)
     search_fields = ("summary", "object_id")
     readonly_fields = ("at", "actor", "action", "object_type", "object_id", "summary", "data")
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- API tokens and webhooks ---------------------------------------------------------------------

@@ -183,6 +183,19 @@ def _limit_to_tenant(field, tenant) -> None:
         field.queryset = queryset.filter(tenant=tenant)
 
 
+class ReadOnlyAdminMixin:
+    """Rows that only services write (history, logs, time entries, statements): shown, never edited here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TenantScopedAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     pass
 

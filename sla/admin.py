@@ -6,28 +6,17 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin_site import TenantScopedAdmin
+from helpdesk.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin
 from sla.models import FailedTask, SlaEvent, SlaReport
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SlaEvent)
-class SlaEventAdmin(ReadOnlyMixin, TenantScopedAdmin):
+class SlaEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("ticket", "kind", "at", "recorded_at", "notified_at", "recipients_list")
     list_filter = ("kind", ("notified_at", admin.EmptyFieldListFilter), "tenant")
     date_hierarchy = "at"
     list_select_related = ("ticket__tenant",)
     search_fields = ("ticket__subject",)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("recipients"))
     def recipients_list(self, obj):
@@ -35,24 +24,16 @@ class SlaEventAdmin(ReadOnlyMixin, TenantScopedAdmin):
 
 
 @admin.register(SlaReport)
-class SlaReportAdmin(TenantScopedAdmin):
+class SlaReportAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     """An entry on the admin index that opens the report."""
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         return HttpResponseRedirect(reverse("sla:report"))
 
 
 @admin.register(FailedTask)
-class FailedTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class FailedTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Dead letters of every background task; they belong to no tenant, so superusers only."""
 
     list_display = ("task_name", "failed_at", "exception_short", "retries", "task_id")
