@@ -125,6 +125,9 @@ class Ticket(TenantOwned):
             models.Index(F("tenant"), F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(),
                          F("received_at").asc(), name="ticket_queue_idx",
                          condition=Q(status__in=["triage", "new", "open", "waiting_customer", "waiting_package"])),
+            # The queue filtered to one status (closed, waiting…), in the same order.
+            models.Index(F("tenant"), F("status"), F("critical").desc(), F("queue_priority").desc(),
+                         F("due_at").asc(), F("received_at").asc(), F("id").asc(), name="ticket_status_queue_idx"),
             models.Index(fields=["tenant", "organization", "-received_at"], name="ticket_org_received_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["tenant", "updated_at"], name="ticket_updated_idx"),

@@ -1,0 +1,150 @@
+"""HTTP load on gunicorn over loopback with wrk: queue page, portal list, API list, API ticket creation.
+
+Builds a dedicated PostgreSQL database (``helpdesk_bench_load``) with bench_queue.py's builder
+(demo + 100 000 tickets), starts gunicorn on 127.0.0.1 (4 sync workers by default), logs in
+through the login form for the session cookies, creates an API token with
+``manage.py create_api_token``, then runs wrk (``apt-get install wrk``) for each scenario and prints
+requests per second, p50/p99 latency and every non-2xx answer (the Lua script counts them; the
+run fails if there is one). Gunicorn is stopped and the database dropped at the end (``--keep``
+keeps it), whatever happens.
+
+    PYTHONPATH=. .venv/bin/python bench/load/run_load.py                      # 4 x 30 s
+    PYTHONPATH=. .venv/bin/python bench/load/run_load.py --duration 10 --scenario queue --scenario create
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import HOST, Processes, api_token, gunicorn_start, login, redis_flush, server_env  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_load"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/11"
+AGENT = "agent@wysylki.example.com"
+CUSTOMER = "ola@megalogistyka.example.com"
+SCENARIOS = ("queue", "portal", "api-list", "create")
+
+
+def wrk(url: str, *, duration: int, threads: int, connections: int, headers: list[str],
+        args: list[str]) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
+               "-s", str(HERE / "scenario.lua")]
+    for header in headers:
+        command += ["-H", header]
+    command += [url, "--", *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    line = next((line for line in result.stdout.splitlines() if line.startswith("WRKJSON ")), None)
+    if result.returncode or line is None:
+        raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return json.loads(line.removeprefix("WRKJSON "))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--gthreads", type=int, default=1, help="threads per worker (>1: gthread workers)")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: all")
+    parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--broker-url", default=DEFAULT_BROKER)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install -y wrk)")
+        return 2
+
+    import bench_queue
+
+    scenarios = args.scenario or list(SCENARIOS)
+    work = tempfile.mkdtemp(prefix="bench-load-")
+    processes = Processes(f"{work}/logs")
+    env = server_env(args.database_url, broker_url=args.broker_url, media_root=f"{work}/media")
+    bench_queue.pg_recreate(args.database_url)
+    results, failures = [], []
+    try:
+        bench_queue.django_setup(args.database_url)
+        bench_queue.build(args.tickets)
+        from django.db import connection
+
+        from helpdesk.models import Contact
+        from tickets.models import Ticket
+
+        contact_id = Contact.objects.get(user__email=CUSTOMER).pk
+        connection.close()
+        redis_flush(args.broker_url)
+        token = api_token(env, "wysylki")
+        base = f"http://{HOST}:{args.port}"
+        gunicorn_start(processes, env, port=args.port, workers=args.workers, threads=args.gthreads)
+        agent_cookie, customer_cookie = login(base, AGENT), login(base, CUSTOMER)
+        plan = {
+            "queue": ("/agent/", [f"Cookie: sessionid={agent_cookie}"], ["get"]),
+            "portal": ("/portal/", [f"Cookie: sessionid={customer_cookie}"], ["get"]),
+            "api-list": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["get"]),
+            "create": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["create", str(contact_id)]),
+        }
+        workers = f"{args.workers} sync workers" if args.gthreads == 1 else \
+            f"{args.workers} gthread workers x {args.gthreads} threads"
+        print(f"gunicorn {workers} on {base}; wrk -t{args.threads} -c{args.connections} "
+              f"-d{args.duration}s per scenario", flush=True)
+        before = Ticket.objects.filter(subject__startswith="Load ").count()
+        for name in scenarios:
+            path, headers, wrk_args = plan[name]
+            result = wrk(base + path, duration=args.duration, threads=args.threads, connections=args.connections,
+                         headers=headers, args=wrk_args)
+            results.append((name, path, result))
+            if result["non_2xx"] or result["socket_errors"] or result["timeouts"]:
+                failures.append(f"{name}: {result['non_2xx']} non-2xx ({result['statuses'].strip()}), "
+                                f"{result['socket_errors']} socket errors, {result['timeouts']} timeouts")
+            dead = processes.dead()
+            if dead:
+                failures.append(f"processes exited: {dead}")
+                break
+        if "create" in scenarios:
+            created = next(r["ok"] for n, _p, r in results if n == "create")
+            stored = Ticket.objects.filter(subject__startswith="Load ").count() - before
+            print(f"create: {created} answered 2xx, {stored} new tickets in the database")
+            # When the time is up wrk closes its connections without reading the answers in flight:
+            # those tickets are stored but not counted, at most one per connection.
+            if not created <= stored <= created + args.connections:
+                failures.append(f"create: {created} 2xx answers but {stored} tickets stored")
+        connection.close()
+    finally:
+        processes.stop()
+        redis_flush(args.broker_url)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001 - Django may not be set up if the build failed.
+            pass
+        if not args.keep:
+            bench_queue.pg_drop(args.database_url)
+
+    print(f"\n{'scenario':10} {'path':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>9} "
+          f"{'non-2xx':>8} {'errors':>7}")
+    for name, path, r in results:
+        print(f"{name:10} {path:20} {r['requests'] / (r['duration_us'] / 1e6):8.1f} {r['p50_us'] / 1000:8.1f} "
+              f"{r['p99_us'] / 1000:8.1f} {r['max_us'] / 1000:8.1f} {r['requests']:9d} {r['non_2xx']:8d} "
+              f"{r['socket_errors'] + r['timeouts']:7d}")
+    if failures:
+        print("LOAD FAILED:\n  " + "\n  ".join(failures))
+        print("--- gunicorn ---\n" + processes.log_tail("gunicorn"))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
