@@ -16,13 +16,13 @@ Every event, once notified, is offered to the webhooks (``sla.warning``, ``sla.b
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -31,7 +31,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from helpdesk.models import Membership, Role, Tenant
+from helpdesk import webhooks
+from helpdesk.models import Membership, Role, Tenant, WebhookEndpoint
 from sla.models import SlaEvent
 from tickets.models import Ticket, TicketEvent
 
@@ -289,7 +290,7 @@ def notifications_deliver(*, now: datetime | None = None, limit: int = 2000) -> 
             mine.filter(pk__in=pks).update(recipients=list(recipients), claim=None, claimed_at=None)
     subscribed = _webhook_tenants({e.tenant_id for e in done if e.kind in WEBHOOK_EVENTS})
     for event in done:
-        if subscribed is None or event.tenant_id in subscribed:
+        if event.tenant_id in subscribed:
             webhook_emit(event)
     return result
 
@@ -325,10 +326,7 @@ def _team(tenant: Tenant, cache: dict | None, roles: tuple[str, ...] = (Role.AGE
 def _digest_send(tenant: Tenant, address: str, events: list[SlaEvent]) -> None:
     breaches = [e for e in events if e.kind == SlaEvent.Kind.BREACH]
     warnings = [e for e in events if e.kind == SlaEvent.Kind.WARNING]
-    zone = timezone.get_fixed_timezone(0)
-    with contextlib.suppress(Exception):
-        from zoneinfo import ZoneInfo
-        zone = ZoneInfo(tenant.time_zone)
+    zone = ZoneInfo(tenant.time_zone)
     context = {"tenant": tenant, "breaches": breaches, "warnings": warnings, "zone": zone,
                "now": timezone.now()}
     with timezone.override(zone):
@@ -344,14 +342,10 @@ def _page_send(ticket_id: int) -> None:
     ticket_tasks.page_on_call(ticket_id)
 
 
-def _webhook_tenants(tenant_ids: set[int]) -> set[int] | None:
-    """Tenants with an active endpoint for an SLA event (None: unknown, offer every event)."""
+def _webhook_tenants(tenant_ids: set[int]) -> set[int]:
+    """Tenants with an active endpoint subscribed to an SLA event."""
     if not tenant_ids:
         return set()
-    try:
-        from helpdesk.models import WebhookEndpoint
-    except ImportError:
-        return None
     endpoints = WebhookEndpoint.objects.filter(tenant_id__in=tenant_ids, active=True).values_list("tenant_id", "events")
     return {tenant_id for tenant_id, events in endpoints if set(events or []) & set(WEBHOOK_EVENTS.values())}
 
@@ -360,17 +354,10 @@ def webhook_emit(event: SlaEvent) -> None:
     """Offer an SLA event to the tenant's webhooks (``helpdesk.webhooks.emit``).
 
     Called once per event, right after its notification is marked sent; the webhook module records
-    the deliveries and retries them itself. ``event_id`` in the payload is stable across retries.
+    the deliveries and retries them itself. The event id is stable across retries.
     """
     name = WEBHOOK_EVENTS.get(event.kind)
     if name is None:
-        return
-    try:
-        webhooks = importlib.import_module("helpdesk.webhooks")
-    except ModuleNotFoundError:
-        return
-    emit = getattr(webhooks, "emit", None)
-    if emit is None:
         return
     ticket = event.ticket
     payload = {
@@ -382,6 +369,6 @@ def webhook_emit(event: SlaEvent) -> None:
         "event_id": event.pk,
     }
     try:
-        emit(event.tenant_id, name, payload, event_id=f"msg_sla_{event.pk}")
+        webhooks.emit(event.tenant_id, name, payload, event_id=f"msg_sla_{event.pk}")
     except Exception:
         log.exception("webhook %s for ticket %s could not be queued", name, ticket.pk)
