@@ -90,6 +90,20 @@ def main() -> int:
             cursor.execute("ANALYZE tickets_ticket")
         print(f"inserted {TOTAL:,} tickets in {time.monotonic() - started:.1f} s")
 
+    # Time has passed since the tickets were inserted: push those of the other tickets whose warning
+    # or deadline has come (or will during the run) back into the future, so exactly DUE are due.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE tickets_ticket
+               SET warn_at = now() + interval '1 hour' + number * interval '1 second',
+                   due_at = now() + interval '3 hours' + number * interval '1 second',
+                   sla_state = 'running', warned_at = NULL, breached_at = NULL
+             WHERE tenant_id = %s AND number > %s
+               AND (warn_at <= now() + interval '30 minutes' OR sla_state <> 'running' OR warned_at IS NOT NULL)
+            """, [tenant.pk, DUE])
+        if cursor.rowcount:
+            print(f"moved {cursor.rowcount:,} tickets that had become due since the last run back into the future")
     due_ids = list(Ticket.objects.filter(tenant=tenant, number__lte=DUE).values_list("pk", flat=True))
     print(f"open tickets: {Ticket.objects.filter(tenant=tenant, sla_state__in=['running', 'breached']).count():,}, "
           f"due: {len(due_ids):,}")
