@@ -212,8 +212,7 @@ def _terms_of(subscription: Subscription) -> PlanTerms:
 
 
 def _override(subscription: Subscription, name: str, default: Any) -> Any:
-    value = (subscription.overrides or {}).get(name)
-    return default if value is None else PlanTerms._meta.get_field(name).to_python(value)
+    return _override_value(subscription.overrides or {}, name, default)
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from tickets.selectors import QueueFilters
 from tickets.services import (TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status)
 from tickets.selectors import product_names
 from tickets.templatetags.helpdesk_ui import terms_lines
-from tickets.views.common import agent_required, attachment_response, error_text, paginate
+from tickets.views.common import agent_required, attachment_response, form_service, paginate
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -109,15 +108,11 @@ def ticket_message(request, pk: int):
     form = AgentMessageForm(request.POST, request.FILES, ticket=ticket, transitions=TRANSITIONS)
     if form.is_valid():
         internal = form.cleaned_data["kind"] == AgentMessageForm.KIND_NOTE
-        try:
-            message_add(tenant=tenant, ticket=ticket, body=form.cleaned_data["body"], author_user=request.user,
-                        internal=internal, source=Message.Source.AGENT,
-                        attachments=form.cleaned_data["attachments"],
-                        new_status=form.cleaned_data["new_status"] or None)
-        except ValidationError as error:
-            for message in error_text(error):
-                form.add_error(None, message)
-        else:
+        added = form_service(form, lambda: message_add(
+            tenant=tenant, ticket=ticket, body=form.cleaned_data["body"], author_user=request.user,
+            internal=internal, source=Message.Source.AGENT, attachments=form.cleaned_data["attachments"],
+            new_status=form.cleaned_data["new_status"] or None))
+        if added is not None:
             return _done(request, ticket, _("Internal note added.") if internal else _("Reply sent."))
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     return _ticket_page(request, ticket, message_form=form, status=400)
@@ -131,14 +126,11 @@ def ticket_time(request, pk: int):
     form = TimeEntryForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            entry = time_entry_log(tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
-                                   started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
-                                   emergency=data["emergency"], actor=request.user)
-        except ValidationError as error:
-            for message in error_text(error):
-                form.add_error(None, message)
-        else:
+        entry = form_service(form, lambda: time_entry_log(
+            tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
+            started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
+            emergency=data["emergency"], actor=request.user))
+        if entry is not None:
             return _done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
                 "minutes": entry.minutes, "billed": entry.billed_minutes})
     return _ticket_page(request, ticket, time_form=form, status=400)
@@ -151,13 +143,10 @@ def ticket_status(request, pk: int):
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     form = StatusForm(request.POST, ticket=ticket, transitions=TRANSITIONS)
     if form.is_valid():
-        try:
-            ticket = ticket_set_status(tenant=tenant, ticket=ticket, status=form.cleaned_data["status"],
-                                       actor=request.user)
-        except ValidationError as error:
-            for message in error_text(error):
-                form.add_error(None, message)
-        else:
+        changed = form_service(form, lambda: ticket_set_status(
+            tenant=tenant, ticket=ticket, status=form.cleaned_data["status"], actor=request.user))
+        if changed is not None:
+            ticket = changed
             return _done(request, ticket, _("Status changed to “%(status)s”.") % {
                 "status": Ticket.Status(ticket.status).label})
     return _ticket_page(request, ticket, status_form=form, status=400)
@@ -195,13 +184,10 @@ def ticket_accept_view(request, pk: int):
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     form = TriageAcceptForm(request.POST, tenant=tenant)
     if form.is_valid():
-        try:
-            ticket_accept(tenant=tenant, ticket=ticket, actor=request.user,
-                          organization=form.cleaned_data["organization"], contact=form.cleaned_data["contact"])
-        except ValidationError as error:
-            for message in error_text(error):
-                form.add_error(None, message)
-        else:
+        accepted = form_service(form, lambda: ticket_accept(
+            tenant=tenant, ticket=ticket, actor=request.user,
+            organization=form.cleaned_data["organization"], contact=form.cleaned_data["contact"]))
+        if accepted is not None:
             return _done(request, ticket, _("Ticket accepted; its reaction time runs from now."))
     return _ticket_page(request, ticket, accept_form=form, status=400)
 

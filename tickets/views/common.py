@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 
@@ -64,6 +65,17 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def form_service(form, action):
+    """Run the service behind a valid form: its result, or ``None`` with the service's
+    ValidationError messages added to the form, so the page shows them instead of failing."""
+    try:
+        return action()
+    except ValidationError as error:
+        for message in error_text(error):
+            form.add_error(None, message)
+        return None
 
 
 def error_text(error) -> list[str]:

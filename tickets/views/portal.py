@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
 from tickets.selectors import product_names
 from tickets.templatetags.helpdesk_ui import terms_lines
-from tickets.views.common import attachment_response, contact_required, error_text, paginate
+from tickets.views.common import attachment_response, contact_required, form_service, paginate
 
 
 @require_GET
@@ -44,15 +43,11 @@ def ticket_new(request):
     form = TicketFileForm(request.POST or None, request.FILES or None, tenant=tenant)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            ticket = ticket_create(tenant=tenant, channel=Ticket.Channel.PORTAL, contact=contact,
-                                   subject=data["subject"], body=form.description(), category=data["category"],
-                                   product=data.get("product"), critical=data["critical"],
-                                   actor=request.user, attachments=data["attachments"])
-        except ValidationError as error:
-            for message in error_text(error):
-                form.add_error(None, message)
-        else:
+        ticket = form_service(form, lambda: ticket_create(
+            tenant=tenant, channel=Ticket.Channel.PORTAL, contact=contact, subject=data["subject"],
+            body=form.description(), category=data["category"], product=data.get("product"),
+            critical=data["critical"], actor=request.user, attachments=data["attachments"]))
+        if ticket is not None:
             messages.success(request, _("Ticket %(ref)s has been filed. We will reply here and by e-mail.") % {
                 "ref": ticket.reference})
             return redirect("portal:ticket_detail", pk=ticket.pk)
@@ -69,14 +64,10 @@ def ticket_detail(request, pk: int):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                message_add(tenant=tenant, ticket=ticket, body=form.cleaned_data["body"],
-                            author_contact=contact, author_user=request.user, source=Message.Source.PORTAL,
-                            attachments=form.cleaned_data["attachments"])
-            except ValidationError as error:
-                for message in error_text(error):
-                    form.add_error(None, message)
-            else:
+            reply = form_service(form, lambda: message_add(
+                tenant=tenant, ticket=ticket, body=form.cleaned_data["body"], author_contact=contact,
+                author_user=request.user, source=Message.Source.PORTAL, attachments=form.cleaned_data["attachments"]))
+            if reply is not None:
                 messages.success(request, _("Your reply has been sent."))
                 return redirect("portal:ticket_detail", pk=ticket.pk)
         status = 400
