@@ -1,7 +1,6 @@
 """Reads of the SLA monitor: the tenant admin's report of reaction-SLA achievement."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
