@@ -151,7 +151,6 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
                     requester_name=from_name or (contact.name if contact else ""), channel=channel,
                     category=category, product=product, critical=critical, received_at=received_at,
                     external_id=external_id or None, status=S.NEW if verified else S.TRIAGE)
-    ticket.tenant = tenant
     deadline = sla_compute(ticket=ticket, at=received_at)
     ticket.save()
     message = Message.objects.create(
@@ -230,8 +229,7 @@ def _record_reaction(ticket: Ticket, at: datetime, actor: User | None) -> None:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    locked = Ticket.objects.select_for_update().select_related("tenant").get(pk=ticket.pk)
-    return locked
+    return Ticket.objects.select_for_update().select_related("tenant").get(pk=ticket.pk)
 
 
 @transaction.atomic
