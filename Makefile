@@ -24,7 +24,7 @@ help:
 	@echo "make bench    run every bench/bench_*.py and print its figures"
 	@echo "make migrate  apply migrations;  make seed  load the demo data (idempotent)"
 	@echo "make logins   print the demo logins again"
-	@echo "make lint     Django system checks and a check for missing migrations"
+	@echo "make lint     ruff, import-linter (the layers), Django system checks, missing migrations"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, $(PYTHON) is " + sys.version.split()[0])'
@@ -72,6 +72,9 @@ bench: $(VENV)/.deps-bench
 	if [ $$found = 0 ]; then echo "No bench/bench_*.py scripts yet."; fi; \
 	exit $$failed
 
-lint: $(VENV)/.deps-runtime
+# ruff (style and real mistakes), import-linter (the layers in pyproject.toml), Django's checks.
+lint: $(VENV)/.deps-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run

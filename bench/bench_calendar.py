@@ -186,7 +186,7 @@ def explain(case, ours_calendar, received, ours, theirs, changes, pl):
 def report_disagreements(cases, calendars, specs, ours_results, theirs_results, changes, pl):
     causes = Counter()
     examples = {}
-    for (i, received, budget), ours, theirs in zip(cases, ours_results, theirs_results):
+    for (i, received, budget), ours, theirs in zip(cases, ours_results, theirs_results, strict=True):
         if ours != theirs:
             cause = explain(specs[i], calendars[i], received, ours, theirs, changes, pl)
             causes[cause] += 1

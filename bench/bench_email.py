@@ -32,7 +32,7 @@ N = int(os.environ.get("BENCH_EMAIL_MESSAGES", "300"))
 def main() -> None:
     call_command("migrate", verbosity=0)
     from helpdesk.management.commands.seed_demo import seed
-    from helpdesk.models import Tenant
+    from core.models import Tenant
     from tickets.management.commands.ingest_email import ingest_bytes
     from tickets.models import InboundEmail
 

@@ -119,7 +119,7 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
     from django.db import connection, transaction
 
     from helpdesk.management.commands.seed_demo import seed as seed_demo
-    from helpdesk.models import Contact, Membership, Organization, Tenant
+    from core.models import Contact, Membership, Organization, Tenant
     from plans.models import Plan
     from tickets.models import Category, Ticket, TicketCounter
 
@@ -147,7 +147,7 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
         existing = Ticket.objects.for_tenant(tenant).order_by("-number").values_list("number", flat=True).first()
         world[tenant.pk]["number"] = max(world[tenant.pk]["number"], existing or 0)
 
-    statuses, weights = zip(*STATUS_MIX)
+    statuses, weights = zip(*STATUS_MIX, strict=True)
     columns = ["tenant_id", "number", "subject", "organization_id", "contact_id", "requester_email",
                "requester_name", "channel", "category_id", "critical", "status", "coverage", "assignee_id",
                "plan_id", "queue_priority", "received_at", "sla_state", "sla_reason", "sla_started_at", "warn_at",

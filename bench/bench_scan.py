@@ -53,16 +53,17 @@ def main() -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from helpdesk.models import Membership, Role, Tenant, User
-    from sla.models import SlaEvent
-    from sla.services import due_for_breach, due_for_warning, notifications_deliver, sla_scan
+    from core.models import Membership, Role, Tenant, User
+    from monitor.models import SlaEvent
+    from monitor.services import due_for_breach, due_for_warning, notifications_deliver, sla_scan
     from tickets.models import Ticket, TicketEvent
 
     call_command("migrate", verbosity=0, interactive=False)
     tenant, _ = Tenant.objects.get_or_create(
         slug="bench", defaults={"name": "Bench", "ticket_prefix": "BENCH",
                                 "escalation_emails": ["szef@bench.example.com", "kierownik@bench.example.com"]})
-    user, _ = User.objects.get_or_create(username="agent@bench.example.com", defaults={"email": "agent@bench.example.com"})
+    user, _ = User.objects.get_or_create(username="agent@bench.example.com",
+                                         defaults={"email": "agent@bench.example.com"})
     Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": Role.AGENT})
 
     if Ticket.objects.filter(tenant=tenant).count() != TOTAL:

@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Package, Statement, TimeEntry
 from billing.services import package_purchase
 from billing.statements import accounting_csv, statement_csv, statement_generate, statement_pdf
-from helpdesk.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin
-from helpdesk.models import Organization
+from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin
+from core.models import Organization
 
 
 @admin.register(TimeEntry)
@@ -211,7 +211,7 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
         tenant = self._tenant_of(request)
         if tenant is None:
             tenant_id = request.GET.get("tenant")
-            from helpdesk.models import Tenant
+            from core.models import Tenant
 
             tenant = get_object_or_404(Tenant, pk=tenant_id) if tenant_id and tenant_id.isdigit() else None
         month_value = request.GET.get("month")
@@ -222,7 +222,8 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
             except ValidationError as exc:
                 error = exc.messages[0]
             else:
-                response = HttpResponse(accounting_csv(tenant=tenant, month=month), content_type="text/csv; charset=utf-8")
+                response = HttpResponse(accounting_csv(tenant=tenant, month=month),
+                                        content_type="text/csv; charset=utf-8")
                 response["Content-Disposition"] = f'attachment; filename="czas-{tenant.slug}-{month:%Y-%m}.csv"'
                 return response
         context = {**self.admin_site.each_context(request), "title": _("Accounting export"), "error": error,

@@ -19,8 +19,10 @@ from billing.models import Package, Statement, TimeEntry
 from billing.selectors import organization_usage
 from billing.services import package_purchase, time_entry_log
 from billing.statements import statement_build, statement_csv, statement_pdf
-from helpdesk.api import ApiViewSet, IdFilter, TenantPrimaryKeyField, UpdatedSinceFilterSet, is_id, local_today
-from helpdesk.models import Membership, Organization
+from core.models import Membership, Organization
+from core.rest.fields import TenantPrimaryKeyField
+from core.rest.filters import IdFilter, UpdatedSinceFilterSet, is_id
+from core.rest.viewsets import ApiViewSet, local_today
 from plans.models import WorkKind
 from tickets.models import Ticket
 

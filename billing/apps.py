@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        # The tickets app sits below billing; billing hands it what it needs (RULES 4.3 facts for
+        # the deadline policy, the time panel of the agent's ticket page).
+        from billing import selectors, views
+        from billing.gdpr import TimeEntryData
+        from core import gdpr
+        from tickets import hooks
+
+        gdpr.section_register("time_entries", TimeEntryData())
+
+        hooks.entitlements_register(selectors)
+        hooks.agent_panel_register(hooks.TicketPanel(
+            name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import Membership, Organization, TenantOwned
+from core.models import Membership, Organization, TenantOwned
 from plans.models import WorkKind
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Package, Statement, TimeEntry
-from helpdesk.models import Organization, Tenant
+from core.models import Organization, Tenant
 from plans.dates import first_of_next_month
 
 

@@ -49,9 +49,9 @@ from django.utils.translation import gettext as _
 
 from billing.models import Package, TimeEntry
 from billing.rounding import RoundingRule, amount_net, billed_minutes, deducted_minutes
-from helpdesk.models import Membership, Organization, Tenant, User
-from helpdesk import webhooks
-from helpdesk.services import audit_record
+from core import webhooks
+from core.models import Membership, Organization, Tenant, User
+from core.services import audit_record
 from plans.dates import add_months, first_of_next_month
 from plans.models import WorkKind
 from plans.selectors import plan_in_force
@@ -248,7 +248,8 @@ def _recompute_packages(*, tenant: Tenant, organization: Organization, today: da
             status = Package.Status.ACTIVE
         if status == Package.Status.EXHAUSTED and package.status != status:
             exhausted.append(package)
-        if (package.minutes_left, package.debt_minutes, package.status) != (left[package.pk], debt_paid[package.pk], status):
+        new_state = (left[package.pk], debt_paid[package.pk], status)
+        if (package.minutes_left, package.debt_minutes, package.status) != new_state:
             package.minutes_left, package.debt_minutes, package.status = left[package.pk], debt_paid[package.pk], status
             if status != Package.Status.EXHAUSTED:
                 package.notified_exhausted_at = None  # an edit gave minutes back: a later exhaustion is news again
@@ -485,7 +486,8 @@ def package_notices_due(*, today: date) -> list[tuple[str, int]]:
     base = Package.objects.all()
     due += [("expiring", pk) for pk in base.filter(
         status=Package.Status.ACTIVE, notified_expiring_at=None, minutes_left__gt=0,
-        valid_until__gte=today, valid_until__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS)).values_list("pk", flat=True)]
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=EXPIRY_NOTICE_DAYS),
+    ).values_list("pk", flat=True)]
     due += [("expired", pk) for pk in base.filter(
         status=Package.Status.EXPIRED, notified_expired_at=None).values_list("pk", flat=True)]
     due += [("exhausted", pk) for pk in base.filter(

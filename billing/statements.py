@@ -38,8 +38,8 @@ from billing.pricing import Totals, update_fee
 from billing.rounding import amount_net, round_total
 from billing.selectors import time_entries_for_month
 from billing.services import month_bounds, rounding_rule
-from helpdesk.models import Organization, Tenant, User
-from helpdesk.services import audit_record
+from core.models import Organization, Tenant, User
+from core.services import audit_record
 from plans.dates import last_of_month
 from plans.selectors import plan_in_force
 

@@ -37,7 +37,7 @@ def _hours_text(minutes: int) -> str:
 
 
 def _recipients(package: Package) -> list[str]:
-    from helpdesk.models import ContactEmail
+    from core.models import ContactEmail
 
     return sorted(set(ContactEmail.objects.filter(
         tenant_id=package.tenant_id, contact__organization_id=package.organization_id,

@@ -1,13 +1,14 @@
 """``/api/v1/``: the router of every resource, the OpenAPI schema and its docs (served locally)."""
-from django.urls import path, re_path
 from csp.decorators import csp_update
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
-from helpdesk.api import ContactViewSet, OrganizationViewSet, WebhookEndpointViewSet, not_found
-from plans.api import PlanViewSet, SubscriptionViewSet
-from sla.api import SlaPreviewViewSet
+from core.api import ContactViewSet, WebhookEndpointViewSet
+from core.rest.errors import not_found
+from monitor.api import SlaPreviewViewSet
+from plans.api import OrganizationViewSet, PlanViewSet, SubscriptionViewSet
 from tickets.api import TicketViewSet
 
 

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from helpdesk.models import Heartbeat
+from core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 

@@ -3,21 +3,26 @@ from __future__ import annotations
 
 # name -> (task, every N seconds). Other apps' tasks are listed here so one place shows them all.
 SCHEDULES: dict[str, tuple[str, int]] = {
-    "heartbeat": ("helpdesk.tasks.heartbeat", 60),
-    "webhook-retry": ("helpdesk.tasks.webhook_retry", 60),
+    "heartbeat": ("core.tasks.heartbeat", 60),
+    "webhook-retry": ("core.tasks.webhook_retry", 60),
     "imap-poll": ("tickets.tasks.imap_poll", 60),
-    "sla-scan": ("sla.tasks.scan", 60),
+    "sla-scan": ("monitor.tasks.scan", 60),
     "billing-package-notices": ("billing.tasks.package_notices", 24 * 3600),
     "billing-close-month": ("billing.tasks.close_month", 24 * 3600),
 }
 
 
 def schedules_sync(**_kwargs) -> None:
-    """Create missing periodic tasks; never overwrite what an admin changed (interval, enabled)."""
+    """Create missing periodic tasks; never overwrite what an admin changed (interval, enabled).
+
+    The task path is the code's, not an admin's choice: a row whose task moved to another module
+    is pointed at the new path.
+    """
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     for name, (task, seconds) in SCHEDULES.items():
         if PeriodicTask.objects.filter(name=name).exists():
+            PeriodicTask.objects.filter(name=name).exclude(task=task).update(task=task)
             continue
         interval, _created = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
         PeriodicTask.objects.create(name=name, task=task, interval=interval)

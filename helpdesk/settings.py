@@ -36,7 +36,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", ".l
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "helpdesk.admin_site.HelpdeskAdminConfig",
+    "core.admin_site.HelpdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,11 +52,12 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
-    "helpdesk",
+    "core",
     "plans",
     "tickets",
-    "sla",
     "billing",
+    "monitor",
+    "helpdesk",
 ]
 
 MIDDLEWARE = [
@@ -67,8 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "helpdesk.middleware.TenantMiddleware",
-    "helpdesk.middleware.TenantLanguageMiddleware",
+    "core.middleware.TenantMiddleware",
+    "core.middleware.TenantLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,7 +139,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 # Login throttling (django-axes): 5 failures of one user name from one address lock that pair
 # out for 15 minutes; a successful login resets the count.
 AUTHENTICATION_BACKENDS = [
-    "helpdesk.security.LoginThrottleBackend",
+    "core.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -146,7 +147,7 @@ AXES_VERBOSE = False  # no start-up banner on every manage.py command
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "helpdesk.security.login_locked_out"
+AXES_LOCKOUT_CALLABLE = "core.security.login_locked_out"
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT
@@ -199,7 +200,7 @@ if SLA_SCAN_BATCH_SIZE < 1 or SLA_SCAN_PAUSE_SECONDS < 0:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "helpdesk.api.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.rest.errors.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
@@ -213,12 +214,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.Ticket.Status",
-                            "DeliveryStatusEnum": "helpdesk.models.WebhookDelivery.Status",
+                            "DeliveryStatusEnum": "core.models.WebhookDelivery.Status",
                             "PlanChannelEnum": "plans.models.Channel",
                             "WorkKindEnum": "plans.models.WorkKind",
                             "PackageStatusEnum": "billing.models.Package.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "helpdesk.api.add_problem_responses"],
+                             "core.rest.schema.add_problem_responses"],
 }
 # Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
 API_RATE = env.str("API_RATE", default="600/min")

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import billing.urls
+import tickets.urls
 from helpdesk import health, views
 
 urlpatterns = [
@@ -11,8 +13,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
     path("healthz", health.healthz, name="healthz"),
-    path("sla/", include("sla.urls")),
+    path("sla/", include("monitor.urls")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),
-    path("", include("tickets.urls")),
+    path("portal/", include((tickets.urls.portal_patterns + billing.urls.portal_patterns, "portal"))),
+    path("agent/", include((tickets.urls.agent_patterns + billing.urls.agent_patterns, "agent"))),
 ]

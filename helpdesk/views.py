@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from helpdesk.middleware import LANGUAGE_COOKIE
+from core.middleware import LANGUAGE_COOKIE
 
 
 @login_required

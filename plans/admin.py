@@ -12,12 +12,27 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin_site import TenantScopedAdmin, TenantScopedInline
-from plans.models import (Calendar, CalendarDate, CalendarWindow, Channel, Plan, PlanTerms, Product, Subscription,
-                          SubscriptionAddon, WorkKind)
+from core.admin_site import TenantScopedAdmin, TenantScopedInline
+from plans.models import (
+    Calendar,
+    CalendarDate,
+    CalendarWindow,
+    Channel,
+    Plan,
+    PlanTerms,
+    Product,
+    Subscription,
+    SubscriptionAddon,
+    WorkKind,
+)
 from plans.selectors import plan_terms_latest
-from plans.services import (calendar_import_spec, calendar_validate, subscription_cancel, subscription_create,
-                            subscription_set_overrides)
+from plans.services import (
+    calendar_import_spec,
+    calendar_validate,
+    subscription_cancel,
+    subscription_create,
+    subscription_set_overrides,
+)
 from sla.calendar import BusinessCalendar
 
 
@@ -179,7 +194,8 @@ LIST_FIELDS = {
 class PlanTermsForm(ServiceFormMixin, forms.ModelForm):
     class Meta:
         model = PlanTerms
-        exclude = ("tenant", "version", "created_by", "created_at")
+        # Every term the model has is edited here, so new terms appear without touching the form.
+        exclude = ("tenant", "version", "created_by", "created_at")  # noqa: DJ006
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import django_filters
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from helpdesk.api import (AdminForWrites, ApiViewSet, IdFilter, IsTenantStaff, TenantPrimaryKeyField,
-                          UpdatedSinceFilterSet, local_today)
-from helpdesk.models import Organization
-from plans.models import (AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription,
-                          SubscriptionAddon, WorkKind)
+from core.models import Organization
+from core.rest.fields import TenantPrimaryKeyField
+from core.rest.filters import IdFilter, UpdatedSinceFilterSet
+from core.rest.permissions import AdminForWrites, IsTenantStaff
+from core.rest.viewsets import ApiViewSet, local_today
+from core.services import organization_create, organization_update
+from plans.models import AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription, SubscriptionAddon, WorkKind
 from plans.services import plan_terms_update, subscription_cancel, subscription_create, subscription_set_overrides
 from plans.terms import OVERRIDABLE
 
@@ -262,3 +264,92 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                                                    notice_given_on=data["notice_given_on"],
                                                    ends_on=data.get("ends_on"), actor=self.actor)
         return Response(self.get_serializer(self.get_queryset().get(pk=subscription.pk)).data)
+
+
+# --- organizations (with the plan they are on) ---------------------------------------------------
+
+
+# --- organizations ---------------------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Organization ID.")
+    name = serializers.CharField(max_length=200, help_text="Company name.")
+    external_id = serializers.CharField(max_length=100, allow_null=True, required=False,
+                                        help_text="The organization's ID in your CRM; unique in the tenant.")
+    tax_id = serializers.CharField(max_length=32, allow_blank=True, required=False, help_text="Tax ID (NIP).")
+    notes = serializers.CharField(allow_blank=True, required=False, help_text="Internal notes.")
+    plan = serializers.SerializerMethodField(help_text="Code of the plan in force today.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When the organization was created.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "external_id", "tax_id", "notes", "plan", "created_at", "updated_at"]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_plan(self, obj) -> str | None:
+        current = getattr(obj, "current_subscriptions", None)
+        if current:
+            return current[0].plan.code
+        return self.context.get("default_plan_code")
+
+
+class OrganizationFilter(UpdatedSinceFilterSet):
+    external_id = django_filters.CharFilter(help_text="The organization's ID in your CRM.")
+    name = django_filters.CharFilter(lookup_expr="icontains", help_text="Part of the name.")
+
+    class Meta:
+        model = Organization
+        fields = ["external_id", "name", "updated_since"]
+
+
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List organizations", description="Filter with `external_id` or `updated_since`."),
+    retrieve=extend_schema(summary="Read an organization"),
+    create=extend_schema(summary="Create an organization", examples=[OpenApiExample(
+        "New customer", request_only=True,
+        value={"name": "Nova Hurt sp. z o.o.", "external_id": "CRM-1042", "tax_id": "5250000002"})]),
+    partial_update=extend_schema(summary="Change an organization"),
+)
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          mixins.UpdateModelMixin, ApiViewSet):
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Organization.objects.none()
+        from plans.models import Subscription
+
+        today = local_today(self.tenant)
+        current = (Subscription.objects.for_tenant(self.tenant).filter(starts_on__lte=today)
+                   .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).select_related("plan")
+                   .order_by("-starts_on"))
+        return (Organization.objects.for_tenant(self.tenant)
+                .prefetch_related(Prefetch("subscriptions", queryset=current, to_attr="current_subscriptions")))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        tenant = self.tenant
+        context["default_plan_code"] = tenant.default_plan.code if tenant.default_plan_id else None
+        return context
+
+    def perform_create(self, serializer):
+        serializer.instance = organization_create(tenant=self.tenant, actor=self.actor, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = organization_update(tenant=self.tenant, organization=serializer.instance,
+                                                  actor=self.actor, **serializer.validated_data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import Organization, TenantOwned, TenantQuerySet, User
+from core.models import Organization, TenantOwned, TenantQuerySet, User
 
 WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -344,7 +344,8 @@ class Subscription(TenantOwned):
             models.Index(fields=["tenant", "updated_at"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True)
+                                  | models.Q(ends_on__gte=models.F("starts_on")),
                                    name="subscription_ends_after_start"),
         ]
 

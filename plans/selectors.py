@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from helpdesk.models import Organization, Tenant
+from core.models import Organization, Tenant
 from plans.models import AddonKind, Calendar, Plan, PlanTerms, Subscription, SubscriptionAddon
 from plans.terms import OVERRIDABLE, Terms, terms_from_values
 

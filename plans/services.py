@@ -9,11 +9,22 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from helpdesk.models import Organization, Tenant, User
-from helpdesk.services import audit_record
+from core.models import Organization, Tenant, User
+from core.services import audit_record
 from plans.dates import add_months, first_of_next_month, last_of_month
-from plans.models import (WEEKDAY_KEYS, AddonKind, BillingMode, Calendar, CalendarDate, CalendarWindow, Plan,
-                          PlanTerms, Subscription, SubscriptionAddon, hhmm_validator)
+from plans.models import (
+    WEEKDAY_KEYS,
+    AddonKind,
+    BillingMode,
+    Calendar,
+    CalendarDate,
+    CalendarWindow,
+    Plan,
+    PlanTerms,
+    Subscription,
+    SubscriptionAddon,
+    hhmm_validator,
+)
 from plans.selectors import plan_in_force, plan_terms_in_force, plan_terms_latest
 from plans.terms import OVERRIDABLE
 from sla.calendar import BusinessCalendar, InvalidCalendarSpec
@@ -253,7 +264,8 @@ def subscription_create(*, tenant: Tenant, organization: Organization, plan: Pla
             _("Too early: %(reason)s — the earliest start is %(day)s.") % {"reason": reason, "day": _fmt(earliest)})
     elif month_bound and starts_on.day != 1:
         errors.setdefault("starts_on", []).append(
-            _("Subscriptions start on the 1st of a month: choose %(day)s.") % {"day": _fmt(first_of_next_month(starts_on))})
+            _("Subscriptions start on the 1st of a month: choose %(day)s.")
+            % {"day": _fmt(first_of_next_month(starts_on))})
     if errors:
         raise ValidationError(errors)
 

@@ -457,7 +457,7 @@ def _parse_windows(value: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
                 end += _DAY
             parsed.append((start, end))
         parsed.sort()
-        for (s1, e1), (s2, e2) in zip(parsed, parsed[1:]):
+        for (s1, e1), (s2, e2) in zip(parsed, parsed[1:], strict=False):
             if s2 < e1:
                 raise InvalidCalendarSpec(
                     f"windows[{key!r}]: {_format_window(s1, e1)} overlaps "

@@ -1,20 +1,38 @@
 """Which reaction deadline applies to a ticket (RULES 4.1–4.4), from plain inputs.
 
-``reaction_deadline`` takes the effective terms in force at receipt (``plans.terms.Terms``) and the
+``reaction_deadline`` takes the effective terms in force at receipt (any object with the attributes
+of ``PolicyTerms``; the plans app passes its ``Terms``) and the
 facts about the ticket, and returns either a deadline or a reason code with a human message. It
 reads no database and no clock: callers pass everything in.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-import json
+from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
 
-from plans.terms import Terms
 from sla.calendar import BusinessCalendar
+
+
+class PolicyTerms(Protocol):
+    """What the policy reads of a plan's terms. The engine sits below the plans app and does
+    not import it: ``plans.terms.Terms`` satisfies this protocol."""
+
+    billing_mode: str
+    service_calendar: dict
+    critical_calendar: dict | None
+    reaction_minutes: int | None
+    critical_reaction_minutes: int | None
+    critical_on_days_off: bool
+    email_scope: str
+    email_limit_minutes: int | None
+    warning_percent: int
+
+    def covers_product(self, product: str | None) -> bool: ...
 
 # Reason codes (stable, used by the API and stored on tickets) with their human messages.
 GUARANTEED = "guaranteed"
@@ -83,7 +101,7 @@ class Deadline:
         return str(REASONS[self.reason])
 
 
-def reaction_deadline(terms: Terms | None, facts: TicketFacts) -> Deadline:
+def reaction_deadline(terms: PolicyTerms | None, facts: TicketFacts) -> Deadline:
     if terms is None:
         return Deadline(NO_PLAN)
     if not facts.sender_verified:
@@ -129,7 +147,7 @@ def is_day_off(calendar: BusinessCalendar, at: datetime) -> bool:
     return calendar.between(midnight, next_midnight) == timedelta(0)
 
 
-def _deadline(reason: str, calendar: BusinessCalendar, received_at: datetime, minutes: int, terms: Terms,
+def _deadline(reason: str, calendar: BusinessCalendar, received_at: datetime, minutes: int, terms: PolicyTerms,
               *, page_on_call: bool) -> Deadline:
     budget = timedelta(minutes=minutes)
     warn_budget = timedelta(seconds=int(budget.total_seconds() * terms.warning_percent // 100))

@@ -83,7 +83,7 @@ class Demo:
     """Handles to the demo data of ``seed_demo`` (tenants, people, organizations)."""
 
     def tenant(self, slug: str):
-        from helpdesk.models import Tenant
+        from core.models import Tenant
 
         return Tenant.objects.get(slug=slug)
 
@@ -96,12 +96,12 @@ class Demo:
         return self.tenant("kjm")
 
     def user(self, email: str):
-        from helpdesk.models import User
+        from core.models import User
 
         return User.objects.get(username=email)
 
     def organization(self, name: str):
-        from helpdesk.models import Organization
+        from core.models import Organization
 
         return Organization.objects.get(name=name)
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory, Password
 
-from helpdesk.models import Contact, Membership, Organization, Role, Tenant, User
-from helpdesk.services import audit_record, contact_set_addresses
+from core.models import Contact, Membership, Organization, Role, Tenant, User
+from core.services import audit_record, contact_set_addresses
 from plans.models import AddonKind, Calendar, Plan, Product
 from plans.services import calendar_import_spec, plan_create, subscription_addon_add, subscription_create
 

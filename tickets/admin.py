@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from helpdesk.admin_site import TenantScopedAdmin
+from core.admin_site import TenantScopedAdmin
 from tickets.models import CannedReply, Category
 
 

@@ -10,8 +10,10 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from helpdesk.api import ApiViewSet, BoolFilter, IdFilter, TenantPrimaryKeyField, UpdatedSinceFilterSet
-from helpdesk.models import Contact, Membership, Organization
+from core.models import Contact, Membership, Organization
+from core.rest.fields import TenantPrimaryKeyField
+from core.rest.filters import BoolFilter, IdFilter, UpdatedSinceFilterSet
+from core.rest.viewsets import ApiViewSet
 from plans.api import TenantSlugField
 from plans.models import Product
 from sla.policy import REASONS

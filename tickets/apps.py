@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from core import gdpr
+        from tickets.gdpr import TicketData
+
+        gdpr.section_register("tickets", TicketData())

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import Contact, Membership, Organization, Tenant, TenantManager, TenantOwned, User
+from core.models import Contact, Membership, Organization, Tenant, TenantManager, TenantOwned, User
 from plans.models import Plan, PlanTerms, Product, code_validator
 
 
@@ -39,6 +39,9 @@ class TicketCounter(models.Model):
     last_number = models.PositiveIntegerField(default=1000)
 
     objects = TenantManager()
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_number}"
 
 
 class Ticket(TenantOwned):

@@ -12,7 +12,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from helpdesk.models import Contact, Membership, Organization, Tenant
+from core.models import Contact, Membership, Organization, Tenant
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
 QUEUE_ORDER = (F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(nulls_last=True),

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.selectors import email_guarantee_used_minutes, organization_has_valid_package
-from helpdesk.models import Contact, ContactEmail, Membership, Organization, Tenant, User
+from core.models import Contact, ContactEmail, Membership, Organization, Tenant, User
 from plans.models import Product
 from plans.selectors import plan_in_force
 from sla import policy
+from tickets import hooks
 from tickets.attachments import CheckedFile
 from tickets.models import Attachment, Category, Message, Ticket, TicketCounter, TicketEvent
 
@@ -95,8 +95,10 @@ def sla_compute(*, ticket: Ticket, at: datetime) -> policy.Deadline:
         in_scope=ticket.category.in_scope if ticket.category else True,
         product=ticket.product.code if ticket.product else None,
         sender_verified=ticket.status != S.TRIAGE,
-        email_limit_used_minutes=email_guarantee_used_minutes(tenant=tenant, organization=ticket.organization, at=at),
-        has_valid_package=organization_has_valid_package(tenant=tenant, organization=ticket.organization, at=at),
+        email_limit_used_minutes=hooks.entitlements().email_guarantee_used_minutes(
+            tenant=tenant, organization=ticket.organization, at=at),
+        has_valid_package=hooks.entitlements().organization_has_valid_package(
+            tenant=tenant, organization=ticket.organization, at=at),
     )
     deadline = policy.reaction_deadline(in_force.terms, facts)
     ticket.plan = in_force.plan

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
-from helpdesk.models import Membership
+from core.models import Membership
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ def notify(kind: str, object_id: int) -> None:
     mails an agent's public reply, ``page_on_call`` (ticket id) pages the on-call staff.
     Every branch is idempotent: a retry never sends a second e-mail.
     """
-    from helpdesk.webhooks import ticket_event
+    from tickets.webhooks import ticket_event
     from tickets.email import outbound
 
     # Webhook events first: they carry stable ids, so a retry after a mail error sends none twice.

@@ -1,5 +1,5 @@
 """Two namespaces: ``portal`` (customers, /portal/) and ``agent`` (staff, /agent/)."""
-from django.urls import include, path
+from django.urls import path
 
 from tickets.views import agent, portal
 
@@ -7,7 +7,6 @@ portal_patterns = [
     path("", portal.ticket_list, name="ticket_list"),
     path("new/", portal.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", portal.ticket_detail, name="ticket_detail"),
-    path("plan/", portal.plan, name="plan"),
     path("attachments/<int:pk>/", portal.attachment_download, name="attachment"),
 ]
 
@@ -20,11 +19,8 @@ agent_patterns = [
     path("tickets/<int:pk>/take/", agent.ticket_take, name="ticket_take"),
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
-    path("tickets/<int:pk>/time/", agent.ticket_time, name="ticket_time"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
 ]
 
-urlpatterns = [
-    path("portal/", include((portal_patterns, "portal"))),
-    path("agent/", include((agent_patterns, "agent"))),
-]
+# The project's URL conf mounts these lists, together with the pages other apps add to the same
+# namespaces (billing's plan page and time logging), under /portal/ and /agent/.

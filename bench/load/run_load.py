@@ -79,7 +79,7 @@ def main() -> int:
         bench_queue.build(args.tickets)
         from django.db import connection
 
-        from helpdesk.models import Contact
+        from core.models import Contact
         from tickets.models import Ticket
 
         contact_id = Contact.objects.get(user__email=CUSTOMER).pk

@@ -49,9 +49,9 @@ TWENTY_FOUR_SEVEN = {"timezone": "UTC", "windows": {day: [["00:00", "24:00"]] fo
 
 def soak_tenant(reaction_minutes: int) -> dict:
     """The soak tenant, made through the services like an administrator would. Django is set up."""
-    from helpdesk.api import api_token_create
-    from helpdesk.models import Role, Tenant, User
-    from helpdesk.services import contact_create, membership_set, organization_create
+    from core.services import api_token_create
+    from core.models import Role, Tenant, User
+    from core.services import contact_create, membership_set, organization_create
     from plans.services import calendar_import_spec, plan_create
 
     tenant = Tenant.objects.create(slug="soak", name="Soak", ticket_prefix="SOAK", domain="",
@@ -147,7 +147,8 @@ class Load:
             time.sleep(max(0.0, due + 1 / self.reads - time.monotonic()))
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self.creator, daemon=True), threading.Thread(target=self.reader, daemon=True)]
+        threads = [threading.Thread(target=self.creator, daemon=True),
+                   threading.Thread(target=self.reader, daemon=True)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -163,7 +164,7 @@ def verify(tenant_id: int, load: Load, cutoff) -> list[str]:
     """The checks of the docstring; returns the failures (empty: all passed)."""
     from django.db.models import Count
 
-    from sla.models import SlaEvent
+    from monitor.models import SlaEvent
     from tickets.models import Ticket
 
     failures = []

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from helpdesk.api import api_token_create
-from helpdesk.models import Role
+from core.services import api_token_create
+from core.models import Role
 
 
 @pytest.fixture(autouse=True)

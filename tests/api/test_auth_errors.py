@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from helpdesk.models import ApiToken
+from core.models import ApiToken
 
 PROBLEM = "application/problem+json"
 
@@ -25,7 +25,7 @@ def test_unknown_and_revoked_tokens_are_401(alpha):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer hd_not-a-token")
     assert client.get("/api/v1/organizations/").status_code == 401
-    from helpdesk.api import api_token_revoke
+    from core.services import api_token_revoke
 
     api_token_revoke(token=alpha.row)
     assert alpha.get("/api/v1/organizations/").status_code == 401

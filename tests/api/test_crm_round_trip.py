@@ -6,7 +6,6 @@ import time
 import urllib.error
 import urllib.request
 
-import pytest
 
 
 class Http:

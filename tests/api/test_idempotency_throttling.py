@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from helpdesk.models import IdempotencyKey, Organization
+from core.models import IdempotencyKey, Organization
 
 
 def test_same_key_same_body_replays_the_first_response(alpha):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from helpdesk.management.commands.seed_demo import seed
-from helpdesk.models import Organization
+from core.models import Organization
 
 
 @pytest.fixture

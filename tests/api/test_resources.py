@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from helpdesk.models import AuditEvent
+from core.models import AuditEvent
 
 
 def test_organization_create_update_and_external_id_lookup(alpha):
@@ -95,7 +95,7 @@ def test_messages_staff_reply_customer_relay_and_internal_notes(alpha):
 
 
 def test_sla_preview_uses_the_command_logic(alpha):
-    from sla.management.commands.sla_deadline import preview
+    from monitor.management.commands.sla_deadline import preview
 
     from datetime import datetime
     from plans.models import Plan

@@ -13,8 +13,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk import webhooks
-from helpdesk.models import WebhookDelivery, WebhookEndpoint
+from core import webhooks
+from tickets import webhooks as ticket_webhooks
+from core.models import WebhookDelivery, WebhookEndpoint
 
 
 def verify(secret: str, headers: dict, body: bytes) -> bool:
@@ -86,7 +87,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(alpha, endpoint, receiv
 
 def test_a_500_is_retried_later_with_the_same_id(alpha, endpoint, receiver, eager_celery,
                                                  django_capture_on_commit_callbacks):
-    from helpdesk.tasks import webhook_retry
+    from core.tasks import webhook_retry
 
     receiver.statuses = [500, 200]
     event_id = emit_committed(django_capture_on_commit_callbacks, alpha.world.tenant.pk, "ticket.created",
@@ -108,7 +109,7 @@ def test_a_500_is_retried_later_with_the_same_id(alpha, endpoint, receiver, eage
 
 def test_backoff_spans_a_day_then_the_endpoint_is_disabled_and_admins_told(
         alpha, endpoint, receiver, eager_celery, django_capture_on_commit_callbacks):
-    from helpdesk.tasks import webhook_retry
+    from core.tasks import webhook_retry
 
     receiver.statuses = [503] * 20
     start = timezone.now()
@@ -154,9 +155,9 @@ def test_deliveries_are_listed_and_scoped(alpha, beta, endpoint, receiver, eager
 def test_ticket_events_carry_the_api_representation(alpha, endpoint, receiver, eager_celery,
                                                     django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        webhooks.ticket_event("ticket_created", alpha.ticket.pk)
-        webhooks.ticket_event("ticket_created", alpha.ticket.pk)  # A retried notify: same event, sent once.
-        webhooks.ticket_event("page_on_call", alpha.ticket.pk)
+        ticket_webhooks.ticket_event("ticket_created", alpha.ticket.pk)
+        ticket_webhooks.ticket_event("ticket_created", alpha.ticket.pk)  # A retried notify: same event, sent once.
+        ticket_webhooks.ticket_event("page_on_call", alpha.ticket.pk)
     [event] = receiver.events()
     assert event["type"] == "ticket.created" and event["data"]["ticket"]["id"] == alpha.ticket.pk
     assert event["data"]["ticket"]["reference"] == alpha.ticket.reference

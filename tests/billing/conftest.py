@@ -34,22 +34,22 @@ class Demo:
     """Look-ups into the demo data by name."""
 
     def tenant(self, slug: str):
-        from helpdesk.models import Tenant
+        from core.models import Tenant
 
         return Tenant.objects.get(slug=slug)
 
     def organization(self, slug: str, name_start: str):
-        from helpdesk.models import Organization
+        from core.models import Organization
 
         return Organization.objects.for_tenant(self.tenant(slug)).get(name__startswith=name_start)
 
     def agent(self, slug: str):
-        from helpdesk.models import Membership
+        from core.models import Membership
 
         return Membership.objects.for_tenant(self.tenant(slug)).filter(role="agent").order_by("id").first()
 
     def ticket(self, slug: str, name_start: str, *, category: str | None = None, received_at=None):
-        from helpdesk.models import Contact
+        from core.models import Contact
         from tickets.models import Category
         from tickets.services import ticket_create
 

@@ -6,7 +6,7 @@ import pytest
 from billing.models import Package
 from billing.services import time_entry_log
 from billing.statements import statement_generate
-from helpdesk.models import User
+from core.models import User
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db

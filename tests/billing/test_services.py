@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from billing.models import Package, TimeEntry
 from billing.services import (package_expire_due, package_purchase, time_entry_delete, time_entry_log,
                               time_entry_update)
-from helpdesk.models import AuditEvent
+from core.models import AuditEvent
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db

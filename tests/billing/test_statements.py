@@ -12,7 +12,7 @@ from billing.models import Statement
 from billing.services import package_purchase, time_entry_log
 from billing.statements import (accounting_csv, statement_build, statement_csv, statement_generate, statement_pdf)
 from billing.tasks import close_month
-from helpdesk.models import Organization
+from core.models import Organization
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -81,7 +81,7 @@ def assert_clean(watched: Watched, base: str, path: str) -> None:
 
 
 def test_every_role_s_pages_run_without_a_csp_violation(seeded, live_server, browser):
-    from helpdesk.models import Contact
+    from core.models import Contact
     from tests.tickets.ui_support import file_ticket
 
     base = live_server.url

@@ -47,7 +47,7 @@ def login(page, base, email):
 def test_customer_files_agent_answers_customer_reopens(seeded, live_server, browser, tmp_path):
     from playwright.sync_api import expect
 
-    from helpdesk.models import Contact
+    from core.models import Contact
     from tests.tickets.ui_support import agent as agent_of, file_ticket
     from tickets.models import Ticket
     from tickets.selectors import queue

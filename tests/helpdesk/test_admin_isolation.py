@@ -17,9 +17,9 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
-from helpdesk.admin_site import TenantScopedAdminMixin
-from helpdesk.middleware import resolve
-from helpdesk.models import AuditEvent, Contact, Membership, Organization, Role, Tenant, User
+from core.admin_site import TenantScopedAdminMixin
+from core.middleware import resolve
+from core.models import AuditEvent, Contact, Membership, Organization, Role, Tenant, User
 from plans.models import PlanTerms, Subscription
 from tests import factories
 from tests.conftest import rolled_back_at_exit

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import models
 
 from helpdesk.management.commands.seed_demo import DEMO_PASSWORD, ORGANIZATIONS, STAFF, SUPERUSER, _seed_tenant, seed
-from helpdesk.models import ContactEmail, ContactPhone, Tenant, User
+from core.models import ContactEmail, ContactPhone, Tenant, User
 
 pytestmark = pytest.mark.django_db
 

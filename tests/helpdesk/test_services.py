@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
-from helpdesk.models import AuditEvent, ContactEmail, Membership, Role
-from helpdesk.services import (audit_record, contact_create, contact_set_addresses, membership_set, normalize_phone,
+from core.models import AuditEvent, ContactEmail, Membership, Role
+from core.services import (audit_record, contact_create, contact_set_addresses, membership_set, normalize_phone,
                                organization_create)
 from tests import factories
 

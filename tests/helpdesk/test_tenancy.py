@@ -12,9 +12,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import translation
 
-from helpdesk.middleware import (LANGUAGE_COOKIE, SESSION_TENANT_KEY, TenantLanguageMiddleware, TenantMiddleware,
+from core.middleware import (LANGUAGE_COOKIE, SESSION_TENANT_KEY, TenantLanguageMiddleware, TenantMiddleware,
                                  pick_language, resolve)
-from helpdesk.models import Role
+from core.models import Role
 from tests import factories
 from tests.conftest import rolled_back_at_exit
 

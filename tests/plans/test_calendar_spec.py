@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpdesk.models import AuditEvent
+from core.models import AuditEvent
 from plans.models import Calendar, CalendarDate, CalendarWindow
 from plans.services import calendar_import_spec, calendar_validate
 from sla.calendar import DAY_KEYS, BusinessCalendar

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk.models import Organization, Tenant
+from core.models import Organization, Tenant
 from plans.models import Product
 from plans.selectors import calendars_for_tenant, plan_in_force, plan_terms_in_force, plans_for_tenant, terms_values
 from plans.terms import OVERRIDABLE, Terms, terms_from_values

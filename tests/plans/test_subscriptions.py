@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
-from helpdesk.models import AuditEvent
+from core.models import AuditEvent
 from plans.models import Subscription
 from plans.selectors import plan_in_force
 from plans.services import (subscription_cancel, subscription_create, subscription_earliest_end,

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 
-from helpdesk.models import AuditEvent
+from core.models import AuditEvent
 from plans.models import PlanTerms
 from plans.selectors import plan_in_force, plan_terms_history, plan_terms_in_force
 from plans.services import plan_terms_update

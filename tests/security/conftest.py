@@ -92,9 +92,9 @@ def _build() -> World:
     from billing.services import package_purchase, time_entry_log
     from billing.statements import statement_generate
     from django.contrib import admin
-    from helpdesk.api import api_token_create, webhook_create
-    from helpdesk.models import Contact, Membership, Organization, Tenant
-    from helpdesk.webhooks import EVENTS
+    from core.services import api_token_create, webhook_create
+    from core.models import Contact, Membership, Organization, Tenant
+    from core.webhooks import EVENTS
     from plans.models import Calendar, Plan
     from tests import factories
     from tickets.attachments import attachment_check
@@ -170,7 +170,7 @@ def _matrix_world(_demo_module_base, django_db_blocker, tmp_path_factory):
     (acknowledgement and reply mails, webhook deliveries) of the tickets are made as in production.
     """
     from helpdesk.celery import app
-    from helpdesk.models import WebhookDelivery
+    from core.models import WebhookDelivery
 
     media = tmp_path_factory.mktemp("media")
     old = app.conf.task_always_eager, app.conf.task_eager_propagates

@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from helpdesk.gdpr import contact_anonymise, contact_export
-from helpdesk.models import AuditEvent, Contact, ContactEmail, ContactPhone
-from helpdesk.services import contact_create
+from core.gdpr import contact_anonymise, contact_export
+from core.models import AuditEvent, Contact, ContactEmail, ContactPhone
+from core.services import contact_create
 
 NAME = "Jadwiga Wiśniewska"
 EMAIL = "jadwiga.wisniewska@klient-alpha.example.com"
@@ -172,7 +172,7 @@ def test_anonymised_person_can_no_longer_log_in(scene, client):
 
 
 def test_a_login_shared_with_another_tenant_is_detached_but_not_scrubbed(scene):
-    from helpdesk.models import Membership
+    from core.models import Membership
 
     login = scene.person.user
     Membership.objects.create(tenant=scene.beta.tenant, user=login, role="agent")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from helpdesk.models import ApiToken, AuditEvent, Membership
+from core.models import ApiToken, AuditEvent, Membership
 
 
 def events(tenant, action):

@@ -8,8 +8,8 @@ import hashlib
 
 from django.db import connection
 
-from helpdesk.api import api_token_create
-from helpdesk.models import ApiToken, WebhookEndpoint
+from core.services import api_token_create
+from core.models import ApiToken, WebhookEndpoint
 from tickets.models import Mailbox
 
 
@@ -18,7 +18,7 @@ def raw_row(model, pk) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT * FROM "{table}" WHERE id = %s', [pk])
         columns = [c[0] for c in cursor.description]
-        return dict(zip(columns, cursor.fetchone()))
+        return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def row_text(row: dict) -> str:
@@ -50,8 +50,8 @@ def test_a_token_hash_from_the_database_does_not_authenticate(two_tenants, clien
 
 
 def test_webhook_signing_secret_is_encrypted(two_tenants):
-    from helpdesk.api import webhook_create
-    from helpdesk.webhooks import secret_decrypt
+    from core.services import webhook_create
+    from core.webhooks import secret_decrypt
 
     alpha, _beta = two_tenants
     endpoint, secret = webhook_create(tenant=alpha.tenant, url="https://crm.example.com/hook",
@@ -79,7 +79,7 @@ def test_imap_password_is_encrypted(two_tenants, settings):
 
     settings.SECRET_KEY = "another-secret-key-" + "x" * 40
     try:
-        Mailbox.objects.get(pk=mailbox.pk).password
+        _ = Mailbox.objects.get(pk=mailbox.pk).password
     except SecretUnreadable:
         pass
     else:

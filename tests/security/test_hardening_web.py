@@ -21,14 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 AGENT = "agent@wysylki.example.com"
 CUSTOMER = "pawel@novahurt.example.com"
 # Token-authenticated API modules; DRF applies CSRF to their session-authenticated requests itself.
-API_MODULES = {"helpdesk/api.py", "tickets/api.py", "billing/api.py", "plans/api.py", "sla/api.py"}
+API_MODULES = {"core/api.py", "tickets/api.py", "billing/api.py", "plans/api.py", "monitor/api.py"}
 
 
 # --- CSRF --------------------------------------------------------------------------------------
 
 
 def project_sources():
-    for app in ("helpdesk", "tickets", "billing", "plans", "sla"):
+    for app in ("core", "helpdesk", "tickets", "billing", "plans", "sla", "monitor"):
         for path in (ROOT / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 yield path
@@ -54,7 +54,7 @@ def test_login_without_a_csrf_token_is_refused(demo):
 
 
 def test_agent_and_portal_posts_need_the_csrf_token(demo):
-    from helpdesk.models import Contact
+    from core.models import Contact
     from tests.tickets.ui_support import file_ticket
 
     ticket = file_ticket(Contact.objects.get(user__username=CUSTOMER), "Zgłoszenie ZNACZNIK-CSRF")
@@ -82,8 +82,8 @@ def test_agent_and_portal_posts_need_the_csrf_token(demo):
 
 
 def test_api_with_a_staff_session_needs_the_csrf_token_but_a_bearer_token_does_not(demo):
-    from helpdesk.api import api_token_create
-    from helpdesk.models import Organization
+    from core.services import api_token_create
+    from core.models import Organization
 
     organization = Organization.objects.for_tenant(demo.wysylki).first()
     payload = {"name": "Nowa ZNACZNIK-API", "organization": organization.pk}
@@ -152,7 +152,7 @@ def test_throttling_settings():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
-    assert settings.AUTHENTICATION_BACKENDS[0] == "helpdesk.security.LoginThrottleBackend"
+    assert settings.AUTHENTICATION_BACKENDS[0] == "core.security.LoginThrottleBackend"
 
 
 # --- passwords and sessions --------------------------------------------------------------------

@@ -34,7 +34,7 @@ from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from helpdesk.models import Organization, Tenant, User
+from core.models import Organization, Tenant, User
 
 # --- routes -----------------------------------------------------------------------------------
 
@@ -174,7 +174,8 @@ POST_ONLY = everyone(NOT_ALLOWED)
 ADMIN_PAGE = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": OK}
 ADMIN_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": per_scope(OK)}
 ADMIN_DENIED = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": FORBIDDEN}
-ADMIN_DENIED_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": per_scope(FORBIDDEN, foreign=FORBIDDEN)}
+ADMIN_DENIED_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND,
+                       "admin": per_scope(FORBIDDEN, foreign=FORBIDDEN)}
 ADMIN_REDIRECTS = everyone(FOUND)
 # Logins and tenants are the superuser's: every id a 404 for a tenant admin.
 ADMIN_SUPERUSER_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": per_scope(NOT_FOUND)}
@@ -274,7 +275,7 @@ def admin_request(user):
     """A request as the admin site sees it, for the model admins' permission methods."""
     from django.test import RequestFactory
 
-    from helpdesk.middleware import resolve
+    from core.middleware import resolve
 
     request = RequestFactory().get("/admin/")
     request.user, request.session = user, {}
@@ -304,7 +305,7 @@ def client_for(world, role):
 
 def forbidden_markers(world, role) -> set[str]:
     """Texts no response to ``role`` may contain."""
-    from helpdesk.models import Organization
+    from core.models import Organization
 
     kjm_org_names = set(Organization.objects.filter(tenant__slug="kjm").values_list("name", flat=True))
     if role == "anonymous":
@@ -379,7 +380,7 @@ def _package(world, side):
 
 def _global_row(world, model, scope):
     """A row of a model outside tenancy: wysylki's side of it, or KJM's (their admin, their tenant)."""
-    from helpdesk.models import Tenant, User
+    from core.models import Tenant, User
 
     slug = "kjm" if scope == "foreign" else "wysylki"
     if model is User:
@@ -591,7 +592,7 @@ def test_api_read_matrix(op, world):
 def _snapshot(world, path, params):
     """Every row of KJM's tenant that a write on KJM's ids could touch, as plain values."""
     from billing.models import Package, Statement, TimeEntry
-    from helpdesk.models import Contact, Organization, WebhookDelivery, WebhookEndpoint
+    from core.models import Contact, Organization, WebhookDelivery, WebhookEndpoint
     from plans.models import Plan, Subscription
     from tickets.models import Message, Ticket
 
@@ -663,7 +664,7 @@ COLLECTION_WRITES = {
 def test_api_creates_referring_to_foreign_objects_are_refused(op, world):
     """A create whose body names KJM's objects is refused (400/404) and leaves KJM untouched; a
     webhook created by wysylki belongs to wysylki."""
-    from helpdesk.models import WebhookEndpoint
+    from core.models import WebhookEndpoint
 
     method, path, op_id, _params = op
     client = client_for(world, "token_admin")
@@ -698,7 +699,7 @@ def test_mails_carry_no_internal_note_and_nothing_of_another_organization(world)
 
 
 def test_webhook_payloads_carry_no_internal_note_and_stay_in_their_tenant(world):
-    from helpdesk.models import WebhookDelivery
+    from core.models import WebhookDelivery
 
     for slug, tenant_side in world.tenants.items():
         payloads = [json.dumps(d.payload, ensure_ascii=False)
@@ -715,7 +716,7 @@ def test_webhook_payloads_carry_no_internal_note_and_stay_in_their_tenant(world)
 def test_a_reply_after_a_note_mails_and_posts_only_the_reply(world, client):
     """An agent writes a note, then replies: the customer's mail and the webhook carry the reply only."""
     from helpdesk.celery import app
-    from helpdesk.models import WebhookDelivery
+    from core.models import WebhookDelivery
 
     side = world.side(OWN)
     wysylki = world.tenants["wysylki"]

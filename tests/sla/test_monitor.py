@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
-from helpdesk.models import Role
+from core.models import Role
 from helpdesk.schedules import SCHEDULES, schedules_sync
-from sla import services, tasks
-from sla.models import FailedTask, SlaEvent
+from monitor import services, tasks
+from monitor.models import FailedTask, SlaEvent
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tickets.models import Ticket, TicketEvent
 
@@ -115,7 +115,7 @@ def test_catch_up_after_an_outage_records_every_event_with_its_own_time_in_one_d
     recorded, delivered = scan(batch_size=7)
     # then every warning and breach is recorded with warn_at/due_at
     assert recorded.breaches == 30 and recorded.warnings == 30
-    for ticket, due in zip(tickets, dues):
+    for ticket, due in zip(tickets, dues, strict=True):
         assert SlaEvent.objects.get(ticket=ticket, kind="breach").at == due
         assert SlaEvent.objects.get(ticket=ticket, kind="warning").at == due - timedelta(hours=2)
     # and each recipient gets exactly one digest listing everything that concerns them
@@ -235,7 +235,7 @@ def test_a_task_that_finally_fails_leaves_a_dead_letter(world, monkeypatch):
     tasks.scan.apply()
     # then the failure is recorded with its exception and traceback
     failed = FailedTask.objects.get()
-    assert failed.task_name == "sla.tasks.scan"
+    assert failed.task_name == "monitor.tasks.scan"
     assert failed.exception == "ValueError: bad row"
     assert "broken" in failed.traceback
 
@@ -243,7 +243,7 @@ def test_a_task_that_finally_fails_leaves_a_dead_letter(world, monkeypatch):
 def test_scan_task_is_reliable_and_scheduled(db):
     assert tasks.scan.acks_late and tasks.scan.reject_on_worker_lost
     assert tasks.scan.max_retries >= 3 and tasks.scan.retry_backoff and tasks.scan.time_limit
-    assert SCHEDULES["sla-scan"] == ("sla.tasks.scan", 60)
+    assert SCHEDULES["sla-scan"] == ("monitor.tasks.scan", 60)
     # every schedule of the product is a django-celery-beat row, editable in the admin
     schedules_sync()
     rows = {p.name: p for p in PeriodicTask.objects.all()}

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sla.services import due_for_breach, due_for_warning
+from monitor.services import due_for_breach, due_for_warning
 from tests.factories import TenantFactory
 from tests.sla.test_monitor import ticket_make
 from tickets.models import Ticket
@@ -56,7 +56,8 @@ def test_the_warning_query_reads_through_ticket_sla_warn_idx(many_open):
     query = due_for_warning(many_open).values_list("pk", "tenant_id", "warn_at")[:500]
     text = plan(query)
     if connection.vendor == "postgresql":
-        assert "Index Scan using ticket_sla_warn_idx" in text or "Bitmap Index Scan on ticket_sla_warn_idx" in text, text
+        assert ("Index Scan using ticket_sla_warn_idx" in text
+                or "Bitmap Index Scan on ticket_sla_warn_idx" in text), text
     else:
         assert "USING INDEX ticket_sla_warn_idx" in text, text
     assert Ticket.objects.filter(pk__in=query.values("pk")).count() == 5

@@ -24,8 +24,8 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from helpdesk.models import Role
-from sla.models import SlaEvent
+from core.models import Role
+from monitor.models import SlaEvent
 from tests.factories import TenantFactory
 from tests.sla.test_monitor import staff_make, ticket_make
 from tickets.models import Ticket, TicketEvent
@@ -88,7 +88,7 @@ class Cluster:
         return process
 
     def scan(self) -> str:
-        return self.app.send_task("sla.tasks.scan", queue=self.queue).id
+        return self.app.send_task("monitor.tasks.scan", queue=self.queue).id
 
     def logs(self) -> str:
         return "".join(log.read_text(errors="replace") for _p, log in self.workers)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpdesk.management.commands.seed_demo import seed
-from helpdesk.models import Tenant
+from core.models import Tenant
 from plans.models import Plan
 from plans.selectors import plan_terms_in_force, terms_values
 from plans.terms import terms_from_values

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from helpdesk.models import Role
+from core.models import Role
 from plans.models import PlanTerms
-from sla.selectors import sla_report
+from monitor.selectors import sla_report
 from tests.factories import PlanFactory, TenantFactory
 from tests.sla.test_monitor import staff_make, ticket_make
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from io import BytesIO, StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from tests.tickets.email_corpus.fixtures import corpus
@@ -217,5 +218,5 @@ def test_admin_retry_and_discard_of_a_quarantined_message(demo):
     other = email_ingest(tenant=demo.wysylki, raw=b"no sender at all")
     discarded = inbound_discard(tenant=demo.wysylki, inbound=other, actor=demo.user("admin@wysylki.example.com"))
     assert discarded.status == "discarded" and bytes(discarded.raw) == b"no sender at all"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         inbound_retry(tenant=demo.kjm, inbound=other)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from helpdesk.management.commands.seed_demo import seed
-from helpdesk.models import Contact, Membership, Organization, Tenant
+from core.models import Contact, Membership, Tenant
 from plans.models import Plan
 from plans.services import plan_terms_update
 from sla import policy

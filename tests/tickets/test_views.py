@@ -131,7 +131,8 @@ def test_filing_a_bad_file_or_missing_fields_explains_and_keeps_the_text(client,
     client.force_login(world["customer"].user)
     response = client.post(reverse("portal:ticket_new"), {
         "category": world["ticket"].category_id, "subject": "", "body": "Mój długi opis problemu",
-        "critical": "on", "attachments": [SimpleUploadedFile("wirus.exe", b"MZ\x90", content_type="application/x-msdownload")]})
+        "critical": "on",
+        "attachments": [SimpleUploadedFile("wirus.exe", b"MZ\x90", content_type="application/x-msdownload")]})
     body = response.content.decode()
     assert response.status_code == 400
     assert "wirus.exe" in body and "nie jest przyjmowany" in body

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from helpdesk.models import Contact, Membership, Tenant
+from core.models import Contact, Membership, Tenant
 from tickets.attachments import attachment_check
 from tickets.models import Category, Ticket
 from tickets.services import ticket_create
@@ -12,7 +12,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def login(client: Client, username: str) -> Client:
-    from helpdesk.models import User
+    from core.models import User
 
     client.force_login(User.objects.get(username=username))
     return client

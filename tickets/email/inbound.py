@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from helpdesk.models import Tenant, User
-from helpdesk.services import audit_record
+from core.models import Tenant, User
+from core.services import audit_record
 from tickets.attachments import CheckedFile, attachment_check
 from tickets.email.parse import ParsedEmail, ParseError, is_bounce, parse_email, subject_tokens
 from tickets.models import InboundEmail, Mailbox, Message, OutboundEmail, Ticket

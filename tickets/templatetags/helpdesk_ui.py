@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from plans.models import Channel, WEEKDAY_KEYS
+from plans.models import WEEKDAY_KEYS, Channel
 from tickets.models import Ticket
 
 register = template.Library()

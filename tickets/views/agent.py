@@ -7,17 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.selectors import organization_usage, time_entries_for_ticket
-from billing.services import time_entry_log
 from plans.models import Plan
-from sla import policy
 from plans.selectors import plan_in_force
-from tickets import selectors
-from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TimeEntryForm, TriageAcceptForm
+from sla import policy
+from tickets import hooks, selectors
+from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
-from tickets.selectors import QueueFilters
-from tickets.services import (TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status)
-from tickets.selectors import product_names
+from tickets.selectors import QueueFilters, product_names
+from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.views.common import agent_required, attachment_response, form_service, paginate
 
@@ -59,12 +56,15 @@ def queue(request):
     })
 
 
-def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
-                 accept_form=None, time_form=None, status: int = 200):
+def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
+                accept_form=None, panel_overrides: dict[str, dict] | None = None, status: int = 200):
+    """The agent's ticket page; ``panel_overrides`` replaces parts of a registered panel's context
+    (a panel's own POST view passes its bound form back with the errors)."""
     tenant = request.tenant
     now = timezone.now()
-    usage = (organization_usage(tenant=tenant, organization=ticket.organization,
-                                month=timezone.localdate(now).replace(day=1)) if ticket.organization else None)
+    panels = hooks.agent_panels(request, ticket)
+    for panel in panels:
+        panel["context"].update((panel_overrides or {}).get(panel["name"], {}))
     in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
     contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
                 if ticket.organization else [])
@@ -82,9 +82,7 @@ def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None
         "in_force": in_force, "terms_lines": terms_lines(in_force.terms, product_names(tenant)) if in_force else [],
         "contacts": contacts,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
-        "usage": usage, "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
-        "time_form": time_form or TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(
-            second=0, microsecond=0)}),
+        "panels": panels,
     }, status=status)
 
 
@@ -92,10 +90,10 @@ def _ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None
 @agent_required
 def ticket_detail(request, pk: int):
     ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
-    return _ticket_page(request, ticket)
+    return ticket_page(request, ticket)
 
 
-def _done(request, ticket: Ticket, text: str):
+def done(request, ticket: Ticket, text: str):
     messages.success(request, text)
     return redirect("agent:ticket_detail", pk=ticket.pk)
 
@@ -113,27 +111,9 @@ def ticket_message(request, pk: int):
             internal=internal, source=Message.Source.AGENT, attachments=form.cleaned_data["attachments"],
             new_status=form.cleaned_data["new_status"] or None))
         if added is not None:
-            return _done(request, ticket, _("Internal note added.") if internal else _("Reply sent."))
+            return done(request, ticket, _("Internal note added.") if internal else _("Reply sent."))
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
-    return _ticket_page(request, ticket, message_form=form, status=400)
-
-
-@require_POST
-@agent_required
-def ticket_time(request, pk: int):
-    tenant = request.tenant
-    ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
-    form = TimeEntryForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        entry = form_service(form, lambda: time_entry_log(
-            tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
-            started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
-            emergency=data["emergency"], actor=request.user))
-        if entry is not None:
-            return _done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
-                "minutes": entry.minutes, "billed": entry.billed_minutes})
-    return _ticket_page(request, ticket, time_form=form, status=400)
+    return ticket_page(request, ticket, message_form=form, status=400)
 
 
 @require_POST
@@ -147,9 +127,9 @@ def ticket_status(request, pk: int):
             tenant=tenant, ticket=ticket, status=form.cleaned_data["status"], actor=request.user))
         if changed is not None:
             ticket = changed
-            return _done(request, ticket, _("Status changed to “%(status)s”.") % {
+            return done(request, ticket, _("Status changed to “%(status)s”.") % {
                 "status": Ticket.Status(ticket.status).label})
-    return _ticket_page(request, ticket, status_form=form, status=400)
+    return ticket_page(request, ticket, status_form=form, status=400)
 
 
 @require_POST
@@ -162,10 +142,10 @@ def ticket_assign_view(request, pk: int):
         assignee = form.cleaned_data["assignee"]
         ticket_assign(tenant=tenant, ticket=ticket, assignee=assignee, actor=request.user)
         if assignee is None:
-            return _done(request, ticket, _("Nobody is assigned now."))
-        return _done(request, ticket, _("Assigned to %(name)s.") % {
+            return done(request, ticket, _("Nobody is assigned now."))
+        return done(request, ticket, _("Assigned to %(name)s.") % {
             "name": assignee.user.get_full_name() or assignee.user.get_username()})
-    return _ticket_page(request, ticket, assign_form=form, status=400)
+    return ticket_page(request, ticket, assign_form=form, status=400)
 
 
 @require_POST
@@ -174,7 +154,7 @@ def ticket_take(request, pk: int):
     tenant = request.tenant
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     ticket_assign(tenant=tenant, ticket=ticket, assignee=request.membership, actor=request.user)
-    return _done(request, ticket, _("You took this ticket."))
+    return done(request, ticket, _("You took this ticket."))
 
 
 @require_POST
@@ -188,8 +168,8 @@ def ticket_accept_view(request, pk: int):
             tenant=tenant, ticket=ticket, actor=request.user,
             organization=form.cleaned_data["organization"], contact=form.cleaned_data["contact"]))
         if accepted is not None:
-            return _done(request, ticket, _("Ticket accepted; its reaction time runs from now."))
-    return _ticket_page(request, ticket, accept_form=form, status=400)
+            return done(request, ticket, _("Ticket accepted; its reaction time runs from now."))
+    return ticket_page(request, ticket, accept_form=form, status=400)
 
 
 @require_POST
@@ -201,7 +181,7 @@ def ticket_reject(request, pk: int):
         messages.error(request, _("Only tickets in triage can be rejected."))
         return redirect("agent:ticket_detail", pk=ticket.pk)
     ticket_set_status(tenant=tenant, ticket=ticket, status=Ticket.Status.CLOSED, actor=request.user)
-    return _done(request, ticket, _("Ticket rejected and closed."))
+    return done(request, ticket, _("Ticket rejected and closed."))
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""The customer portal: the organization's tickets, filing a ticket, the public thread, the plan."""
+"""The customer portal: the organization's tickets, filing a ticket, the public thread."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -7,14 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.selectors import organization_usage
-from plans.selectors import plan_in_force
 from tickets import selectors
 from tickets.forms import ReplyForm, TicketFileForm
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
-from tickets.selectors import product_names
-from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.views.common import attachment_response, contact_required, form_service, paginate
 
 
@@ -76,19 +72,6 @@ def ticket_detail(request, pk: int):
         "ticket": ticket, "thread": selectors.thread(ticket=ticket, public_only=True), "form": form,
         "can_reply": ticket.status != Ticket.Status.CLOSED, "now": timezone.now(),
     }, status=status)
-
-
-@require_GET
-@contact_required
-def plan(request):
-    tenant, organization = request.tenant, request.contact.organization
-    now = timezone.now()
-    in_force = plan_in_force(tenant=tenant, organization=organization, at=now)
-    usage = organization_usage(tenant=tenant, organization=organization, month=timezone.localdate(now).replace(day=1))
-    return render(request, "tickets/portal/plan.html", {
-        "organization": organization, "in_force": in_force, "terms": in_force.terms,
-        "lines": terms_lines(in_force.terms, product_names(tenant)), "usage": usage,
-    })
 
 
 @require_GET

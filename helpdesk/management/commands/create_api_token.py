@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.api import api_token_create
-from helpdesk.models import Membership, Role, Tenant, User
+from core.models import Membership, Role, Tenant, User
+from core.services import api_token_create
 
 
 class Command(BaseCommand):

@@ -7,12 +7,12 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from helpdesk.models import Contact, Membership, Organization, Role, Tenant, User
-from helpdesk.services import contact_create, membership_set, organization_create
+from core.models import Contact, Membership, Organization, Role, Tenant, User
+from core.services import contact_create, membership_set, organization_create
+from helpdesk.demo import seed_tickets
 from plans.catalogue import CALENDARS, CATEGORIES, PLANS, PRODUCTS
 from plans.models import Calendar, Plan, Product, Subscription
 from plans.services import calendar_import_spec, plan_create, subscription_addon_add, subscription_create
-from tickets.demo import seed_tickets
 from tickets.models import CannedReply, Category
 
 DEMO_PASSWORD = "demo-haslo-2026"

@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.models import Tenant
+from core.models import Tenant
 from tickets.email.inbound import email_ingest
 from tickets.models import InboundEmail
 

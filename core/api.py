@@ -1,0 +1,267 @@
+"""The tenancy resources of ``/api/v1/``: contacts and webhook endpoints with their deliveries."""
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core import webhooks
+from core.models import (
+    Contact,
+    Organization,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from core.rest.fields import TenantPrimaryKeyField
+from core.rest.filters import IdFilter, StrictFilterSet, UpdatedSinceFilterSet, is_id
+from core.rest.permissions import AdminForWrites, IsTenantStaff
+from core.rest.viewsets import ApiViewSet
+from core.services import (
+    contact_create,
+    contact_update,
+    webhook_create,
+    webhook_delete,
+    webhook_update,
+)
+
+
+class _AddressList(serializers.ListField):
+    """A contact's addresses (a related manager) as a list of strings."""
+
+    def __init__(self, value_attr: str, **kwargs):
+        self.value_attr = value_attr
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return [getattr(row, self.value_attr) for row in getattr(instance, self.source).all()]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Contact ID.")
+    organization = TenantPrimaryKeyField(Organization, help_text="ID of the contact's organization.")
+    name = serializers.CharField(max_length=200, help_text="Full name.")
+    emails = _AddressList("email", child=serializers.EmailField(), required=False, max_length=20,
+                          help_text="E-mail addresses; each identifies one contact in the tenant.")
+    phones = _AddressList("number", child=serializers.CharField(max_length=40), required=False, max_length=20,
+                          help_text="Phone numbers, stored as digits with an optional leading +.")
+    can_file_tickets = serializers.BooleanField(
+        required=False, default=True,
+        help_text="Authorised to file tickets; tickets from others wait in triage.")
+    has_portal_login = serializers.SerializerMethodField(help_text="Whether the contact can log in to the portal.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When the contact was created.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Contact
+        fields = ["id", "organization", "name", "emails", "phones", "can_file_tickets", "has_portal_login",
+                  "created_at", "updated_at"]
+
+    def get_has_portal_login(self, obj) -> bool:
+        return obj.user_id is not None
+
+class ContactUpdateSerializer(ContactSerializer):
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="ID of the contact's organization.")
+
+
+class ContactFilter(UpdatedSinceFilterSet):
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+    email = django_filters.CharFilter(field_name="emails__email", lookup_expr="iexact",
+                                      help_text="One of the contact's e-mail addresses.")
+
+    class Meta:
+        model = Contact
+        fields = ["organization", "email", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contacts", description="Filter by `organization`, `email`, `updated_since`."),
+    retrieve=extend_schema(summary="Read a contact"),
+    create=extend_schema(summary="Create a contact", examples=[OpenApiExample(
+        "New contact", request_only=True,
+        value={"organization": 12, "name": "Paweł Nowicki", "emails": ["pawel@novahurt.example.com"],
+               "phones": ["+48 555 100 201"], "can_file_tickets": True})]),
+    partial_update=extend_schema(summary="Change a contact", request=ContactUpdateSerializer,
+                                 description="`emails`/`phones` replace the whole list when given."),
+)
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, ApiViewSet):
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Contact.objects.none()
+        return Contact.objects.for_tenant(self.tenant).prefetch_related("emails", "phones")
+
+    def get_serializer_class(self):
+        return ContactUpdateSerializer if self.action == "partial_update" else ContactSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = contact_create(
+            tenant=self.tenant, organization=data["organization"], name=data["name"], emails=data.get("emails", ()),
+            phones=data.get("phones", ()), can_file_tickets=data.get("can_file_tickets", True), actor=self.actor)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("organization", None)
+        serializer.instance = contact_update(tenant=self.tenant, contact=serializer.instance, actor=self.actor,
+                                             **data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        instance = self.get_queryset().get(pk=self.kwargs["pk"])
+        response.data = self.get_serializer(instance).data
+        return response
+
+
+# --- webhooks --------------------------------------------------------------------------------------
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Endpoint ID.")
+    url = serializers.URLField(max_length=500, help_text="Where events are POSTed (http or https).")
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                        help_text="What receives the events.")
+    events = serializers.ListField(child=serializers.ChoiceField(choices=webhooks.EVENTS), min_length=1,
+                                   max_length=len(webhooks.EVENTS), help_text="Event types sent to this URL.")
+    active = serializers.BooleanField(required=False, default=True,
+                                      help_text="Inactive endpoints get nothing; set true to re-enable.")
+    failure_count = serializers.IntegerField(read_only=True, help_text="Failed attempts in a row.")
+    disabled_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                            help_text="When it was disabled after failing for over 24 h.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was created.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change.")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "description", "events", "active", "failure_count", "disabled_at",
+                  "created_at", "updated_at"]
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(read_only=True, help_text=(
+        "Signing secret (`whsec_<base64>`), shown only in this response. Verify `webhook-signature` "
+        "= `v1,` + base64(HMAC-SHA256(base64-decoded part after `whsec_`, "
+        "`{webhook-id}.{webhook-timestamp}.{body}`))."))
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Delivery ID.")
+    event_id = serializers.CharField(read_only=True, help_text="The `webhook-id` header: same on every attempt.")
+    event_type = serializers.CharField(read_only=True, help_text="Event type, e.g. `ticket.created`.")
+    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, read_only=True,
+                                     help_text="pending (attempts left), succeeded, failed (gave up).")
+    attempts = serializers.IntegerField(read_only=True, help_text="Attempts made so far.")
+    next_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Next retry, if any.")
+    last_status_code = serializers.IntegerField(read_only=True, allow_null=True,
+                                                help_text="HTTP status of the last attempt (null: no response).")
+    last_error = serializers.CharField(read_only=True, help_text="Why the last attempt failed.")
+    request_excerpt = serializers.CharField(read_only=True, help_text="The last request (headers, body start).")
+    response_excerpt = serializers.CharField(read_only=True, help_text="The start of the last response body.")
+    payload = serializers.JSONField(read_only=True, help_text="The body sent: `{id, type, timestamp, data}`.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When the event happened.")
+    last_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Last attempt.")
+    delivered_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was accepted.")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event_id", "event_type", "status", "attempts", "next_attempt_at", "last_status_code",
+                  "last_error", "request_excerpt", "response_excerpt", "payload", "created_at", "last_attempt_at",
+                  "delivered_at"]
+
+
+class WebhookDeliveryFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices, help_text="Delivery status.")
+    event_type = django_filters.ChoiceFilter(choices=[(e, e) for e in webhooks.EVENTS], help_text="Event type.")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status", "event_type"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List webhook endpoints"),
+    retrieve=extend_schema(summary="Read a webhook endpoint"),
+    create=extend_schema(summary="Add a webhook endpoint (admin)", responses={201: WebhookEndpointCreatedSerializer},
+                         examples=[OpenApiExample("Ticket events", request_only=True, value={
+                             "url": "https://crm.example.com/hooks/helpdesk",
+                             "events": ["ticket.created", "ticket.updated", "ticket.message_added"]})]),
+    partial_update=extend_schema(summary="Change a webhook endpoint (admin)"),
+    destroy=extend_schema(summary="Delete a webhook endpoint (admin)"),
+)
+class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                             mixins.UpdateModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+    serializer_class = WebhookEndpointSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
+    filterset_class = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookEndpoint.objects.none()
+        return WebhookEndpoint.objects.for_tenant(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint, secret = webhook_create(tenant=self.tenant, actor=self.actor, **serializer.validated_data)
+        data = WebhookEndpointCreatedSerializer(endpoint).data
+        data["secret"] = secret
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.instance = webhook_update(tenant=self.tenant, endpoint=serializer.instance, actor=self.actor,
+                                             **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        webhook_delete(tenant=self.tenant, endpoint=instance, actor=self.actor)
+
+    @extend_schema(summary="List the deliveries of an endpoint", responses=WebhookDeliverySerializer(many=True),
+                   filters=False, parameters=[
+                       OpenApiParameter("status", str, enum=WebhookDelivery.Status.values,
+                                        description="Delivery status."),
+                       OpenApiParameter("event_type", str, enum=list(webhooks.EVENTS), description="Event type.")])
+    @action(detail=True, methods=["get"], serializer_class=WebhookDeliverySerializer, filterset_class=None)
+    def deliveries(self, request, pk=None):
+        endpoint = self.get_object()
+        filterset = WebhookDeliveryFilter(
+            request.query_params, queryset=WebhookDelivery.objects.for_tenant(self.tenant).filter(endpoint=endpoint))
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        queryset = filterset.qs
+        page = self.paginate_queryset(queryset.order_by("-id"))
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(summary="Send a delivery again now (admin)", request=None,
+                   parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH,
+                                                description="Delivery ID.")],
+                   responses={202: WebhookDeliverySerializer})
+    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[^/]+)/redeliver",
+            serializer_class=WebhookDeliverySerializer, filterset_class=None, pagination_class=None)
+    def redeliver(self, request, pk=None, delivery_id=None):
+        endpoint = self.get_object()
+        if not is_id(delivery_id):
+            raise exceptions.NotFound()
+        delivery = self.get_object_or_404(WebhookDelivery.objects.for_tenant(self.tenant).filter(endpoint=endpoint),
+                                          pk=delivery_id)
+        delivery = webhooks.redeliver(delivery)
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

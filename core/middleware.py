@@ -1,0 +1,97 @@
+"""Resolve ``request.tenant`` and the language of every request.
+
+How the tenant is found, in order:
+1. the host name: a request to a host equal to ``Tenant.domain`` (e.g. ``kjm.localhost``) is that
+   tenant's, whoever is logged in;
+2. otherwise the logged-in user's own tenant: a customer's contact belongs to exactly one tenant; a
+   staff member of several tenants works in the one chosen in the session (``tenant_id``), by
+   default the first of their memberships;
+3. otherwise there is none (the login page and other public pages).
+
+``request.membership`` is the user's staff role in that tenant and ``request.contact`` their contact
+there; both are ``None`` when the user has no such role in the resolved tenant, so a user of tenant
+A on tenant B's host name is treated as a stranger (404s, not 403s, for B's objects).
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+from core.models import Contact, Membership, Tenant
+
+SESSION_TENANT_KEY = "tenant_id"
+HEALTH_PATH = "/healthz"
+LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == HEALTH_PATH:
+            # The health probe must answer 503 itself when the database is down, not fail here.
+            request.tenant, request.membership, request.contact = None, None, None
+        else:
+            request.tenant, request.membership, request.contact = resolve(request)
+        return self.get_response(request)
+
+
+def resolve(request) -> tuple[Tenant | None, Membership | None, Contact | None]:
+    host = request.get_host().rsplit(":", 1)[0].lower()
+    tenant = Tenant.objects.filter(domain=host).first() if host else None
+    user = request.user
+    if not user.is_authenticated:
+        return tenant, None, None
+    contact = Contact.objects.select_related("organization", "tenant").filter(user=user).first()
+    if tenant is None and contact is not None:
+        return contact.tenant, None, contact
+    memberships = list(Membership.objects.select_related("tenant").filter(user=user).order_by("tenant__name"))
+    if tenant is None and memberships:
+        chosen = request.session.get(SESSION_TENANT_KEY)
+        membership = next((m for m in memberships if m.tenant_id == chosen), memberships[0])
+        return membership.tenant, membership, None
+    membership = next((m for m in memberships if tenant is not None and m.tenant_id == tenant.pk), None)
+    contact = contact if contact is not None and tenant is not None and contact.tenant_id == tenant.pk else None
+    return tenant, membership, contact
+
+
+class TenantLanguageMiddleware:
+    """Polish unless chosen otherwise: the user's choice, then the tenant's language, then settings.
+
+    The browser's Accept-Language is deliberately not used: the tenants' customers are Polish
+    companies whose machines often run English systems.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = pick_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        # Times are shown in the tenant's zone; the database keeps UTC.
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            timezone.activate(ZoneInfo(tenant.time_zone))
+        else:
+            timezone.deactivate()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def pick_language(request) -> str:
+    supported = {code for code, _name in settings.LANGUAGES}
+    user = getattr(request, "user", None)
+    # A logged-in person's saved choice comes before the browser's cookie, which may be left over
+    # from whoever used the browser last; the cookie serves visitors who are not logged in.
+    candidates = [
+        getattr(user, "language", "") if user is not None and user.is_authenticated else "",
+        request.COOKIES.get(LANGUAGE_COOKIE),
+        request.tenant.language if getattr(request, "tenant", None) else "",
+        settings.LANGUAGE_CODE,
+    ]
+    return next(code for code in candidates if code in supported)

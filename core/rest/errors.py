@@ -1,0 +1,116 @@
+"""Every API error as ``application/problem+json`` (RFC 9457)."""
+from __future__ import annotations
+
+import json
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from core.models import IdempotencyKey
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The request conflicts with the current state.")
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy("The request cannot be processed.")
+    default_code = "unprocessable"
+
+
+class _Replay(Exception):
+    def __init__(self, record: IdempotencyKey):
+        self.record = record
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error details as ``{field: [messages]}``; nested fields become ``field.sub`` / ``field.0``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "non_field_errors" if key in ("__all__", "non_field_errors") and not prefix else (
+                f"{prefix}.{key}" if prefix else str(key))
+            for k, v in _flatten(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(detail, (list, tuple)):
+        if all(not isinstance(item, (dict, list, tuple)) for item in detail):
+            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+        else:
+            for index, item in enumerate(detail):
+                for k, v in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    out.setdefault(k, []).extend(v)
+    elif detail is not None and str(detail):
+        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return out
+
+
+def problem(status_code: int, detail: str, *, code: str, errors: dict | None = None, headers=None) -> Response:
+    body = {
+        "type": f"urn:helpdesk:problem:{code}",
+        "title": _title(status_code),
+        "status": status_code,
+        "detail": str(detail),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _title(status_code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_exception_handler(exc, context):
+    """Every error of the API as ``application/problem+json``; ``None`` (a 500) only for real bugs."""
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": list(exc.messages)}
+        errors = {("non_field_errors" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
+        return problem(400, _("The data is not valid."), code="invalid", errors=errors)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(_("The data conflicts with an existing record (was it sent twice?)."))
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, exceptions.Throttled):
+        wait = math.ceil(exc.wait or 1)
+        headers["Retry-After"] = str(wait)
+        return problem(429, _("Too many requests: retry in %(s)s s.") % {"s": wait}, code="throttled",
+                       headers=headers)
+    if isinstance(exc, exceptions.ValidationError):
+        return problem(400, _("The data is not valid."), code="invalid", errors=_flatten(exc.detail))
+    if isinstance(exc, exceptions.ParseError):
+        return problem(400, str(exc.detail), code="parse_error", errors={"non_field_errors": [str(exc.detail)]})
+    detail = exc.detail if not isinstance(exc.detail, (list, dict)) else json.dumps(exc.detail)
+    code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+    return problem(exc.status_code, detail, code=code, headers=headers or None)
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown paths under ``/api/v1/``: a problem+json 404 like every other API error."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"type": "urn:helpdesk:problem:not_found", "title": "Not Found", "status": 404,
+                         "detail": _("No such API resource.")}, status=404, content_type=PROBLEM_CONTENT_TYPE)

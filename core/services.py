@@ -1,0 +1,227 @@
+"""Writes of the tenancy core."""
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any, Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import webhooks
+from core.models import (
+    ApiToken,
+    AuditEvent,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Heartbeat,
+    Membership,
+    Organization,
+    Role,
+    Tenant,
+    User,
+    WebhookEndpoint,
+)
+from core.rest.auth import TOKEN_PREFIX, token_hash
+
+
+def audit_record(*, tenant: Tenant, actor: User | None, action: str, obj: Any, summary: str = "",
+                 data: dict | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(
+        tenant=tenant, actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
+        summary=summary[:300], data=data or {},
+    )
+
+
+def normalize_phone(number: str) -> str:
+    """Digits with an optional leading +: '+48 555-100-200' → '+48555100200'."""
+    cleaned = re.sub(r"[^\d+]", "", number or "")
+    if not re.fullmatch(r"\+?\d{6,15}", cleaned):
+        raise ValidationError({"phones": _("“%(number)s” is not a phone number.") % {"number": number}})
+    return cleaned
+
+
+@transaction.atomic
+def organization_create(*, tenant: Tenant, name: str, actor: User | None = None, external_id: str | None = None,
+                        tax_id: str = "", account_manager: Membership | None = None, notes: str = "") -> Organization:
+    if account_manager is not None and account_manager.tenant_id != tenant.pk:
+        raise ValidationError({"account_manager": _("Choose a member of your own staff.")})
+    organization = Organization(tenant=tenant, name=name, external_id=external_id or None, tax_id=tax_id,
+                                account_manager=account_manager, notes=notes)
+    organization.full_clean()
+    organization.save()
+    audit_record(tenant=tenant, actor=actor, action="organization.created", obj=organization, summary=name)
+    return organization
+
+
+@transaction.atomic
+def contact_create(*, tenant: Tenant, organization: Organization, name: str, emails: Iterable[str] = (),
+                   phones: Iterable[str] = (), can_file_tickets: bool = True, actor: User | None = None,
+                   user: User | None = None) -> Contact:
+    if organization.tenant_id != tenant.pk:
+        raise ValidationError({"organization": _("Unknown organization.")})
+    contact = Contact(tenant=tenant, organization=organization, name=name, can_file_tickets=can_file_tickets,
+                      user=user)
+    contact.full_clean()
+    contact.save()
+    contact_set_addresses(tenant=tenant, contact=contact, emails=emails, phones=phones)
+    audit_record(tenant=tenant, actor=actor, action="contact.created", obj=contact, summary=name)
+    return contact
+
+
+@transaction.atomic
+def contact_set_addresses(*, tenant: Tenant, contact: Contact, emails: Iterable[str], phones: Iterable[str]) -> None:
+    """Replace a contact's e-mail addresses and phone numbers, keeping them unique in the tenant."""
+    emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    phones = list(dict.fromkeys(normalize_phone(p) for p in phones if p and p.strip()))
+    for email in emails:
+        ContactEmail(tenant=tenant, contact=contact, email=email).clean_fields(exclude=["tenant", "contact"])
+    taken = (ContactEmail.objects.for_tenant(tenant).filter(email__in=emails).exclude(contact=contact)
+             .values_list("email", flat=True))
+    if taken:
+        raise ValidationError({"emails": _("Already used by another contact: %s") % ", ".join(sorted(taken))})
+    taken = (ContactPhone.objects.for_tenant(tenant).filter(number__in=phones).exclude(contact=contact)
+             .values_list("number", flat=True))
+    if taken:
+        raise ValidationError({"phones": _("Already used by another contact: %s") % ", ".join(sorted(taken))})
+    contact.emails.exclude(email__in=emails).delete()
+    contact.phones.exclude(number__in=phones).delete()
+    have = set(contact.emails.values_list("email", flat=True))
+    ContactEmail.objects.bulk_create(ContactEmail(tenant=tenant, contact=contact, email=e)
+                                     for e in emails if e not in have)
+    have = set(contact.phones.values_list("number", flat=True))
+    ContactPhone.objects.bulk_create(ContactPhone(tenant=tenant, contact=contact, number=p)
+                                     for p in phones if p not in have)
+
+
+@transaction.atomic
+def membership_set(*, tenant: Tenant, user: User, role: str, actor: User | None = None,
+                   on_call: bool = False) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    membership, created = Membership.objects.update_or_create(
+        tenant=tenant, user=user, defaults={"role": role, "on_call": on_call})
+    audit_record(tenant=tenant, actor=actor, action="membership.created" if created else "membership.changed",
+                 obj=membership, summary=f"{user.get_username()}: {role}", data={"role": role})
+    return membership
+
+
+def heartbeat_beat(name: str) -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
+
+
+# --- API tokens, organizations, contacts, webhook endpoints (the API's and the admin's writes) ---
+
+
+@transaction.atomic
+def api_token_create(*, tenant: Tenant, name: str, role: str = Role.AGENT,
+                     created_by: User | None = None) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the token itself, which is never stored and shown once."""
+    if role not in Role.values:
+        raise DjangoValidationError({"role": _("Unknown role.")})
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(tenant=tenant, name=name, role=role, prefix=token[:8], key_hash=token_hash(token),
+                   created_by=created_by)
+    row.full_clean()
+    row.save()
+    audit_record(tenant=tenant, actor=created_by, action="api_token.created", obj=row,
+                 summary=f"{name} ({role}, {row.prefix}…)")
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(tenant=token.tenant, actor=actor, action="api_token.revoked", obj=token, summary=token.name)
+    return token
+
+
+@transaction.atomic
+def organization_update(*, tenant: Tenant, organization: Organization, actor: User | None, **fields) -> Organization:
+    allowed = {"name", "external_id", "tax_id", "notes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DjangoValidationError({name: _("Cannot be changed here.") for name in sorted(unknown)})
+    if organization.tenant_id != tenant.pk:
+        raise DjangoValidationError(_("Unknown organization."))
+    changes = {}
+    for name, value in fields.items():
+        if name == "external_id":
+            value = value or None
+        if getattr(organization, name) != value:
+            changes[name] = [getattr(organization, name), value]
+            setattr(organization, name, value)
+    if not changes:
+        return organization
+    organization.full_clean()
+    organization.save()
+    audit_record(tenant=tenant, actor=actor, action="organization.changed", obj=organization,
+                 summary=organization.name, data={"changes": changes})
+    return organization
+
+
+@transaction.atomic
+def contact_update(*, tenant: Tenant, contact: Contact, actor: User | None, emails=None, phones=None,
+                   **fields) -> Contact:
+    allowed = {"name", "can_file_tickets"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DjangoValidationError({name: _("Cannot be changed here.") for name in sorted(unknown)})
+    if contact.tenant_id != tenant.pk:
+        raise DjangoValidationError(_("Unknown contact."))
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    if emails is not None or phones is not None:
+        contact_set_addresses(
+            tenant=tenant, contact=contact,
+            emails=emails if emails is not None else list(contact.emails.values_list("email", flat=True)),
+            phones=phones if phones is not None else list(contact.phones.values_list("number", flat=True)))
+    audit_record(tenant=tenant, actor=actor, action="contact.changed", obj=contact, summary=contact.name,
+                 data={k: v for k, v in {**fields, "emails": emails, "phones": phones}.items() if v is not None})
+    return contact
+
+
+@transaction.atomic
+def webhook_create(*, tenant: Tenant, url: str, events: list[str], actor: User | None, description: str = "",
+                   active: bool = True) -> tuple[WebhookEndpoint, str]:
+    secret = webhooks.secret_generate()
+    endpoint = WebhookEndpoint(tenant=tenant, url=url, events=sorted(set(events)), description=description,
+                               active=active, secret_encrypted=webhooks.secret_encrypt(secret))
+    endpoint.full_clean()
+    endpoint.save()
+    audit_record(tenant=tenant, actor=actor, action="webhook.created", obj=endpoint, summary=url,
+                 data={"events": endpoint.events})
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_update(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | None, **fields) -> WebhookEndpoint:
+    if endpoint.tenant_id != tenant.pk:
+        raise DjangoValidationError(_("Unknown webhook."))
+    if "events" in fields:
+        fields["events"] = sorted(set(fields["events"]))
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    if fields.get("active"):
+        endpoint.disabled_at = None
+        endpoint.failure_count = 0
+    endpoint.full_clean()
+    endpoint.save()
+    audit_record(tenant=tenant, actor=actor, action="webhook.changed", obj=endpoint, summary=endpoint.url,
+                 data={k: v for k, v in fields.items()})
+    return endpoint
+
+
+@transaction.atomic
+def webhook_delete(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | None) -> None:
+    audit_record(tenant=tenant, actor=actor, action="webhook.deleted", obj=endpoint, summary=endpoint.url)
+    endpoint.delete()

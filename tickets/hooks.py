@@ -1,0 +1,69 @@
+"""What the tickets app needs from the layers above it, registered by them at start-up.
+
+The tickets app sits below billing: it may not import it. Yet the deadline policy needs two facts
+that only billing knows (how much guaranteed e-mail support an organization used this month, and
+whether it holds a valid hour package), and the agent's and customer's ticket pages show panels
+that billing owns (time logged, usage). Billing registers those here in its ``AppConfig.ready``;
+the tickets app calls through this module and never names billing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from core.models import Organization, Tenant
+    from tickets.models import Ticket
+
+
+class Entitlements(Protocol):
+    def email_guarantee_used_minutes(self, *, tenant: Tenant, organization: Organization | None,
+                                     at: datetime) -> int: ...
+
+    def organization_has_valid_package(self, *, tenant: Tenant, organization: Organization | None,
+                                       at: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TicketPanel:
+    """A section of a ticket page contributed by another app.
+
+    ``context(request, ticket)`` returns the template's context, or ``None`` to leave the panel
+    out for this ticket; ``template`` is rendered with it (plus ``ticket`` and ``request``).
+    """
+
+    name: str
+    template: str
+    context: Callable[[Any, Ticket], dict[str, Any] | None]
+
+
+_entitlements: Entitlements | None = None
+_agent_panels: dict[str, TicketPanel] = {}
+
+
+def entitlements_register(source: Entitlements) -> None:
+    global _entitlements
+    _entitlements = source
+
+
+def entitlements() -> Entitlements:
+    if _entitlements is None:
+        raise ImproperlyConfigured("No entitlement source is registered (is the billing app installed?).")
+    return _entitlements
+
+
+def agent_panel_register(panel: TicketPanel) -> None:
+    _agent_panels[panel.name] = panel
+
+
+def agent_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
+    """The registered panels of the agent's ticket page that apply to ``ticket``, in registration order."""
+    shown = []
+    for panel in _agent_panels.values():
+        context = panel.context(request, ticket)
+        if context is not None:
+            shown.append({"name": panel.name, "template": panel.template, "context": context})
+    return shown
