@@ -4,7 +4,7 @@ from django.urls import include, path
 
 import billing.urls
 import tickets.urls
-from helpdesk import health, views
+from helpdesk import health, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language_set, name="language_set"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("sla/", include("monitor.urls")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),

@@ -18,7 +18,10 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from core.services import heartbeat_beat
 from monitor import services
+
+SCAN_HEARTBEAT = "sla-scan"
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ def scan() -> dict:
     started = time.monotonic()
     recorded = services.sla_scan(batch_size=int(getattr(settings, "SLA_SCAN_BATCH_SIZE", 500)),
                                  between_batches=_pause_between_batches)
+    # /healthz and the metrics report the age of the last completed recording step.
+    heartbeat_beat(SCAN_HEARTBEAT)
     delivered = services.notifications_deliver()
     summary = {"warnings": recorded.warnings, "breaches": recorded.breaches, "met": recorded.met,
                "pages": recorded.pages, "notified_events": delivered.events, "emails": delivered.emails,
