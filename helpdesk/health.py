@@ -68,6 +68,10 @@ def broker_check() -> Check:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
+            # Some transports connect lazily (Redis opens its socket on first use): ask it.
+            client = getattr(conn.default_channel, "client", None)
+            if client is not None and hasattr(client, "ping"):
+                client.ping()
     except Exception as exc:  # kombu raises transport-specific errors
         logger.warning("Health check: the broker does not answer: %s", exc)
         return Check("broker", False, {"error": exc.__class__.__name__})

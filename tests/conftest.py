@@ -149,21 +149,22 @@ def _database_vendor() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgresql`` need real row locks; on another database they are deselected
-    (not skipped): CI runs the whole suite again on PostgreSQL, where they run."""
-    if _database_vendor() == "postgresql":
-        return
+    """Tests marked ``postgresql`` need PostgreSQL itself (row locks, pg_dump); on another database
+    they are deselected (not skipped): CI runs the whole suite again on PostgreSQL, where they run.
+    Tests marked ``sqlite`` are the SQLite twins of such tests, deselected on PostgreSQL."""
+    other = "sqlite" if _database_vendor() == "postgresql" else "postgresql"
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgresql") else selected).append(item)
+        (deselected if item.get_closest_marker(other) else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
-        config._postgresql_only = len(deselected)
+        config._other_database_only = (len(deselected), other)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    count = getattr(config, "_postgresql_only", 0)
+    count, other = getattr(config, "_other_database_only", (0, ""))
     if count:
-        terminalreporter.write_line(f"{count} PostgreSQL-only tests deselected on this database; "
-                                    "the PostgreSQL run covers them.")
+        name = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[other]
+        terminalreporter.write_line(f"{count} {name}-only tests deselected on this database; "
+                                    f"the {name} run covers them.")

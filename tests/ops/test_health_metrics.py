@@ -89,7 +89,9 @@ def test_mail_stored_but_not_processed_is_an_intake_lag(client):
 
 
 def test_an_unreachable_broker_fails_the_probe(client, monkeypatch):
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(celery_app.conf, "broker_write_url", "redis://127.0.0.1:9/0")
     status, body = _health(client)
     assert status == 503 and body["checks"]["broker"]["status"] == "failing"
 
