@@ -1,5 +1,6 @@
 # Development and CI entry points. `make run` and `make test` work on a machine that has only
-# Python >= 3.11 and make: the virtualenv is created and filled on first use.
+# Python >= 3.11 and make (and, for the tests, Debian's packages: scripts/system_deps.sh installs
+# them): the virtualenv is created and filled on first use.
 #
 # Dependencies are declared in pyproject.toml and locked, with exact versions and hashes, in
 # requirements/{runtime,test,bench}.txt (`make lock`). Every install is from the lock with
@@ -23,7 +24,7 @@ PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check
+.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check system-deps
 
 help:
 	@echo "make run      install, migrate, load the demo and start web + worker + beat (Ctrl-C stops all)"
@@ -61,10 +62,13 @@ logins: $(VENV)/.deps-runtime
 	@$(MANAGE) demo_logins --url http://$(HOST):$(PORT)
 
 # tests.plugins.no_skips does nothing locally; with CI set it turns every skip into a failure.
-# Playwright drives Debian's /usr/bin/chromium: no browser is downloaded.
-test: $(VENV)/.deps-test
-	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium is missing; browser tests need Debian's chromium package"
+# Playwright drives Debian's /usr/bin/chromium: no browser is downloaded. system-deps installs the
+# Debian packages the tests need (as root) or stops with the command that does.
+test: system-deps $(VENV)/.deps-test
 	$(PY) -m pytest -p tests.plugins.no_skips $(PYTEST_ARGS)
+
+system-deps:
+	@bash scripts/system_deps.sh
 
 bench: $(VENV)/.deps-bench
 	@found=0; failed=0; \
