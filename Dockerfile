@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# DejaVu: the statement PDFs' font (without it they fall back to Helvetica, which has no ą, ę, ł…).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, from the same lock as `make run` (exact versions, every file's hash checked),
 # so code changes reuse this layer. The lock is compiled on Python 3.11, this image's.
 COPY requirements/runtime.txt requirements/
