@@ -24,7 +24,7 @@ PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check system-deps
+.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check system-deps lint-tools-installed
 
 help:
 	@echo "make run      install, migrate, load the demo and start web + worker + beat (Ctrl-C stops all)"
@@ -33,6 +33,7 @@ help:
 	@echo "make migrate  apply migrations;  make seed  load the demo data (idempotent)"
 	@echo "make logins   print the demo logins again"
 	@echo "make lint     Django system checks and a check for missing migrations"
+	@echo "make lint-tools-installed   the locked ruff, import-linter and mypy start (runs none of them)"
 	@echo "make lock     re-lock requirements/*.txt after a change to pyproject.toml (keeps other pins)"
 	@echo "make lock-upgrade   re-lock with the newest releases pyproject.toml allows"
 
@@ -106,3 +107,9 @@ $(LOCK_VENV)/bin/pip-compile:
 	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(LOCK_PYTHON_VERSION)" else "make lock needs Python $(LOCK_PYTHON_VERSION) (the Dockerfile'"'"'s), $(PYTHON) is " + v + ": PYTHON=python$(LOCK_PYTHON_VERSION) make lock")'
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --disable-pip-version-check -q $(LOCK_TOOLS)
+
+# The code checkers in the test lock start from the virtualenv; this does not run them on the code.
+lint-tools-installed: $(VENV)/.deps-test
+	$(VENV)/bin/ruff --version
+	$(VENV)/bin/lint-imports --help >/dev/null && echo "lint-imports (import-linter) starts"
+	$(VENV)/bin/mypy --version
