@@ -21,9 +21,10 @@ env_file = BASE_DIR / ".env"
 if env_file.exists():
     environ.Env.read_env(str(env_file))
 
-DEBUG = env.bool("DEBUG", default=False)
-# "production" makes the deploy-time guarantees explicit: no default secret, secure cookies.
+# "production" makes the deploy-time guarantees explicit: no default secret, secure cookies, and
+# never Django's debug mode, whatever DEBUG says.
 PRODUCTION = env.bool("PRODUCTION", default=False)
+DEBUG = env.bool("DEBUG", default=False) and not PRODUCTION
 
 _DEV_SECRET = "dev-insecure-0b7f4e2c9a1d4f6e8b3c5a7d9e1f2a4c6b8d0e2f4a6c8e0b2d4f6a8c0e2b4d6f"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET)
@@ -165,6 +166,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Outside production WhiteNoise serves the files straight from the apps' and STATICFILES_DIRS'
+# folders, re-read on every request: `manage.py runserver` shows styled pages with DEBUG on or off
+# and without collectstatic. Production serves the collected, hashed files (collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

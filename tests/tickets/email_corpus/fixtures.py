@@ -1,8 +1,8 @@
 """Real mail servers for the e-mail tests: a private Dovecot (IMAP) and an aiosmtpd SMTP sink.
 
-Dovecot comes from Debian's ``dovecot-imapd``; the instance runs from a temporary configuration on
-a free port, with a passwd-file user and a maildir in a temporary directory, and is stopped after
-the session.
+Dovecot comes from Debian's ``dovecot-imapd``, which ``make test`` installs (scripts/system_deps.sh);
+the instance runs from a temporary configuration on a free port, with a passwd-file user and a
+maildir in a temporary directory, and is stopped after the session.
 """
 from __future__ import annotations
 
@@ -99,8 +99,11 @@ service stats {{
 @pytest.fixture(scope="session")
 def dovecot():
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    if not os.path.exists(binary):
-        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
+    doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
+    if not (os.path.exists(binary) and os.path.exists(doveadm)):
+        # `make test` installs it first (scripts/system_deps.sh); a bare pytest does not.
+        pytest.fail("Dovecot is not installed (Debian package dovecot-imapd): run `make test`, or "
+                    "apt-get install -y --no-install-recommends dovecot-imapd")
     root = Path(tempfile.mkdtemp(prefix="helpdesk-dovecot-"))
     os.chmod(root, 0o755)
     for sub in ("run", "state", "home"):
@@ -124,7 +127,7 @@ def dovecot():
         _wait_for_port(port)
         yield Dovecot(host="127.0.0.1", port=port, username="support", password=password, root=root)
     finally:
-        subprocess.run(["doveadm", "-c", str(conf), "stop"], check=False, capture_output=True)
+        subprocess.run([doveadm, "-c", str(conf), "stop"], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
