@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,11 +54,18 @@ def event_record(*, ticket: Ticket, kind: str, actor: User | None = None, at: da
 
 
 def _next_number(tenant: Tenant) -> int:
-    TicketCounter.objects.get_or_create(tenant=tenant)
-    counter = TicketCounter.objects.select_for_update().get(tenant=tenant)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    # One statement: the UPDATE takes the row lock (concurrent tickets of a tenant queue here) and
+    # returns the number. SQLite has had RETURNING since 3.35.
+    sql = (f'UPDATE "{TicketCounter._meta.db_table}" SET "last_number" = "last_number" + 1 '
+           f'WHERE "tenant_id" = %s RETURNING "last_number"')
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.pk])
+        row = cursor.fetchone()
+        if row is None:
+            TicketCounter.objects.get_or_create(tenant=tenant)
+            cursor.execute(sql, [tenant.pk])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def sender_identify(*, tenant: Tenant, email: str) -> tuple[Contact | None, Organization | None]:
@@ -67,7 +74,7 @@ def sender_identify(*, tenant: Tenant, email: str) -> tuple[Contact | None, Orga
     if not email:
         return None, None
     match = (ContactEmail.objects.for_tenant(tenant).filter(email__iexact=email)
-             .select_related("contact__organization").first())
+             .select_related("contact__organization", "contact__user").first())
     if match is not None:
         return match.contact, match.contact.organization
     domain = email.rpartition("@")[2]
@@ -168,6 +175,7 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
         from_email=ticket.requester_email, body=body, body_html=body_html, body_full=body_full,
         subject=message_subject, source=_source(channel), email_message_id=email_message_id, created_at=received_at)
     _attach(ticket, message, attachments)
+    ticket.first_message = message  # for the caller (mail intake links the inbound e-mail to it)
     event_record(ticket=ticket, kind="created", actor=actor, at=received_at, channel=channel,
                  status=ticket.status, sla_reason=deadline.reason,
                  due_at=deadline.due_at.isoformat() if deadline.due_at else None)

@@ -60,15 +60,12 @@ def email_ingest(*, tenant: Tenant, raw: bytes, mailbox: Mailbox | None = None,
 def inbound_store(*, tenant: Tenant, raw: bytes, mailbox: Mailbox | None = None,
                   received_at: datetime | None = None) -> tuple[InboundEmail, bool]:
     digest = hashlib.sha256(raw).hexdigest()
-    existing = InboundEmail.objects.for_tenant(tenant).filter(raw_sha256=digest).first()
-    if existing is not None:
-        return existing, False
-    try:
+    try:  # New bytes are the rule: insert first, look up only when the unique constraint says "seen".
         with transaction.atomic():
             inbound = InboundEmail.objects.create(
                 tenant=tenant, mailbox=mailbox, raw=raw, raw_sha256=digest, size=len(raw),
                 received_at=received_at or timezone.now())
-    except IntegrityError:  # The same bytes arrived concurrently: the other delivery owns them.
+    except IntegrityError:  # The same bytes again (MTA retry, re-poll), maybe concurrently: one record.
         return InboundEmail.objects.for_tenant(tenant).get(raw_sha256=digest), False
     return inbound, True
 
@@ -154,17 +151,17 @@ def _own_addresses(tenant: Tenant, cache: IntakeCache) -> set[str]:
 
 
 def _place(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, cache: IntakeCache):
-    duplicate = (Message.objects.for_tenant(tenant).filter(email_message_id=parsed.message_id)
-                 .select_related("ticket__tenant").first())
-    if duplicate is not None:
-        return St.DISCARDED, f"duplicate of a message already on {duplicate.ticket.reference}", \
-            duplicate.ticket, None
+    # One query answers both "seen this Message-ID?" and "which ticket does it answer?".
+    known = _known_message_ids(tenant, [parsed.message_id, *parsed.thread_ids])
+    if parsed.message_id in known:
+        duplicate = Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=known[parsed.message_id])
+        return St.DISCARDED, f"duplicate of a message already on {duplicate.reference}", duplicate, None
 
     if is_bounce(parsed):
         return _place_bounce(tenant, inbound, parsed)
 
     if parsed.auto_reply_reason:
-        ticket = thread_ticket(tenant, parsed.thread_ids)
+        ticket = thread_ticket(tenant, parsed.thread_ids, known)
         return St.DISCARDED, f"auto-reply ({parsed.auto_reply_reason})", ticket, None
 
     from_email, from_name, requester_reason = requester_of(tenant, parsed, inbound.mailbox, cache)
@@ -177,7 +174,7 @@ def _place(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, cache: In
     body = new or _("(The message has no text.)")
     body_full = full if full and full != new else ""
 
-    ticket = thread_ticket(tenant, parsed.thread_ids) or _ticket_by_subject(tenant, parsed, from_email)
+    ticket = thread_ticket(tenant, parsed.thread_ids, known) or _ticket_by_subject(tenant, parsed, from_email)
     if ticket is not None and ticket.status != Ticket.Status.CLOSED:
         contact, _organization = sender_identify(tenant=tenant, email=from_email)
         message = message_add(tenant=tenant, ticket=ticket, body=body, author_contact=contact,
@@ -193,7 +190,7 @@ def _place(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, cache: In
                                email_message_id=parsed.message_id, body_html=parsed.html,
                                body_full=body_full, message_subject=parsed.subject,
                                plan_lookup=cache.plan_in_force)
-        message = ticket.messages.filter(email_message_id=parsed.message_id).first()
+        message = ticket.first_message
         reason = "new ticket"
     if requester_reason:
         reason += f"; requester {from_email} from {requester_reason}"
@@ -234,13 +231,22 @@ def _note_rejected(tenant: Tenant, ticket: Ticket, inbound: InboundEmail, reject
                  files=[name for name, _why in rejected])
 
 
-def thread_ticket(tenant: Tenant, ids: list[str]) -> Ticket | None:
-    """The ticket of the first Message-ID (In-Reply-To, then References newest first) we know."""
+def _known_message_ids(tenant: Tenant, ids: list[str]) -> dict[str, int]:
+    """Ticket ids of the Message-IDs received on a ticket."""
+    return dict(Message.objects.for_tenant(tenant).filter(email_message_id__in=ids).order_by()
+                .values_list("email_message_id", "ticket_id"))
+
+
+def thread_ticket(tenant: Tenant, ids: list[str], received: dict[str, int] | None = None) -> Ticket | None:
+    """The ticket of the first Message-ID (In-Reply-To, then References newest first) we know.
+
+    ``received``: what ``_known_message_ids`` already found for these ids, to save the query.
+    """
     if not ids:
         return None
     found: dict[str, int] = {}
-    for msgid, ticket_id in (Message.objects.for_tenant(tenant).filter(email_message_id__in=ids)
-                             .values_list("email_message_id", "ticket_id")):
+    for msgid, ticket_id in (received.items() if received is not None else
+                             _known_message_ids(tenant, ids).items()):
         found.setdefault(msgid, ticket_id)
     for msgid, ticket_id in (OutboundEmail.objects.for_tenant(tenant).filter(email_message_id__in=ids)
                              .values_list("email_message_id", "ticket_id")):

@@ -11,8 +11,10 @@ Recipients: with ``tenant`` every address is that tenant's (a mailbox of that ad
 recorded); otherwise an address is the ``username`` of a mailbox, or a tenant's ``support_email``.
 Any other recipient is refused at RCPT (550), so the MTA bounces it instead of it being lost here.
 
-The database work runs on two threads of its own (Django's ORM is synchronous; aiosmtpd's handlers
-run on an asyncio loop): one stores and answers, one places.
+The database work runs on threads of its own (Django's ORM is synchronous; aiosmtpd's handlers run
+on an asyncio loop): one stores and answers, one places. On SQLite, which has one writer at a time,
+both are the same thread: a placing transaction and a store would otherwise fail each other with
+"database is locked".
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ class IntakeHandler:
         self._targets = IntakeCache(ttl=cache_ttl)
         self._store = ThreadPoolExecutor(1, thread_name_prefix="lmtp-store")
         self._queue: queue.Queue[int | None] = queue.Queue()
+        self._shared = connection.vendor == "sqlite"
         self._worker = threading.Thread(target=self._work, name="lmtp-process", daemon=True)
         self._idle = threading.Event()
         self._idle.set()
@@ -86,7 +89,10 @@ class IntakeHandler:
         with self._lock:
             self._pending += 1
             self._idle.clear()
-        self._queue.put(pk)
+        if self._shared:
+            self._store.submit(self._process_one, pk)
+        else:
+            self._queue.put(pk)
 
     # --- SMTP hooks (asyncio loop) ----------------------------------------------------------
 
@@ -171,14 +177,17 @@ class IntakeHandler:
             pk = self._queue.get()
             if pk is None:
                 break
-            try:
-                self._process(pk)
-            finally:
-                with self._lock:
-                    self._pending -= 1
-                    if self._pending == 0:
-                        self._idle.set()
+            self._process_one(pk)
         connection.close()
+
+    def _process_one(self, pk: int) -> None:
+        try:
+            self._process(pk)
+        finally:
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.set()
 
     def _process(self, pk: int) -> None:
         try:
