@@ -196,3 +196,9 @@ def test_a_report_about_two_recipients_names_only_the_failed_one():
     assert parsed.bounce_original_ids == ["<out-2@wysylki.example.com>"]
     assert parsed.failed_recipients == {"magazyn@bukiet.example.com"}
     assert parsed.bounce_status == "5.2.2"
+
+
+def test_a_report_block_with_an_empty_status_is_read_without_failing():
+    raw = corpus("bounce_two_recipients.eml", OUTBOUND_ID="o@x").replace(b"Status: 5.2.2", b"Status: ")
+    parsed = parse_email(raw)
+    assert parsed.failed_recipients == {"magazyn@bukiet.example.com"}  # Action: failed is enough

@@ -361,9 +361,9 @@ def _read_dsn_block(fields: dict[str, str], parsed: ParsedEmail) -> None:
     original = _dsn_address(fields.get("original-recipient"))
     if not (final or original):
         return  # the per-message block (Reporting-MTA, Arrival-Date)
+    status = (fields.get("status") or "").split()
     report = BounceRecipient(final=final or original, original=original,
-                             action=(fields.get("action") or "").strip().lower(),
-                             status=(fields.get("status") or "").strip().split()[0] if fields.get("status") else "")
+                             action=(fields.get("action") or "").strip().lower(), status=status[0] if status else "")
     parsed.bounce_reports.append(report)
     parsed.bounce_recipients.append(report.final)
     if report.status and (not parsed.bounce_status or report.failed and not parsed.bounce_status.startswith("5")):
