@@ -4,6 +4,7 @@ Stops on SIGTERM or Ctrl-C after placing what it has already accepted.
 """
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             found = Tenant.objects.filter(slug=tenant).first()
             if found is None:
                 raise CommandError(f"unknown tenant: {tenant}")
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
