@@ -38,7 +38,7 @@ class MailboxForm(forms.ModelForm):
     class Meta:
         model = Mailbox
         fields = ("name", "host", "port", "security", "username", "new_password", "folder", "processed_folder",
-                  "active")
+                  "robot_addresses", "active")
 
     def clean(self):
         data = super().clean()

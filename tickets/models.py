@@ -170,8 +170,13 @@ class Message(TenantOwned):
     author_name = models.CharField(_("author name"), max_length=200, blank=True)
     from_staff = models.BooleanField(_("from staff"), default=False)
     from_email = models.EmailField(_("sender"), blank=True)
+    # For e-mail: the new part of the message (the trailing quoted history cut off); body_full is the
+    # whole text as received. Both are shown: the history is one click away.
     body = models.TextField(_("text"))
+    body_full = models.TextField(_("full text as received"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
+    # The e-mail's subject, whole; the ticket's subject may be shortened for lists.
+    subject = models.TextField(_("subject"), blank=True)
     internal = models.BooleanField(_("internal note"), default=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     email_message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)
@@ -189,6 +194,16 @@ class Message(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.body[:40]}"
+
+    @property
+    def quoted_text(self) -> str:
+        """What ``body`` leaves out of the message as received (the quoted history), or ''."""
+        full = self.body_full.strip()
+        if not full or full == self.body.strip():
+            return ""
+        if full.startswith(self.body.strip()):
+            return full[len(self.body.strip()):].strip("\n")
+        return full
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -264,6 +279,10 @@ class Mailbox(TenantOwned):
     username = models.CharField(_("user name"), max_length=200)
     password_encrypted = models.TextField(_("password (encrypted)"), blank=True, editable=False)
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
+    robot_addresses = models.TextField(
+        _("form and robot addresses"), blank=True,
+        help_text=_("One per line: senders (web forms, shop systems) whose message is on behalf of the address "
+                    "in Reply-To, which becomes the requester. \"@domain\" covers a whole domain."))
     processed_folder = models.CharField(
         _("folder for processed mail"), max_length=200, blank=True,
         help_text=_("Empty: processed messages stay in the folder and are marked as read."))
@@ -282,6 +301,10 @@ class Mailbox(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def robots(self) -> set[str]:
+        return {line.strip().lower() for line in (self.robot_addresses or "").replace(",", "\n").splitlines()
+                if "@" in line}
 
     @property
     def password(self) -> str:
@@ -312,7 +335,7 @@ class InboundEmail(TenantOwned):
     size = models.PositiveIntegerField(_("size"), default=0)
     email_message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     from_email = models.CharField(_("sender"), max_length=254, blank=True)
-    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    subject = models.TextField(_("subject"), blank=True)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from sla import policy
 from tickets import hooks
 from tickets.attachments import CheckedFile
 from tickets.models import Attachment, Category, Message, Ticket, TicketCounter, TicketEvent
+from tickets.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,18 @@ def event_record(*, ticket: Ticket, kind: str, actor: User | None = None, at: da
 
 
 def _next_number(tenant: Tenant) -> int:
-    TicketCounter.objects.get_or_create(tenant=tenant)
-    counter = TicketCounter.objects.select_for_update().get(tenant=tenant)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    # One statement: the UPDATE takes the row lock (concurrent tickets of a tenant queue here) and
+    # returns the number. SQLite has had RETURNING since 3.35.
+    sql = (f'UPDATE "{TicketCounter._meta.db_table}" SET "last_number" = "last_number" + 1 '
+           f'WHERE "tenant_id" = %s RETURNING "last_number"')
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.pk])
+        row = cursor.fetchone()
+        if row is None:
+            TicketCounter.objects.get_or_create(tenant=tenant)
+            cursor.execute(sql, [tenant.pk])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def sender_identify(*, tenant: Tenant, email: str) -> tuple[Contact | None, Organization | None]:
@@ -66,7 +74,7 @@ def sender_identify(*, tenant: Tenant, email: str) -> tuple[Contact | None, Orga
     if not email:
         return None, None
     match = (ContactEmail.objects.for_tenant(tenant).filter(email__iexact=email)
-             .select_related("contact__organization").first())
+             .select_related("contact__organization", "contact__user").first())
     if match is not None:
         return match.contact, match.contact.organization
     domain = email.rpartition("@")[2]
@@ -85,10 +93,14 @@ def _check_tenant(tenant: Tenant, **objects) -> None:
             raise ValidationError({name: _("Unknown %(name)s.") % {"name": name}})
 
 
-def sla_compute(*, ticket: Ticket, at: datetime) -> policy.Deadline:
-    """Apply the deadline policy to a ticket as received (terms in force at ``at``)."""
+def sla_compute(*, ticket: Ticket, at: datetime, plan_lookup: Callable = plan_in_force) -> policy.Deadline:
+    """Apply the deadline policy to a ticket as received (terms in force at ``at``).
+
+    ``plan_lookup`` is ``plan_in_force`` or a caller's cache of it (mail intake reads the same few
+    organizations' terms for every message of a batch).
+    """
     tenant = ticket.tenant
-    in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=at)
+    in_force = plan_lookup(tenant=tenant, organization=ticket.organization, at=at)
     facts = policy.TicketFacts(
         received_at=at, channel=ticket.channel, critical=ticket.critical,
         is_bug=bool(ticket.category and ticket.category.is_bug),
@@ -122,7 +134,8 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
                   from_email: str = "", from_name: str = "", category: Category | None = None,
                   product: Product | None = None, critical: bool = False, actor: User | None = None,
                   attachments: Iterable[CheckedFile] = (), external_id: str | None = None,
-                  email_message_id: str | None = None, body_html: str = "") -> Ticket:
+                  email_message_id: str | None = None, body_html: str = "", body_full: str = "",
+                  message_subject: str = "", plan_lookup: Callable = plan_in_force) -> Ticket:
     """Create a ticket from any channel, apply entitlements and fix its reaction deadline.
 
     Senders: an authorised contact gets a normal ticket; anyone else (another address of a known
@@ -131,6 +144,8 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
     """
     if channel not in Ticket.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
+    subject, body, body_html, body_full, message_subject, from_name = (
+        clean_text(v) for v in (subject, body, body_html, body_full, message_subject, from_name))
     subject = (subject or "").strip()
     if not subject:
         raise ValidationError({"subject": _("Give the ticket a subject.")})
@@ -148,19 +163,21 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
     staff_logged = actor is not None and channel == Ticket.Channel.PHONE
     verified = (contact is not None and contact.can_file_tickets) or (staff_logged and organization is not None)
 
-    ticket = Ticket(tenant=tenant, number=_next_number(tenant), subject=subject[:250], organization=organization,
+    ticket = Ticket(tenant=tenant, number=_next_number(tenant), subject=subject_shorten(subject),
+                    organization=organization,
                     contact=contact, requester_email=(from_email or _contact_email(contact)).lower(),
                     requester_name=from_name or (contact.name if contact else ""), channel=channel,
                     category=category, product=product, critical=critical, received_at=received_at,
                     external_id=external_id or None, status=S.NEW if verified else S.TRIAGE)
-    deadline = sla_compute(ticket=ticket, at=received_at)
+    deadline = sla_compute(ticket=ticket, at=received_at, plan_lookup=plan_lookup)
     ticket.save()
     message = Message.objects.create(
         tenant=tenant, ticket=ticket, author_user=actor if staff_logged else (contact.user if contact else None),
         author_contact=contact, author_name=ticket.requester_name, from_staff=staff_logged,
-        from_email=ticket.requester_email, body=body, body_html=body_html, source=_source(channel),
-        email_message_id=email_message_id, created_at=received_at)
+        from_email=ticket.requester_email, body=body, body_html=body_html, body_full=body_full,
+        subject=message_subject, source=_source(channel), email_message_id=email_message_id, created_at=received_at)
     _attach(ticket, message, attachments)
+    ticket.first_message = message  # for the caller (mail intake links the inbound e-mail to it)
     event_record(ticket=ticket, kind="created", actor=actor, at=received_at, channel=channel,
                  status=ticket.status, sla_reason=deadline.reason,
                  due_at=deadline.due_at.isoformat() if deadline.due_at else None)
@@ -174,6 +191,12 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
         ticket_page_on_call(ticket=ticket)
     transaction.on_commit(lambda: _notify("ticket_created", ticket.pk))
     return ticket
+
+
+def subject_shorten(subject: str, limit: int = 250) -> str:
+    """A subject that fits the ticket's column; the message keeps the whole one."""
+    subject = " ".join(subject.split())
+    return subject if len(subject) <= limit else subject[:limit - 1].rstrip() + "…"
 
 
 def _contact_email(contact: Contact | None) -> str:
@@ -238,7 +261,8 @@ def _lock(ticket: Ticket) -> Ticket:
 def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User | None = None,
                 author_contact: Contact | None = None, internal: bool = False, source: str = Message.Source.AGENT,
                 from_email: str = "", attachments: Iterable[CheckedFile] = (), email_message_id: str | None = None,
-                body_html: str = "", at: datetime | None = None, new_status: str | None = None) -> Message:
+                body_html: str = "", at: datetime | None = None, new_status: str | None = None,
+                body_full: str = "", subject: str = "") -> Message:
     """A public reply or an internal note.
 
     Staff's first public reply is the reaction; a customer's reply re-opens a resolved ticket and
@@ -246,6 +270,7 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
     """
     if ticket.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown ticket."))
+    body, body_html, body_full, subject = (clean_text(v) for v in (body, body_html, body_full, subject))
     if not (body or "").strip():
         raise ValidationError({"body": _("Write a message.")})
     from_staff = author_contact is None and source in (Message.Source.AGENT, Message.Source.API) \
@@ -260,8 +285,8 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
         tenant=tenant, ticket=ticket, author_user=author_user, author_contact=author_contact,
         author_name=(author_user.get_full_name() if author_user and from_staff else
                      author_contact.name if author_contact else from_email),
-        from_staff=from_staff, from_email=from_email, body=body, body_html=body_html, internal=internal,
-        source=source, email_message_id=email_message_id, created_at=at)
+        from_staff=from_staff, from_email=from_email, body=body, body_html=body_html, body_full=body_full,
+        subject=subject, internal=internal, source=source, email_message_id=email_message_id, created_at=at)
     _attach(ticket, message, attachments)
     event_record(ticket=ticket, kind="note" if internal else "message", actor=author_user, at=at,
                  message_id=message.pk, from_staff=from_staff)
@@ -367,6 +392,8 @@ def ticket_update(*, tenant: Tenant, ticket: Ticket, actor: User, **fields) -> T
     ticket = _lock(ticket)
     changes = {}
     for name, value in fields.items():
+        if isinstance(value, str):
+            value = clean_text(value)
         old = getattr(ticket, name)
         if old != value:
             changes[name] = [str(old) if old is not None else None, str(value) if value is not None else None]

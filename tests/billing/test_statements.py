@@ -124,7 +124,7 @@ def test_pdf_renders_and_rasterises(demo, tmp_path):
     finally:
         document.close()
     # A4 at 60 dpi: about 496 × 702 pixels.
-    assert all(abs(pixels - points * 60 / 72) <= 1 for pixels, points in zip(image.size, size_in_points))
+    assert all(abs(pixels - points * 60 / 72) <= 1 for pixels, points in zip(image.size, size_in_points, strict=True))
     darkest, lightest = image.getextrema()
     assert lightest == 255 and darkest < 128, "the page is blank: nothing was drawn on it"
     image.save(tmp_path / "page.png")  # to look at when the test is run with --basetemp

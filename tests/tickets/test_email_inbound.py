@@ -6,6 +6,7 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from tests.tickets.email_corpus.fixtures import corpus
 from tickets.email.inbound import email_ingest, inbound_discard, inbound_retry
@@ -220,3 +221,170 @@ def test_admin_retry_and_discard_of_a_quarantined_message(demo):
     assert discarded.status == "discarded" and bytes(discarded.raw) == b"no sender at all"
     with pytest.raises(ValidationError):
         inbound_retry(tenant=demo.kjm, inbound=other)
+
+
+# --- real mail that went wrong (one corpus message per case) ------------------------------------
+
+
+def _ticket(demo, reference: str, tenant: str = "wysylki") -> Ticket:
+    return Ticket.objects.get(tenant=demo.tenant(tenant), number=int(reference.split("-")[1]))
+
+
+def test_answers_between_quotes_are_stored_shown_and_the_whole_text_is_one_click_away(demo, client):
+    ticket = _ticket(demo, pipe(corpus("thunderbird_utf8.eml")))
+    reference = pipe(corpus("thunderbird_inline_answers.eml", **{
+        "PARENT_ID": "3f1c9a2e-7d44-4b1a-9c3e-1a2b3c4d5e6f@bukiet.example.com", "WYS-TICKET": ticket.reference}))
+    assert reference == ticket.reference
+
+    reply = ticket.messages.order_by("-id").first()
+    assert "Zebra ZD421, sterownik z płyty." in reply.body and "Wersja 5.2.1" in reply.body
+    assert reply.body_full == "" or reply.body_full.startswith(reply.body)  # nothing quoted to hide at the end
+    for who, url in ((demo.user("ewa@bukiet.example.com"), reverse("portal:ticket_detail", args=[ticket.pk])),
+                     (demo.user("agent@wysylki.example.com"), reverse("agent:ticket_detail", args=[ticket.pk]))):
+        client.force_login(who)
+        page = client.get(url).content.decode()
+        assert "Zebra ZD421, sterownik z płyty." in page and "Tylko na stanowisku w magazynie" in page
+
+
+def test_a_reply_keeps_its_quoted_history_behind_a_details_element(demo, client):
+    ticket = _ticket(demo, pipe(corpus("thunderbird_utf8.eml")))
+    pipe(corpus("gmail_reply_iso88592.eml", PARENT_ID="3f1c9a2e-7d44-4b1a-9c3e-1a2b3c4d5e6f@bukiet.example.com"))
+    reply = ticket.messages.order_by("-id").first()
+    assert reply.body.endswith("Łucja z Bukietu")
+    assert "> prosimy zaktualizować program do wersji 5.2." in reply.body_full
+    assert reply.quoted_text.startswith("pt., 6 mar 2026 o 09:12")
+
+    client.force_login(demo.user("ewa@bukiet.example.com"))
+    page = client.get(reverse("portal:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "<details" in page and "pokaż cytowaną treść" in page
+    assert "prosimy zaktualizować program do wersji 5.2." in page
+
+
+def test_an_inline_forward_of_the_banks_answer_is_new_text(demo):
+    ticket = _ticket(demo, pipe(corpus("gmail_inline_forward_bank.eml"), "kjm"), "kjm")
+    message = ticket.messages.get(source="email")
+    assert "Pliki w kodowaniu Windows-1250 będą odrzucane z kodem błędu E-417." in message.body
+    assert "> Proszę przesłać odpowiedź banku" in message.quoted_text
+
+
+@pytest.mark.parametrize("name", ["iphone_sick_leave_subject.eml", "outlook_parental_leave_subject.eml"])
+def test_requests_whose_subject_sounds_like_an_absence_become_tickets(demo, name):
+    line = pipe(corpus(name), "kjm")
+
+    assert line.startswith("KJM-")
+    inbound = InboundEmail.objects.get(tenant=demo.kjm)
+    assert inbound.status == "processed" and "possibly automatic" in inbound.reason
+    assert TicketEvent.objects.filter(ticket=inbound.ticket, kind="possible_auto_reply").exists()
+
+
+def test_nul_bytes_are_removed_from_subject_and_body(demo):
+    ticket = _ticket(demo, pipe(corpus("nul_bytes_outlook.eml")))
+
+    message = ticket.messages.get(source="email")
+    assert ticket.subject == message.subject == "Etykiety DPD nie drukuj się"
+    assert "numer przesyłki: 0000123456." in message.body and "\x00" not in message.body
+    inbound = InboundEmail.objects.get(tenant=demo.wysylki)
+    assert inbound.status == "processed" and inbound.subject == ticket.subject and b"\x00" in bytes(inbound.raw)
+
+
+def test_nul_bytes_from_the_portal_and_the_api_services_are_removed(demo):
+    from tickets.services import message_add, ticket_create, ticket_update
+
+    customer = demo.user("ewa@bukiet.example.com").contact
+    ticket = ticket_create(tenant=demo.wysylki, channel="portal", contact=customer, subject="Etykieta\x00 DPD",
+                           body="Treść\x00 z\x07 formularza")
+    reply = message_add(tenant=demo.wysylki, ticket=ticket, body="Odpowiedź\x00", author_contact=customer,
+                        source="portal")
+    ticket_update(tenant=demo.wysylki, ticket=ticket, actor=demo.user("agent@wysylki.example.com"),
+                  subject="Nowy\x00 temat")
+    ticket.refresh_from_db()
+    assert ticket.subject == "Nowy temat"
+    assert ticket.messages.first().body == "Treść z formularza" and reply.body == "Odpowiedź"
+
+
+def test_html_table_rows_and_cells_stay_apart_in_the_stored_text(demo):
+    message = _ticket(demo, pipe(corpus("outlook_html_table.eml"))).messages.get(source="email")
+    assert "ZN-4001 | 37,01 zł | InPost" in message.body.split("\n")
+
+
+def test_a_web_form_from_our_own_domain_files_the_ticket_for_the_reply_to_address(demo):
+    ticket = _ticket(demo, pipe(corpus("webform_reply_to.eml")))
+    assert ticket.requester_email == "krzysztof@elektromat.example.com"
+    assert ticket.requester_name == "Krzysztof Prądzyński" and ticket.contact.name == "Krzysztof Prądzyński"
+    assert ticket.status == Ticket.Status.NEW  # an authorised contact, not triage
+    assert "Reply-To" in InboundEmail.objects.get(tenant=demo.wysylki).reason
+
+
+def test_a_listed_robot_address_files_the_ticket_for_the_reply_to_address(demo):
+    from tickets.models import Mailbox
+
+    raw = corpus("webform_reply_to.eml").replace(b"formularz@wysylki.example.com", b"no-reply@sklep.example.net")
+    assert _ticket(demo, pipe(raw)).requester_email == "no-reply@sklep.example.net"  # not listed: From counts
+
+    Mailbox.objects.create(tenant=demo.wysylki, name="Pomoc", host="imap.example.com",
+                           username="pomoc@wysylki.example.com",
+                           robot_addresses="no-reply@sklep.example.net\n@formularze.example.org")
+    again = raw.replace(b"form-20260310-1100", b"form-2")
+    assert _ticket(demo, pipe(again)).requester_email == "krzysztof@elektromat.example.com"
+    domain = raw.replace(b"no-reply@sklep.example.net", b"www@formularze.example.org").replace(b"form-2026", b"f3")
+    assert _ticket(demo, pipe(domain)).requester_email == "krzysztof@elektromat.example.com"
+
+
+def test_an_ordinary_senders_reply_to_does_not_change_the_requester(demo):
+    raw = corpus("thunderbird_utf8.eml").replace(b"From:", b"Reply-To: sekretariat@bukiet.example.com\r\nFrom:", 1)
+    assert _ticket(demo, pipe(raw)).requester_email == "ewa@bukiet.example.com"
+
+
+def test_a_long_subject_is_kept_whole_on_the_message_and_shortened_on_the_ticket(demo, client):
+    ticket = _ticket(demo, pipe(corpus("outlook_long_subject.eml"), "kjm"), "kjm")
+    message = ticket.messages.get(source="email")
+    assert len(message.subject) == 333 and message.subject.endswith("KONIEC TEMATU")
+    assert len(ticket.subject) == 250 and ticket.subject.endswith("…")
+    assert InboundEmail.objects.get(tenant=demo.kjm).subject == message.subject
+    client.force_login(demo.user("ksiegowosc@wodociagi.example.com"))
+    page = client.get(reverse("portal:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "termin mija 25 marca — KONIEC TEMATU" in page
+
+
+def test_attached_messages_keep_their_own_names(demo, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    ticket = _ticket(demo, pipe(corpus("forwarded_attachment_names.eml")))
+    names = sorted(a.filename for a in ticket.attachments.all())
+    assert names == ["Zwrot 03_2026 – kurier.eml", "message.eml"]
+    assert all("/" not in a.file.name.rpartition("/")[2] for a in ticket.attachments.all())
+    assert ticket.messages.get(source="email").body == "W załączniku dwie wiadomości od kuriera."
+
+
+def test_a_bounce_for_another_recipient_leaves_our_message_sent(demo):
+    ticket = _ticket(demo, pipe(corpus("thunderbird_utf8.eml")))
+    ours = OutboundEmail.objects.create(tenant=demo.wysylki, ticket=ticket, kind="reply", dedupe_key="reply:x",
+                                        email_message_id="<out-2@wysylki.example.com>",
+                                        to_email="ewa@bukiet.example.com", subject="x", status="sent")
+    other = OutboundEmail.objects.create(tenant=demo.wysylki, ticket=ticket, kind="reply", dedupe_key="reply:y",
+                                         email_message_id="<out-3@wysylki.example.com>",
+                                         to_email="magazyn@bukiet.example.com", subject="x", status="sent")
+    report = corpus("bounce_two_recipients.eml", OUTBOUND_ID="out-2@wysylki.example.com")
+
+    assert pipe(report) == ticket.reference
+
+    ours.refresh_from_db()
+    assert ours.status == "sent"  # ewa@ got it; only magazyn@ failed
+    note = ticket.messages.get(internal=True)
+    assert "magazyn@bukiet.example.com" in note.body and "ewa@bukiet.example.com" not in note.body
+
+    pipe(report.replace(b"out-2@wysylki", b"out-3@wysylki").replace(b"Message-Id: <2026", b"Message-Id: <x2026"))
+    other.refresh_from_db()
+    assert other.status == "failed"
+
+
+def test_a_message_whose_placing_fails_is_quarantined_with_the_cause(demo, monkeypatch):
+    from tickets.email import inbound as inbound_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("dysk pełny")
+
+    monkeypatch.setattr(inbound_module, "ticket_create", broken)
+    line = pipe(corpus("outlook_html_table.eml"))
+
+    assert line == "quarantined: cannot be placed: RuntimeError: dysk pełny"
+    assert not Ticket.objects.filter(tenant=demo.wysylki, channel="email").exists()

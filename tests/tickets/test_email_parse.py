@@ -5,7 +5,7 @@ import pytest
 
 from tests.tickets.email_corpus.fixtures import corpus
 from tickets.email.parse import (ParseError, hashed_message_id, html_to_text, is_bounce, parse_email,
-                                 sanitize_html, strip_quoted, subject_tokens)
+                                 sanitize_html, split_reply, strip_quoted, subject_tokens)
 
 
 def test_thunderbird_utf8_quoted_printable_keeps_polish_letters():
@@ -53,9 +53,13 @@ def test_auto_replies_are_recognised(name):
 
 @pytest.mark.parametrize("subject", ["Odpowiedź automatyczna: Re: zamówienie", "Out of Office: meeting",
                                      "Nieobecność w biurze", "Automatic reply: [WYS-1001] x", "RE: Poza biurem"])
-def test_out_of_office_subjects_in_polish_and_english(subject):
+def test_out_of_office_subjects_in_polish_and_english_only_flag_without_a_header(subject):
     raw = f"From: a@b.example.com\r\nSubject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n"
-    assert parse_email(raw.encode()).auto_reply_reason
+    parsed = parse_email(raw.encode())
+    assert parsed.auto_reply_reason == "" and parsed.auto_reply_hint
+
+    with_header = parse_email(raw.replace("Subject:", "X-Autoreply: yes\r\nSubject:").encode())
+    assert with_header.auto_reply_reason == "X-Autoreply; out-of-office subject"
 
 
 def test_ordinary_mail_is_not_an_auto_reply():
@@ -73,7 +77,7 @@ def test_delivery_status_report_names_the_returned_message():
 def test_forwarded_message_is_kept_whole_as_an_eml_file():
     parsed = parse_email(corpus("forwarded_as_attachment.eml"))
     [forwarded] = parsed.attachments
-    assert forwarded.filename == "Reklamacja przesyłki.eml" and forwarded.content_type == "message/rfc822"
+    assert forwarded.filename == "Reklamacja.eml" and forwarded.content_type == "message/rfc822"  # the part's own name
     assert b"inner-99@example.net" in forwarded.content
 
 
@@ -105,3 +109,96 @@ def test_subject_tokens_and_quote_stripping_helpers():
     assert strip_quoted("> tylko cytat") == "> tylko cytat"
     assert html_to_text("<p>a&amp;b</p><br>c") .split() == ["a&b", "c"]
     assert sanitize_html('<a href="javascript:x()">k</a>') == '<a rel="noopener noreferrer nofollow">k</a>'
+
+
+# --- real mail that went wrong: each case is a corpus message -----------------------------------
+
+
+def test_answers_written_between_quoted_questions_are_new_text():
+    parsed = parse_email(corpus("thunderbird_inline_answers.eml", PARENT_ID="q@wysylki.example.com"))
+    new = parsed.display_text
+    assert new.startswith("Dzień dobry, odpowiedzi poniżej.")
+    assert "Wersja 5.2.1, zainstalowana w lutym." in new
+    assert "Zebra ZD421, sterownik z płyty." in new and new.endswith("Kwiaciarnia Bukiet")
+    assert "> 2. Czy błąd występuje na wszystkich stanowiskach?" in new  # the question answered stays with it
+
+
+def test_an_inline_forward_is_new_text_and_only_the_trailing_quote_is_history():
+    parsed = parse_email(corpus("gmail_inline_forward_bank.eml"))
+    new, quoted = split_reply(parsed.text)
+    assert "---------- Forwarded message ---------" in new
+    assert "Pliki w kodowaniu Windows-1250 będą odrzucane z kodem błędu E-417." in new
+    assert new.endswith("Dział Bankowości Elektronicznej")
+    assert quoted.startswith("W dniu pt., 6 mar 2026") and "> Proszę przesłać odpowiedź banku" in quoted
+
+
+def test_an_outlook_reply_keeps_the_text_above_its_header_block():
+    parsed = parse_email(corpus("outlook_reply_pl.eml", PARENT_ID="p@x"))
+    new, quoted = split_reply(parsed.text)
+    assert new == "Dziękuję, po restarcie ceny się zapisują.\n\nJoanna Stolarczyk"
+    assert "Od: Wysyłki Pro" in quoted and quoted.endswith("proszę uruchomić program ponownie.")
+
+
+def test_an_outlook_forward_keeps_its_header_block():
+    text = "Proszę o pomoc.\n\nOd: Bank <b@bank.example.net>\nWysłano: poniedziałek\nTemat: Odp\n\nTreść banku."
+    assert split_reply(text, forwarded=True) == (text, "")
+    assert split_reply(text)[0] == "Proszę o pomoc."
+
+
+@pytest.mark.parametrize("name", ["iphone_sick_leave_subject.eml", "outlook_parental_leave_subject.eml"])
+def test_requests_about_absences_and_leave_are_not_auto_replies(name):
+    parsed = parse_email(corpus(name))
+    assert parsed.auto_reply_reason == ""
+    assert parsed.auto_reply_hint  # flagged for an agent, nothing more
+
+
+def test_list_unsubscribe_alone_only_flags_and_list_id_discards():
+    raw = b"From: a@b.example.com\r\nSubject: Faktura\r\nList-Unsubscribe: <mailto:u@b.example.com>\r\n\r\nx\r\n"
+    assert parse_email(raw).auto_reply_reason == "" and parse_email(raw).auto_reply_hint
+    assert parse_email(raw.replace(b"List-Unsubscribe", b"List-Id")).auto_reply_reason
+
+
+def test_nul_and_control_characters_are_removed_from_subject_and_text():
+    parsed = parse_email(corpus("nul_bytes_outlook.eml"))
+    assert parsed.subject == "Etykiety DPD nie drukuj się"
+    assert "numer przesyłki: 0000123456." in parsed.text
+    assert not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in parsed.text + parsed.subject + parsed.html)
+
+
+def test_html_tables_keep_cells_and_rows_apart_and_lists_are_items():
+    parsed = parse_email(corpus("outlook_html_table.eml"))
+    lines = parsed.text.split("\n")
+    assert "Numer | Kwota | Przewoźnik" in lines
+    assert "ZN-4001 | 37,01 zł | InPost" in lines and "ZN-4002 | 112,50 zł | DPD" in lines
+    assert "- cennik przewoźnika" in lines and "- ustawienia rabatu" in lines
+
+
+def test_reply_to_is_read():
+    parsed = parse_email(corpus("webform_reply_to.eml"))
+    assert parsed.from_email == "formularz@wysylki.example.com"
+    assert parsed.reply_to == [("Krzysztof Prądzyński", "krzysztof@elektromat.example.com")]
+
+
+def test_a_long_subject_is_kept_whole():
+    parsed = parse_email(corpus("outlook_long_subject.eml"))
+    assert len(parsed.subject) > 300 and parsed.subject.endswith("termin mija 25 marca — KONIEC TEMATU")
+    assert "JPK_V7M" in parsed.subject
+
+
+def test_attached_messages_keep_their_part_names_without_path_separators():
+    parsed = parse_email(corpus("forwarded_attachment_names.eml"))
+    assert [a.filename for a in parsed.attachments] == ["Zwrot 03_2026 – kurier.eml", "message.eml"]
+    assert all("/" not in a.filename and "\\" not in a.filename for a in parsed.attachments)
+
+
+def test_a_report_about_two_recipients_names_only_the_failed_one():
+    parsed = parse_email(corpus("bounce_two_recipients.eml", OUTBOUND_ID="out-2@wysylki.example.com"))
+    assert parsed.bounce_original_ids == ["<out-2@wysylki.example.com>"]
+    assert parsed.failed_recipients == {"magazyn@bukiet.example.com"}
+    assert parsed.bounce_status == "5.2.2"
+
+
+def test_a_report_block_with_an_empty_status_is_read_without_failing():
+    raw = corpus("bounce_two_recipients.eml", OUTBOUND_ID="o@x").replace(b"Status: 5.2.2", b"Status: ")
+    parsed = parse_email(raw)
+    assert parsed.failed_recipients == {"magazyn@bukiet.example.com"}  # Action: failed is enough

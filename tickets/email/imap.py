@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets.email.inbound import email_ingest
+from tickets.email.intake_cache import IntakeCache
 from tickets.models import InboundEmail, Mailbox
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def mailbox_poll(mailbox_id: int) -> list[InboundEmail]:
 def _poll(mailbox: Mailbox) -> list[InboundEmail]:
     conn = imap_connect(mailbox)
     results = []
+    cache = IntakeCache()  # one poll is one batch: plan terms and addresses read once
     try:
         _ok(conn.select(_quote(mailbox.folder)), f"select {mailbox.folder}")
         move = bool(mailbox.processed_folder)
@@ -101,7 +103,7 @@ def _poll(mailbox: Mailbox) -> list[InboundEmail]:
             raw = next((item[1] for item in data if isinstance(item, tuple)), None)
             if raw is None:
                 continue
-            results.append(email_ingest(tenant=mailbox.tenant, raw=raw, mailbox=mailbox))
+            results.append(email_ingest(tenant=mailbox.tenant, raw=raw, mailbox=mailbox, cache=cache))
             if move:
                 _ok(conn.uid("COPY", uid, _quote(mailbox.processed_folder)), f"copy {uid!r}")
                 _ok(conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted \Seen)"), f"delete {uid!r}")

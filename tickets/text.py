@@ -1,0 +1,20 @@
+"""Text as it may be stored: one cleaning step shared by every channel (mail, portal, API)."""
+from __future__ import annotations
+
+import re
+
+# C0 controls except TAB, LF and CR. PostgreSQL refuses NUL in text; the others are invisible noise
+# that breaks search, exports and the HTML escaping of the thread.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Lone surrogates (undecodable header bytes kept by the e-mail parser) cannot be encoded as UTF-8.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: str | None) -> str:
+    """``value`` without C0 control characters (TAB, LF and CR stay) and without lone surrogates."""
+    if not value:
+        return ""
+    value = _CONTROL_RE.sub("", value)
+    if _SURROGATE_RE.search(value):
+        value = _SURROGATE_RE.sub("\ufffd", value)
+    return value
