@@ -29,5 +29,5 @@ RUN mkdir -p /app/var/media /app/staticfiles && chown -R helpdesk:helpdesk /app/
 USER helpdesk
 EXPOSE 8000
 
-# The web service's command in docker-compose.yml migrates and collects static files first.
-CMD ["gunicorn", "helpdesk.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# docker-compose.yml's one-shot `release` service migrates and collects static files first.
+CMD ["gunicorn", "helpdesk.wsgi", "--config", "helpdesk/gunicorn.conf.py"]

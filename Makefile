@@ -24,7 +24,7 @@ PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check system-deps
+.PHONY: help run test bench migrate seed logins lint install lock lock-upgrade lock-check system-deps prod-smoke backup restore
 
 help:
 	@echo "make run      install, migrate, load the demo and start web + worker + beat (Ctrl-C stops all)"
@@ -33,6 +33,8 @@ help:
 	@echo "make migrate  apply migrations;  make seed  load the demo data (idempotent)"
 	@echo "make logins   print the demo logins again"
 	@echo "make lint     ruff, import-linter (the layers), Django system checks, missing migrations"
+	@echo "make prod-smoke  start the production stack (Procfile) on PostgreSQL + Redis, use it, stop it"
+	@echo "make backup / make restore BACKUP=dir   database + media files, checked on restore"
 	@echo "make lock     re-lock requirements/*.txt after a change to pyproject.toml (keeps other pins)"
 	@echo "make lock-upgrade   re-lock with the newest releases pyproject.toml allows"
 
@@ -82,6 +84,18 @@ bench: $(VENV)/.deps-bench
 	exit $$failed
 
 # ruff (style and real mistakes), import-linter (the layers in pyproject.toml), Django's checks.
+# The production stack of the Procfile against PostgreSQL and Redis, used and stopped (scripts/prod_smoke.py).
+prod-smoke: $(VENV)/.deps-test
+	$(PY) scripts/prod_smoke.py
+
+# Back up the database and media files (var/backups/<time>/), or restore one: make restore BACKUP=dir
+backup: $(VENV)/.deps-runtime
+	$(MANAGE) backup
+
+restore: $(VENV)/.deps-runtime
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time>" >&2; exit 2; }
+	$(MANAGE) restore "$(BACKUP)"
+
 lint: $(VENV)/.deps-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports

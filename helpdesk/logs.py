@@ -7,16 +7,20 @@ too, so Django's, Celery's and the project's own log lines all carry it.
 """
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 
 import structlog
 from celery.signals import task_postrun, task_prerun
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("helpdesk.access")
 
 _SHARED = [
     structlog.contextvars.merge_contextvars,
+    structlog.stdlib.ExtraAdder(allow=["method", "path", "status", "duration_ms", "user_id"]),
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -52,7 +56,8 @@ def logging_config(*, json: bool, level: str) -> dict:
 
 
 class RequestContextMiddleware:
-    """Bind the request id and the tenant for every log line of the request; echo the id."""
+    """Bind the request id and the tenant for every log line of the request; echo the id; write
+    the access log line (method, path, status, duration), so it carries the same context."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,8 +69,14 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         tenant = getattr(request, "tenant", None)
         structlog.contextvars.bind_contextvars(request_id=request_id, tenant=tenant.slug if tenant else None)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            user = getattr(request, "user", None)
+            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                "method": request.method, "path": request.path, "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None})
         finally:
             structlog.contextvars.clear_contextvars()
         response["X-Request-ID"] = request_id

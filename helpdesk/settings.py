@@ -199,6 +199,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through Django's LOGGING (JSON lines in production), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # SLA monitor: rows per claimed batch; an optional pause between batches (operations, crash tests).
 SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=500)
 SLA_SCAN_PAUSE_SECONDS = env.float("SLA_SCAN_PAUSE_SECONDS", default=0.0)
