@@ -8,6 +8,7 @@ too, so Django's, Celery's and the project's own log lines all carry it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -18,8 +19,14 @@ from celery.signals import task_postrun, task_prerun
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("helpdesk.access")
 
+def _add_process(_logger, _method, event: dict) -> dict:
+    event.setdefault("pid", os.getpid())
+    return event
+
+
 _SHARED = [
     structlog.contextvars.merge_contextvars,
+    _add_process,
     structlog.stdlib.ExtraAdder(allow=["method", "path", "status", "duration_ms", "user_id"]),
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

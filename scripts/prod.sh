@@ -19,6 +19,7 @@ release() {
 
 case "${1:-start}" in
     release) release ;;
-    start) release; exec honcho start --no-colour -f Procfile ;;
+    # PROCESS_COUNTS (e.g. worker=2) runs more than one of a process; never beat.
+    start) release; exec honcho start --no-colour -f Procfile ${PROCESS_COUNTS:+-c "$PROCESS_COUNTS"} ;;
     *) echo "usage: $0 [start|release]" >&2; exit 2 ;;
 esac

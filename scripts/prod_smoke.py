@@ -39,6 +39,8 @@ PORT = int(os.environ.get("SMOKE_PORT", "8771"))
 LMTP_PORT = int(os.environ.get("SMOKE_LMTP_PORT", "8772"))
 SMTP_PORT = int(os.environ.get("SMOKE_SMTP_PORT", "8773"))
 BASE = f"http://127.0.0.1:{PORT}"
+MAIL_DIR: Path | None = None
+LOG_PATH: Path | None = None
 HOST_HEADER = "wysylki.localhost"
 
 
@@ -121,11 +123,74 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def send_lmtp(subject: str, sender: str) -> None:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "pomoc@wysylki.example.com"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<smoke-{secrets.token_hex(8)}@example.com>"
+    message.set_content(f"{subject}\n")
+    with smtplib.LMTP("127.0.0.1", LMTP_PORT, timeout=30) as client:
+        assert not client.send_message(message)
+
+
+def scale_out_burst(token: str, contact: dict, sender: str, count: int = 20) -> dict:
+    """``count`` API tickets and ``count`` e-mailed ones at once, from 8 threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def api(n: int) -> int:
+        return http("POST", "/api/v1/tickets/", token=token, body={
+            "subject": f"Burst API {n}", "body": "Zgłoszenie z CRM.", "contact": contact["id"],
+            "organization": contact["organization"]})[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(api, range(count)))
+        list(pool.map(lambda n: send_lmtp(f"Burst mail {n}", sender), range(count)))
+    assert statuses == [201] * count, statuses
+
+    def mailed() -> list[dict]:
+        tickets, path = [], "/api/v1/tickets/?channel=email"
+        while path:
+            status, page = http("GET", path, token=token)
+            tickets += page["results"]
+            path = page["next"].split(f":{PORT}", 1)[1] if page.get("next") else None
+        return [t for t in tickets if t["subject"].startswith("Burst mail")]
+
+    tickets = wait_for(f"{count} e-mailed burst tickets", 120, lambda: (lambda t: t if len(t) == count else None)(
+        mailed()))
+    references = [t["reference"].encode() for t in tickets]
+
+    def acknowledged() -> dict | None:
+        bodies = [p.read_bytes() for p in Path(MAIL_DIR).glob("*.eml")]
+        counts = {ref: sum(ref in body for body in bodies) for ref in references}
+        return counts if all(counts.values()) else None
+
+    counts = wait_for("an acknowledgement for every burst ticket", 120, acknowledged)
+    time.sleep(3)  # a duplicate would arrive right behind the first
+    counts = acknowledged()
+    doubled = {ref.decode(): n for ref, n in counts.items() if n != 1}
+    assert not doubled, f"acknowledged more than once: {doubled}"
+
+    lines = Path(LOG_PATH).read_text(errors="replace").splitlines()
+    web_pids = set()
+    for line in lines:
+        if line.startswith(tuple(f"{h}" for h in "0123456789")) and " web.1 " in line and " | {" in line:
+            record = json.loads(line.split(" | ", 1)[1])
+            if record.get("path") == "/api/v1/tickets/" and record.get("method") == "POST":
+                web_pids.add(record.get("pid"))
+    workers = sorted({line.split()[1] for line in lines if " worker." in line and "succeeded" in line})
+    assert len(web_pids) >= 2, f"one web process served the whole burst: {web_pids}"
+    assert workers == ["worker.1", "worker.2"], f"workers that ran tasks: {workers}"
+    return {"tickets": 2 * count, "acknowledgements": len(counts), "web_pids": sorted(web_pids), "workers": workers}
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="helpdesk-smoke-"))
     mail_dir = work / "mail"
     mail_dir.mkdir()
     log_path = work / "stack.log"
+    global MAIL_DIR, LOG_PATH
+    MAIL_DIR, LOG_PATH = mail_dir, log_path
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
         "PRODUCTION": "1", "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(64),
@@ -133,8 +198,10 @@ def main() -> int:
         "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}", "DEFAULT_FROM_EMAIL": "helpdesk@example.com",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,.localhost", "SECURE_SSL_REDIRECT": "false",
         "HOST": "127.0.0.1", "PORT": str(PORT), "LMTP_PORT": str(LMTP_PORT), "WEB_CONCURRENCY": "2",
-        "WORKER_CONCURRENCY": "2", "LOG_FORMAT": "json", "MEDIA_ROOT": str(work / "media"),
-        "PYTHONUNBUFFERED": "1", "VENV": str(VENV),
+        "WORKER_CONCURRENCY": "2", "PROCESS_COUNTS": "worker=2", "LOG_FORMAT": "json",
+        "MEDIA_ROOT": str(work / "media"), "PYTHONUNBUFFERED": "1", "VENV": str(VENV),
+        # The burst mails 20 tickets from one customer; the loop guard would hold most of them back.
+        "EMAIL_ACK_LIMIT_PER_HOUR": "100",
     }
     step(f"fresh database {urlsplit(DATABASE).path.lstrip('/')}, Redis {REDIS}, SMTP sink on {SMTP_PORT}")
     database_recreate()
@@ -184,6 +251,11 @@ def main() -> int:
         acknowledgement = wait_for("the acknowledgement reaches the SMTP sink", 90, lambda: next(
             (p for p in mail_dir.glob("*.eml") if ticket["reference"].encode() in p.read_bytes()), None))
         print(f"    acknowledgement {acknowledgement.name} mentions {ticket['reference']}")
+
+        step("two web processes and two workers share a burst without doing anything twice")
+        burst = scale_out_burst(token, contact, sender)
+        print(f"    {burst['tickets']} tickets, {burst['acknowledgements']} acknowledgements (one each); "
+              f"web pids {burst['web_pids']}, workers {burst['workers']}")
 
         step("beat runs the SLA scan; /healthz is green")
         health = wait_for("an SLA scan heartbeat in /healthz", 150, lambda: (
