@@ -107,3 +107,26 @@ def test_admin_index_links_to_the_report(client, report_world):
     assert response.status_code == 302 and response["Location"] == reverse("sla:report")
     index = client.get(reverse("admin:index"), HTTP_HOST="raport.localhost").content.decode()
     assert reverse("admin:sla_slareport_changelist") in index
+
+
+def test_the_chart_renders_in_polish_with_svg_numbers(client, report_world):
+    """Polish writes decimals with a comma; SVG coordinates must keep the point or nothing is drawn."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    admin = login_admin(client, report_world["tenant"])
+    admin.user.language = "pl"
+    admin.user.save(update_fields=["language"])
+    response = client.get(reverse("sla:report"), {"start": "2026-03", "end": "2026-04"},
+                          HTTP_HOST="raport.localhost", HTTP_ACCEPT_LANGUAGE="pl")
+    html = response.content.decode()
+    assert "Raport" in html or "SLA" in html
+    svg = re.search(r'<svg role="img".*?</svg>', html, re.S).group(0)
+    tree = ET.fromstring(svg)
+    numeric = ("x", "y", "width", "height", "x1", "x2", "y1", "y2")
+    values = [el.get(a) for el in tree.iter() for a in numeric if el.get(a) is not None]
+    assert values, "the chart has no coordinates"
+    for value in values:
+        float(value)  # "662,5" would raise
+    rects = [el for el in tree.iter() if el.tag.endswith("rect")]
+    assert rects and any(float(r.get("height")) > 0 for r in rects)
