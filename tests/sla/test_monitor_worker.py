@@ -69,7 +69,7 @@ class Cluster:
             conn.ensure_connection(max_retries=3)
         self.workers: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, name: str, **env) -> subprocess.Popen:
+    def start(self, name: str, _argv: list[str] | None = None, **env) -> subprocess.Popen:
         log = self.tmp / f"{name}.log"
         environment = {
             **os.environ,
@@ -83,11 +83,23 @@ class Cluster:
             **{k: str(v) for k, v in env.items()},
         }
         process = subprocess.Popen(
-            [str(CELERY), "-A", "helpdesk", "worker", "-P", "solo", "-Q", self.queue, "-n", f"{name}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            [str(CELERY), "-A", "helpdesk", "worker", *(_argv or ["-P", "solo", "--without-heartbeat"]),
+             "-Q", self.queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"],
             cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append((process, log))
         return process
+
+    def start_prefork(self, name: str, concurrency: int = 2, **env) -> subprocess.Popen:
+        """A worker as production runs it: the prefork pool, heartbeats and all (``-c 2``)."""
+        return self.start(name, _argv=["-c", str(concurrency)], **env)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if self.logs().count(" ready.") >= len(self.workers):
+                return
+            time.sleep(0.1)
+        pytest.fail(f"workers not ready in {TIMEOUT}s:\n{self.logs()[-4000:]}")
 
     def scan(self) -> str:
         return self.app.send_task("monitor.tasks.scan", queue=self.queue).id
