@@ -288,7 +288,7 @@ def test_pages_are_sent_once_after_a_worker_outage(cluster, tenant, smtp):
     # then each on-call person got each page exactly once
     by_recipient = smtp.by_recipient()
     for address in ("dyzur1@outbox.example.com", "dyzur2@outbox.example.com"):
-        subjects = sorted(str(m["Subject"]) for m in by_recipient[address])
+        subjects = sorted(str(m["Subject"]) for m in by_recipient[address] if "KRYTYCZNE" in str(m["Subject"]))
         assert len(subjects) == len(set(subjects)) == 10
         assert all(any(t.reference in s for s in subjects) for t in tickets)
 
