@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
+from rest_framework.utils.encoders import JSONEncoder as ApiJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
@@ -113,7 +113,7 @@ def emit(tenant_id: int, event_type: str, payload: dict[str, Any], *,
         "id": event_id,
         "type": event_type,
         "timestamp": timestamp_text(at or timezone.now()),
-        "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        "data": json.loads(json.dumps(payload, cls=ApiJSONEncoder)),  # as the API renders it
     }
     now = timezone.now()
     WebhookDelivery.objects.bulk_create([

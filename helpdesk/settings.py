@@ -252,7 +252,10 @@ SPECTACULAR_SETTINGS = {
                             "WorkKindEnum": "plans.models.WorkKind",
                             "PackageStatusEnum": "billing.models.Package.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "core.rest.schema.add_problem_responses"],
+                             "core.rest.schema.add_problem_responses",
+                             "core.webhook_schema.add_webhooks"],
+    # 3.1: the document publishes the webhook payloads under `webhooks`.
+    "OAS_VERSION": "3.1.0",
 }
 # Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
 API_RATE = env.str("API_RATE", default="600/min")
