@@ -18,7 +18,7 @@ from monitor import services, tasks
 from monitor.models import FailedTask, SlaEvent
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tickets.models import Ticket, TicketEvent
-from tickets.services import ticket_page_on_call
+from tickets.services import message_add, ticket_page_on_call
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=dt_timezone.utc)
 _numbers = itertools.count(5000)
@@ -244,3 +244,40 @@ def test_scan_task_is_reliable_and_scheduled(db):
     rows = {p.name: p for p in PeriodicTask.objects.all()}
     for name, (task, seconds) in SCHEDULES.items():
         assert rows[name].task == task and rows[name].interval.every == seconds
+
+
+def test_a_ticket_due_between_the_warning_and_the_breach_step_gets_its_warning_late(world):
+    # given a scan whose warning step has run, and then a ticket that is already past both times
+    services._warnings_batch(NOW, 500, services.ScanResult())
+    ticket = ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=2), warn_at=NOW - timedelta(minutes=30))
+    # when the same scan's breach step runs
+    result = services.ScanResult()
+    services._breaches_batch(NOW, 500, result)
+    # then the breach has its warning before it, flagged late, and both are in the history
+    warning = SlaEvent.objects.get(ticket=ticket, kind="warning")
+    breach = SlaEvent.objects.get(ticket=ticket, kind="breach")
+    assert warning.late and not breach.late and warning.at <= breach.at
+    assert (result.late_warnings, result.breaches) == (1, 1)
+    ticket.refresh_from_db()
+    assert ticket.warned_at == ticket.warn_at and ticket.sla_state == "breached"
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_warning", data__late=True).count() == 1
+
+
+def test_a_reaction_after_the_deadline_records_the_breach_and_the_scan_escalates_it_once(world):
+    # given a running SLA whose deadline passed before the monitor's next scan
+    ticket = ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=5), warn_at=NOW - timedelta(hours=1))
+    # when an agent answers now
+    with time_machine.travel(NOW):
+        message_add(tenant=world["tenant"], ticket=ticket, body="Sprawdzamy.", author_user=world["agent"].user)
+    # then the ticket is breached with a breach event (and its late warning), found by the reaction
+    ticket.refresh_from_db()
+    assert ticket.sla_state == "breached" and ticket.breached_at == ticket.due_at
+    assert SlaEvent.objects.get(ticket=ticket, kind="breach").at == ticket.due_at
+    assert SlaEvent.objects.get(ticket=ticket, kind="warning").late
+    # and the next scans escalate it once to each escalation contact
+    recorded, _ = scan(NOW + timedelta(minutes=1))
+    scan(NOW + timedelta(minutes=2))
+    assert recorded.breaches == 0  # recorded by the reaction, not again by the scan
+    escalated = [m for m in mail.outbox if m.to[0] in world["tenant"].escalation_emails]
+    assert sorted(m.to[0] for m in escalated) == sorted(world["tenant"].escalation_emails)
+    assert all(ticket.reference in m.body for m in escalated)
