@@ -255,6 +255,9 @@ def _recompute_packages(*, tenant: Tenant, organization: Organization, today: da
                 package.notified_exhausted_at = None  # an edit gave minutes back: a later exhaustion is news again
             package.save(update_fields=["minutes_left", "debt_minutes", "status", "notified_exhausted_at",
                                         "updated_at"])
+    for package in exhausted:
+        # The moment the package runs out is the event, in the transaction that consumed it.
+        _event(tenant.pk, "package.exhausted", package=package)
     changed = []
     for entry in entries:
         if (entry.package_id, entry.debt_minutes) != (entry_package[entry.pk], entry_debt[entry.pk]):
@@ -353,12 +356,23 @@ def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: st
     audit_record(tenant=tenant, actor=_actor(agent, actor), action="time_entry.created", obj=entry,
                  summary=f"{ticket.pk}: {kind} {minutes} min → {entry.pool} {entry.billed_minutes} min",
                  data=_entry_data(entry))
-    webhooks.emit(tenant.pk, "time_entry.created", {
-        "id": entry.pk, "ticket": ticket.pk, "organization": organization.pk, "kind": entry.kind,
-        "started_at": entry.started_at, "minutes": entry.minutes, "billed_minutes": entry.billed_minutes,
-        "deducted_minutes": entry.deducted_minutes, "pool": entry.pool, "amount_net": entry.amount_net,
-    }, event_id=f"time_entry.created:{entry.pk}")
+    _event(tenant.pk, "time_entry.created", time_entry=entry)
     return entry
+
+
+def _event(tenant_id: int, event_type: str, *, time_entry: TimeEntry | None = None,
+           package: Package | None = None) -> None:
+    """A billing webhook event, written in the change's transaction with the API's representation."""
+    endpoints = webhooks.subscribers(tenant_id, event_type)
+    if not endpoints:
+        return
+    from billing.api import PackageSerializer, TimeEntrySerializer
+
+    if time_entry is not None:
+        data = {"time_entry": dict(TimeEntrySerializer(time_entry).data)}
+    else:
+        data = {"package": dict(PackageSerializer(package).data)}
+    webhooks.emit(tenant_id, event_type, data, endpoints=endpoints)
 
 
 _EDITABLE = {"kind", "started_at", "minutes", "note", "emergency", "agent"}
@@ -510,10 +524,9 @@ def package_notice_send(*, kind: str, package_id: int, send) -> bool:
         package = Package.objects.select_related("tenant", "organization").get(pk=package_id)
         send(package, kind)
         # "expiring" (7 days before the end) is the webhook's package.low: the package is running out.
-        webhooks.emit(package.tenant_id, PACKAGE_EVENTS[kind], {
-            "id": package.pk, "organization": package.organization_id, "minutes": package.minutes,
-            "minutes_left": package.minutes_left, "valid_until": package.valid_until, "status": package.status,
-        }, event_id=f"package.{kind}:{package.pk}")
+        # "exhausted" was emitted when the minutes ran out (``_recompute_packages``), not by this notice.
+        if kind != "exhausted":
+            _event(package.tenant_id, PACKAGE_EVENTS[kind], package=package)
         audit_record(tenant=package.tenant, actor=None, action=f"package.notice_{kind}", obj=package,
                      summary=f"{package.organization.name}: {kind}")
     return True

@@ -380,3 +380,48 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
         for delivery in queryset:
             redeliver(delivery)
         messages.success(request, _("Queued again: %(n)s.") % {"n": queryset.count()})
+
+
+# --- the outbox: what was sent, what waits, what failed for good ----------------------------------
+
+from core.models import OutboxMessage, WebhookAttempt  # noqa: E402
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ("number", "started_at", "duration_ms", "status_code", "error", "response_excerpt")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+WebhookDeliveryAdmin.inlines = [WebhookAttemptInline]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(TenantScopedAdmin):
+    """Outbound e-mails, pages and digests; ``dead`` ones failed for good and can be sent again."""
+
+    list_display = ("created_at", "handler", "recipient", "status", "attempts", "next_attempt_at", "sent_at",
+                    "last_error")
+    list_filter = ("status", "handler")
+    search_fields = ("recipient", "message_id", "dedupe_key")
+    actions = ["requeue"]
+    readonly_fields = ("handler", "recipient", "payload", "dedupe_key", "message_id", "priority", "status",
+                       "attempts", "next_attempt_at", "last_error", "created_at", "sent_at")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"))
+    def requeue(self, request, queryset):
+        from core.outbox import requeue
+
+        count = requeue(queryset)
+        messages.success(request, _("Queued again: %(n)s.") % {"n": count})

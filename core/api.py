@@ -16,6 +16,7 @@ from core import webhooks
 from core.models import (
     Contact,
     Organization,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -156,12 +157,29 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(read_only=True, help_text=(
-        "Signing secret (`whsec_<base64>`), shown only in this response. Verify `webhook-signature` "
-        "= `v1,` + base64(HMAC-SHA256(base64-decoded part after `whsec_`, "
-        "`{webhook-id}.{webhook-timestamp}.{body}`))."))
+        "Signing secret (`whsec_<base64>`), shown only in this response. Deliveries are signed per "
+        "Standard Webhooks: verify them with an official library (e.g. `standardwebhooks` on PyPI or npm: "
+        "`Webhook(secret).verify(body, headers)`), or by hand: `webhook-signature` = `v1,` + "
+        "base64(HMAC-SHA256(base64-decoded part after `whsec_`, `{webhook-id}.{webhook-timestamp}.{body}`))."))
 
     class Meta(WebhookEndpointSerializer.Meta):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    number = serializers.IntegerField(read_only=True, help_text="1 for the first attempt, 2 for the next…")
+    started_at = serializers.DateTimeField(read_only=True, help_text="When the request was sent.")
+    duration_ms = serializers.IntegerField(read_only=True, help_text="How long the receiver took, milliseconds.")
+    status_code = serializers.IntegerField(read_only=True, allow_null=True,
+                                           help_text="HTTP status of the response (null: no response).")
+    error = serializers.CharField(read_only=True, help_text="Why the attempt failed; empty when it succeeded.")
+    request_excerpt = serializers.CharField(read_only=True, help_text="The request (headers, body start).")
+    response_excerpt = serializers.CharField(read_only=True, help_text="The start of the response body.")
+
+    class Meta:
+        model = WebhookAttempt
+        fields = ["number", "started_at", "duration_ms", "status_code", "error", "request_excerpt",
+                  "response_excerpt"]
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -181,12 +199,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     created_at = serializers.DateTimeField(read_only=True, help_text="When the event happened.")
     last_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Last attempt.")
     delivered_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was accepted.")
+    attempt_log = WebhookAttemptSerializer(many=True, read_only=True,
+                                           help_text="Every attempt, oldest first, each with its outcome.")
 
     class Meta:
         model = WebhookDelivery
         fields = ["id", "event_id", "event_type", "status", "attempts", "next_attempt_at", "last_status_code",
                   "last_error", "request_excerpt", "response_excerpt", "payload", "created_at", "last_attempt_at",
-                  "delivered_at"]
+                  "delivered_at", "attempt_log"]
 
 
 class WebhookDeliveryFilter(StrictFilterSet):
@@ -244,7 +264,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     def deliveries(self, request, pk=None):
         endpoint = self.get_object()
         filterset = WebhookDeliveryFilter(
-            request.query_params, queryset=WebhookDelivery.objects.for_tenant(self.tenant).filter(endpoint=endpoint))
+            request.query_params, queryset=WebhookDelivery.objects.for_tenant(self.tenant).filter(endpoint=endpoint)
+            .prefetch_related("attempt_log"))
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         queryset = filterset.qs

@@ -330,6 +330,74 @@ class WebhookDelivery(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhookdelivery_event_uniq")]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
                    models.Index(fields=["tenant", "endpoint", "-id"])]
+        # A delivery is written in the transaction of the change it reports (one row per event and
+        # endpoint) and marked delivered on its own, so a crash re-sends at most the one in flight.
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class WebhookAttempt(TenantOwned):
+    """One HTTP attempt of a webhook delivery: every attempt is kept, not only the last one."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log",
+                                 verbose_name=_("delivery"))
+    number = models.PositiveIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    request_excerpt = models.TextField(_("request"), blank=True)
+    response_excerpt = models.TextField(_("response"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["delivery", "number", "id"]
+        indexes = [models.Index(fields=["delivery", "number"], name="webhookattempt_delivery_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}: {self.status_code or self.error}"
+
+
+class OutboxMessage(TenantOwned):
+    """One outbound message to one recipient (an e-mail, a page, a digest), written in the same
+    transaction as the change that causes it and sent by the outbox dispatcher (``core.outbox``).
+
+    ``handler`` names the registered function that renders and sends it; ``message_id`` is stable
+    for the row, so the rare second send after a crash carries the same Message-ID.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent")
+        DEAD = "dead", _("failed for good")
+
+    handler = models.CharField(_("kind"), max_length=60)
+    recipient = models.CharField(_("recipient"), max_length=320, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("idempotency key"), max_length=200)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    priority = models.SmallIntegerField(_("priority"), default=0, help_text=_("Higher goes first."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "dedupe_key"], name="outboxmessage_dedupe_uniq")]
+        indexes = [
+            # The dispatcher reads only what is still to be sent, most urgent first.
+            models.Index(fields=["-priority", "next_attempt_at", "id"], condition=models.Q(status="pending"),
+                         name="outboxmessage_due_idx"),
+            models.Index(fields=["tenant", "status", "-id"], name="outboxmessage_tenant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} → {self.recipient or '—'} ({self.status})"

@@ -1,4 +1,13 @@
+"""The core's Celery tasks: the heartbeat and the outbox dispatchers.
+
+Celery only wakes the dispatchers: the work itself (messages, webhook deliveries) is rows in the
+database, written with the changes that cause it. A wake-up that never reaches a worker (the broker
+was down) loses nothing: beat's ``outbox_sweep`` runs both dispatchers every minute.
+"""
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from core.services import heartbeat_beat
 
@@ -10,23 +19,46 @@ def heartbeat() -> None:
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def webhook_deliver(delivery_id: int) -> None:
-    """One attempt of a webhook delivery (does nothing when it is not due or already done)."""
-    from core.webhooks import deliver
+def outbox_dispatch() -> dict:
+    """Send due outbound messages (e-mails, pages, digests), each marked sent on its own."""
+    from core import outbox
 
-    deliver(delivery_id)
+    result = outbox.dispatch()
+    return {"sent": result.sent, "failed": result.failed, "skipped": result.skipped}
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def webhook_dispatch() -> int:
+    """Deliver due webhooks, each (event, endpoint) marked delivered on its own."""
+    from core import webhooks
+
+    return webhooks.dispatch()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def outbox_sweep() -> None:
+    """Beat, every minute: wake both dispatchers (catches up after a broker outage and runs retries);
+    forget API idempotency keys older than 24 h."""
+    from core import outbox
+    from core.models import IdempotencyKey
+
+    outbox.wake(outbox_dispatch)
+    outbox.wake(webhook_dispatch)
+    IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(hours=24)).delete()
 
 
 @shared_task(ignore_result=True)
 def webhook_retry() -> None:
-    """Run by beat every minute: send due webhook retries; forget idempotency keys older than 24 h."""
-    from datetime import timedelta
+    """The sweep's former name, kept for schedules and queued messages that still use it."""
+    from core import outbox, webhooks
 
-    from django.utils import timezone
+    webhooks.dispatch()
+    outbox.dispatch()
 
-    from core.models import IdempotencyKey
-    from core.webhooks import deliver, due_deliveries
 
-    for delivery_id in due_deliveries():
-        deliver(delivery_id)
-    IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(hours=24)).delete()
+@shared_task(ignore_result=True, acks_late=True)
+def webhook_deliver(delivery_id: int) -> None:
+    """One attempt of one webhook delivery (a manual retry); does nothing when it is not due or done."""
+    from core.webhooks import deliver
+
+    deliver(delivery_id)

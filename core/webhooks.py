@@ -1,15 +1,21 @@
 """Outgoing webhooks: events, signatures (Standard Webhooks) and delivery with retries.
 
-``emit`` is the only way to send an event. It records one delivery per subscribed endpoint when the
-surrounding transaction commits, and a Celery task sends it. Failed attempts are retried with
+``emit`` is the only way to send an event. It is called inside the transaction of the change the
+event reports, with the event's data built then (the state at the time of the change), and writes
+one ``WebhookDelivery`` per subscribed endpoint in that transaction: the deliveries exist if and
+only if the change committed. After commit a Celery task wakes the dispatcher; a broker outage loses
+nothing, because beat's sweep sends whatever is due.
+
+The dispatcher (``dispatch``) claims one due delivery at a time, POSTs it, and records the attempt
+(its own ``WebhookAttempt`` row) and the outcome of that delivery alone. A worker killed mid-POST
+re-sends at most that delivery, with the same ``webhook-id``. Failed attempts are retried with
 exponential backoff for more than 24 hours; an endpoint whose deliveries keep failing for that long
-is disabled and the tenant's admins get an e-mail.
+is disabled and the tenant's admins get an e-mail (through the outbox).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -17,17 +23,19 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Any, Iterable
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from rest_framework.utils.encoders import JSONEncoder as ApiJSONEncoder
+from django.db import transaction
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
+from standardwebhooks.webhooks import Webhook
 
-from core.models import Membership, Role, WebhookDelivery, WebhookEndpoint
+from core import outbox
+from core.models import Membership, Role, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -50,61 +58,82 @@ RETRY_DELAYS = (
     timedelta(hours=5), timedelta(hours=10), timedelta(hours=14),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-TIMEOUT_SECONDS = 10
 EXCERPT_CHARS = 2000
 SECRET_PREFIX = "whsec_"
+DISABLED_NOTICE = "webhooks.endpoint_disabled"
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
+
+
+def _lease() -> timedelta:
+    # Longer than one POST may take: a live worker never has its delivery taken over.
+    return max(outbox.lease(), timedelta(seconds=timeout_seconds() * 2 + 5))
+
 
 # --- emitting -----------------------------------------------------------------------------------
 
 
-def emit(tenant_id: int, event_type: str, payload: dict[str, Any], *, event_id: str | None = None) -> str:
-    """Send ``event_type`` with ``payload`` to every active endpoint of the tenant subscribed to it.
+def new_event_id() -> str:
+    """The one event id format: ``msg_`` and 32 hex digits; the ``webhook-id`` of every attempt."""
+    return f"msg_{uuid.uuid4().hex}"
 
-    - ``event_type``: one of ``EVENTS`` (ValueError otherwise).
-    - ``payload``: a JSON-serialisable dict (dates, Decimals and UUIDs are converted); it becomes
-      the ``data`` of the delivered body ``{"id", "type", "timestamp", "data"}``.
-    - Runs on commit: called inside a transaction, nothing is recorded or sent unless it commits;
-      called outside one, it acts at once. It never sends HTTP itself — a Celery task does.
-    - ``event_id``: optional and stable for one occurrence (e.g. ``ticket.created:<id>``) so that a
-      retried caller does not send the same event twice; by default a new ``msg_<uuid>``.
-    - Returns the event id, the ``webhook-id`` header every endpoint receives for it.
 
-    Safe to call from request code, services and Celery tasks alike.
+def timestamp_text(value: datetime) -> str:
+    """Datetimes in payloads look like the API's (DRF, in the server's zone, e.g. ``+01:00``)."""
+    return DateTimeField().to_representation(value)
+
+
+def subscribers(tenant_id: int, event_type: str) -> list[WebhookEndpoint]:
+    return [e for e in WebhookEndpoint.objects.for_tenant(tenant_id).filter(active=True).only("id", "events")
+            if event_type in (e.events or [])]
+
+
+def emit(tenant_id: int, event_type: str, payload: dict[str, Any], *,
+         endpoints: Iterable[WebhookEndpoint] | None = None, at: datetime | None = None, wake: bool = True) -> str:
+    """Record ``event_type`` with ``payload`` for every active endpoint of the tenant subscribed to it.
+
+    - Call it inside the transaction of the change, with ``payload`` built from the state of that
+      change (the API's serializers): it becomes the ``data`` of the delivered body
+      ``{"id", "type", "timestamp", "data"}``. Nothing is written or sent if the transaction rolls
+      back; one call is one event, however quickly the next change follows.
+    - ``endpoints``: the tenant's subscribed endpoints when the caller already has them (bulk
+      emitters such as the SLA monitor); by default they are read here.
+    - ``wake=False``: the caller emits many events and calls ``wake_on_commit()`` once itself.
+    - Returns the event id (``msg_`` + 32 hex), the ``webhook-id`` header every endpoint receives.
     """
     if event_type not in EVENTS:
         raise ValueError(f"unknown webhook event {event_type!r}")
-    event_id = event_id or f"msg_{uuid.uuid4().hex}"
+    event_id = new_event_id()
+    targets = list(endpoints) if endpoints is not None else subscribers(tenant_id, event_type)
+    if not targets:
+        return event_id
     body = {
         "id": event_id,
         "type": event_type,
-        "timestamp": timezone.now().isoformat(),
-        "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        "timestamp": timestamp_text(at or timezone.now()),
+        "data": json.loads(json.dumps(payload, cls=ApiJSONEncoder)),  # as the API renders it
     }
-    transaction.on_commit(lambda: _fan_out(tenant_id, event_type, event_id, body))
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint.pk, event_id=event_id, event_type=event_type,
+                        payload=body, next_attempt_at=now)
+        for endpoint in targets])
+    if wake:
+        wake_on_commit()
     return event_id
 
 
-def _fan_out(tenant_id: int, event_type: str, event_id: str, body: dict) -> None:
-    from core.tasks import webhook_deliver
-
-    endpoints = [e for e in WebhookEndpoint.objects.for_tenant(tenant_id).filter(active=True)
-                 if event_type in (e.events or [])]
-    now = timezone.now()
-    for endpoint in endpoints:
-        try:
-            delivery = WebhookDelivery.objects.create(
-                tenant_id=tenant_id, endpoint=endpoint, event_id=event_id, event_type=event_type,
-                payload=body, next_attempt_at=now)
-        except IntegrityError:  # Already recorded (a repeated call); the periodic task sends it.
-            continue
-        _enqueue(webhook_deliver, delivery.pk)
+def wake_on_commit() -> None:
+    """Ask a worker to run the webhook dispatcher once the current transaction commits."""
+    transaction.on_commit(_wake_deliveries)
 
 
-def _enqueue(task, delivery_id: int) -> None:
-    try:
-        task.delay(delivery_id)
-    except Exception:  # A broker outage loses nothing: webhook_retry picks due deliveries up.
-        log.exception("could not enqueue webhook delivery %s", delivery_id)
+def _wake_deliveries() -> None:
+    from core.tasks import webhook_dispatch
+
+    outbox.wake(webhook_dispatch)
 
 
 # --- secrets and signatures ----------------------------------------------------------------------
@@ -131,36 +160,65 @@ def secret_decrypt(token: str) -> str:
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """``v1,<base64 HMAC-SHA256>`` of ``{id}.{timestamp}.{body}`` with the secret's decoded key."""
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    """``v1,<base64 HMAC-SHA256>`` of ``{id}.{timestamp}.{body}``, by the Standard Webhooks library.
+
+    ``secret`` is ``whsec_<base64 key>`` (the format endpoints have always been given).
+    """
+    moment = datetime.fromtimestamp(timestamp, tz=dt_timezone.utc)
+    return Webhook(secret).sign(msg_id=msg_id, timestamp=moment, data=body.decode("utf-8"))
 
 
 # --- delivering ----------------------------------------------------------------------------------
 
 
-def deliver(delivery_id: int, *, force: bool = False) -> WebhookDelivery | None:
-    """Make one attempt if the delivery is due (or ``force``); record it; schedule the next one.
+def due(now: datetime):
+    return (WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now,
+                                           endpoint__active=True)
+            .order_by("next_attempt_at", "id"))
 
-    Idempotent: a delivery that succeeded, failed for good or is not yet due is left alone, and a
-    row lock keeps two workers from sending the same attempt.
+
+def dispatch(*, budget_seconds: float | None = None, limit: int | None = None) -> int:
+    """Deliver due webhooks one at a time until none is due, ``limit`` were tried or the budget is spent.
+
+    Returns the number of attempts made.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update().select_related("endpoint")
-                    .filter(pk=delivery_id).first())
-        if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
-            return delivery
-        if not force and (delivery.next_attempt_at is None or delivery.next_attempt_at > now):
-            return delivery
-        endpoint = delivery.endpoint
-        if not endpoint.active and not force:
-            return delivery
-        # Claim the attempt: another worker finds it not due until the timeout has passed.
-        delivery.next_attempt_at = now + timedelta(seconds=TIMEOUT_SECONDS * 3)
-        delivery.save(update_fields=["next_attempt_at"])
+    budget = budget_seconds if budget_seconds is not None else float(
+        getattr(settings, "OUTBOX_DISPATCH_BUDGET_SECONDS", 60))
+    stop = time.monotonic() + budget
+    tried = 0
+    while time.monotonic() < stop and (limit is None or tried < limit):
+        now = timezone.now()
+        pk = outbox.claim_one(due(now), now=now, hold=_lease())
+        if pk is None:
+            break
+        tried += 1
+        _attempt(pk)
+    return tried
 
+
+def deliver(delivery_id: int, *, force: bool = False) -> WebhookDelivery | None:
+    """Make one attempt of one delivery now if it is due (or ``force``: a manual retry)."""
+    now = timezone.now()
+    queryset = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+    if force:
+        queryset.update(next_attempt_at=now)
+    else:
+        queryset = queryset.filter(next_attempt_at__lte=now, endpoint__active=True)
+    pk = outbox.claim_one(queryset, now=now, hold=_lease())
+    if pk is not None:
+        _attempt(pk)
+    return WebhookDelivery.objects.filter(pk=delivery_id).first()
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL: a receiver answering with one must not break the record.
+    return (text or "").replace("\x00", "\ufffd")
+
+
+def _attempt(pk: int) -> None:
+    """POST one claimed delivery, then record the attempt and the delivery's new state."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
+    endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(time.time())
     headers = {
@@ -170,22 +228,45 @@ def deliver(delivery_id: int, *, force: bool = False) -> WebhookDelivery | None:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret_decrypt(endpoint.secret_encrypted), delivery.event_id, timestamp, body),
     }
+    started_at = timezone.now()
+    started = time.monotonic()
     status_code, response_text, error = _post(endpoint.url, body, headers)
+    duration_ms = int((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
-    finished = timezone.now()
     request_excerpt = "\n".join(f"{k}: {v}" for k, v in headers.items() if k != "webhook-signature")
     request_excerpt = f"POST {endpoint.url}\n{request_excerpt}\n\n{body.decode()[:EXCERPT_CHARS]}"
+    outcome = {"ok": ok, "status_code": status_code, "error": _clean(error)[:300], "started_at": started_at,
+               "duration_ms": duration_ms, "request_excerpt": _clean(request_excerpt),
+               "response_excerpt": _clean(response_text or "")[:EXCERPT_CHARS]}
+    try:
+        _record(delivery, outcome)
+    except Exception:
+        if not ok:  # Nothing was delivered: the lease runs out and the attempt is made again.
+            log.exception("could not record the failed attempt of webhook delivery %s", pk)
+            return
+        # The receiver has the event: whatever broke the attempt log, the delivery is delivered.
+        log.exception("could not log the attempt of webhook delivery %s; marking it delivered", pk)
+        WebhookDelivery.objects.filter(pk=pk).update(
+            status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now(), next_attempt_at=None,
+            last_status_code=status_code, last_attempt_at=started_at)
 
+
+def _record(delivery: WebhookDelivery, outcome: dict) -> None:
+    finished = timezone.now()
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        delivery.attempts += 1
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        number = WebhookAttempt.objects.filter(delivery=delivery).count() + 1
+        WebhookAttempt.objects.create(
+            tenant_id=delivery.tenant_id, delivery=delivery, number=number, started_at=outcome["started_at"],
+            duration_ms=outcome["duration_ms"], status_code=outcome["status_code"], error=outcome["error"],
+            request_excerpt=outcome["request_excerpt"], response_excerpt=outcome["response_excerpt"])
         delivery.last_attempt_at = finished
-        delivery.last_status_code = status_code
-        delivery.last_error = error[:300]
-        delivery.request_excerpt = request_excerpt
-        delivery.response_excerpt = (response_text or "")[:EXCERPT_CHARS]
-        if ok:
+        delivery.last_status_code = outcome["status_code"]
+        delivery.last_error = outcome["error"]
+        delivery.request_excerpt = outcome["request_excerpt"]
+        delivery.response_excerpt = outcome["response_excerpt"]
+        if outcome["ok"]:
             delivery.status = WebhookDelivery.Status.SUCCEEDED
             delivery.delivered_at = finished
             delivery.next_attempt_at = None
@@ -199,17 +280,17 @@ def deliver(delivery_id: int, *, force: bool = False) -> WebhookDelivery | None:
                 delivery.status = WebhookDelivery.Status.FAILED
                 delivery.next_attempt_at = None
             else:
-                delivery.next_attempt_at = finished + RETRY_DELAYS[delivery.attempts - 1]
+                delivery.next_attempt_at = finished + RETRY_DELAYS[max(delivery.attempts, 1) - 1]
         delivery.save()
-        if not ok and delivery.status == WebhookDelivery.Status.FAILED:
+        if not outcome["ok"] and delivery.status == WebhookDelivery.Status.FAILED:
             _disable_if_dead(endpoint, delivery)
-    return delivery
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
+    """The one place that sends HTTP: POST ``body`` to ``url``; (status or None, response excerpt, error)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
+        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310 (http/https only)
             return response.status, response.read(EXCERPT_CHARS).decode("utf-8", "replace"), ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(EXCERPT_CHARS).decode("utf-8", "replace"), f"HTTP {exc.code}"
@@ -226,43 +307,38 @@ def _disable_if_dead(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> No
     endpoint.active = False
     endpoint.disabled_at = timezone.now()
     endpoint.save(update_fields=["active", "disabled_at", "updated_at"])
-    endpoint_id = endpoint.pk
-    transaction.on_commit(lambda: _notify_disabled(endpoint_id))
+    # The admins' e-mail is an outbox message written with the change: sent once, never lost.
+    recipients = sorted(set(Membership.objects.for_tenant(endpoint.tenant_id).filter(role=Role.ADMIN)
+                            .exclude(user__email="").values_list("user__email", flat=True)))
+    for address in recipients:
+        outbox.enqueue(tenant=endpoint.tenant, handler=DISABLED_NOTICE, recipient=address,
+                       payload={"endpoint": endpoint.pk, "failures": endpoint.failure_count},
+                       dedupe_key=f"webhook-disabled:{endpoint.pk}:{endpoint.disabled_at.isoformat()}:{address}")
 
 
-def _notify_disabled(endpoint_id: int) -> None:
-    endpoint = WebhookEndpoint.objects.select_related("tenant").get(pk=endpoint_id)
-    recipients = list(Membership.objects.for_tenant(endpoint.tenant_id).filter(role=Role.ADMIN)
-                      .exclude(user__email="").values_list("user__email", flat=True))
-    if not recipients:
-        return
-    send_mail(
+def disabled_notice_send(row) -> None:
+    """Outbox handler: tell one admin that an endpoint was disabled."""
+    endpoint = WebhookEndpoint.objects.select_related("tenant").filter(pk=row.payload.get("endpoint")).first()
+    if endpoint is None:
+        raise outbox.Skip("the endpoint was deleted")
+    outbox.mail_send(
+        row,
         subject=f"[{endpoint.tenant.name}] Webhook wyłączony: {endpoint.url}",
-        message=(f"Adres {endpoint.url} nie przyjął żadnego zdarzenia przez ponad dobę "
-                 f"({endpoint.failure_count} nieudanych prób z rzędu), więc przestaliśmy go wywoływać.\n"
-                 "Po naprawie włącz go ponownie (API: PATCH /api/v1/webhooks/{id}/ z active=true) "
-                 "i ponów nieudane dostawy.\n"),
-        from_email=endpoint.tenant.support_email or settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-        fail_silently=True,
-    )
+        body=(f"Adres {endpoint.url} nie przyjął żadnego zdarzenia przez ponad dobę "
+              f"({row.payload.get('failures')} nieudanych prób z rzędu), więc przestaliśmy go wywoływać.\n"
+              "Po naprawie włącz go ponownie (API: PATCH /api/v1/webhooks/{id}/ z active=true) "
+              "i ponów nieudane dostawy.\n"),
+        from_email=endpoint.tenant.support_email or settings.DEFAULT_FROM_EMAIL)
+
+
+outbox.handler_register(DISABLED_NOTICE, disabled_notice_send)
 
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again now (a manual retry): a new attempt with the same event id."""
-    from core.tasks import webhook_deliver
-
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(),
         attempts=0 if delivery.attempts >= MAX_ATTEMPTS else delivery.attempts)
-    pk = delivery.pk
-    transaction.on_commit(lambda: _enqueue(webhook_deliver, pk))
+    wake_on_commit()
     delivery.refresh_from_db()
     return delivery
-
-
-def due_deliveries(now: datetime | None = None, limit: int = 500) -> list[int]:
-    now = now or timezone.now()
-    return list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now,
-                                               endpoint__active=True)
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db.models import Count, Min
 
-from core.models import Heartbeat, WebhookDelivery
+from core.models import Heartbeat, OutboxMessage, WebhookDelivery
 from monitor.models import SlaEvent
 from monitor.tasks import SCAN_HEARTBEAT
 from tickets.models import InboundEmail, Mailbox, Ticket
@@ -35,6 +35,7 @@ def figures(*, now: datetime) -> Figures:
         last_sla_scan=Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("seen_at", flat=True).first(),
         running_tickets=Ticket.objects.filter(sla_state=Ticket.SlaState.RUNNING).exists(),
         oldest_undelivered=_earliest(
+            OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).aggregate(at=Min("created_at"))["at"],
             WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).aggregate(at=Min("created_at"))["at"],
             SlaEvent.objects.filter(notified_at__isnull=True).aggregate(at=Min("recorded_at"))["at"],
         ),
@@ -61,3 +62,8 @@ def tickets_by_sla_state() -> dict[str, int]:
 def webhook_deliveries_by_status() -> dict[str, int]:
     counts = dict(WebhookDelivery.objects.values_list("status").annotate(n=Count("pk")).order_by())
     return {status: counts.get(status, 0) for status in WebhookDelivery.Status.values}
+
+
+def outbox_messages_by_status() -> dict[str, int]:
+    counts = dict(OutboxMessage.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return {status: counts.get(status, 0) for status in OutboxMessage.Status.values}

@@ -52,6 +52,12 @@ class BacklogCollector:
         for status, count in backlog.webhook_deliveries_by_status().items():
             deliveries.add_metric([status], count)
         yield deliveries
+        messages = GaugeMetricFamily("helpdesk_outbox_messages",
+                                     "Outbound e-mails, pages and digests by status (dead: failed for good).",
+                                     labels=["status"])
+        for status, count in backlog.outbox_messages_by_status().items():
+            messages.add_metric([status], count)
+        yield messages
 
 
 def _allowed(request) -> bool:

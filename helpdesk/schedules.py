@@ -4,12 +4,15 @@ from __future__ import annotations
 # name -> (task, every N seconds). Other apps' tasks are listed here so one place shows them all.
 SCHEDULES: dict[str, tuple[str, int]] = {
     "heartbeat": ("core.tasks.heartbeat", 60),
-    "webhook-retry": ("core.tasks.webhook_retry", 60),
+    "outbox-sweep": ("core.tasks.outbox_sweep", 60),
     "imap-poll": ("tickets.tasks.imap_poll", 60),
     "sla-scan": ("monitor.tasks.scan", 60),
     "billing-package-notices": ("billing.tasks.package_notices", 24 * 3600),
     "billing-close-month": ("billing.tasks.close_month", 24 * 3600),
 }
+
+# Periodic tasks of earlier versions, removed when the schedules are synchronised.
+RETIRED = ("webhook-retry",)
 
 
 def schedules_sync(**_kwargs) -> None:
@@ -20,6 +23,8 @@ def schedules_sync(**_kwargs) -> None:
     """
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+    # The sweep of the outbox replaced the webhook retry task: one periodic task, not two.
+    PeriodicTask.objects.filter(name__in=RETIRED).delete()
     for name, (task, seconds) in SCHEDULES.items():
         if PeriodicTask.objects.filter(name=name).exists():
             PeriodicTask.objects.filter(name=name).exclude(task=task).update(task=task)

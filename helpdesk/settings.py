@@ -204,9 +204,42 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks are sent to when nothing routes them (the workers' -Q must include it).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Broker outages: a worker keeps retrying to connect, at start-up and later, for as long as it takes
+# (max_retries None), and a worker that was running a task when the connection dropped stays up and
+# reconnects. Nothing is lost while the broker is down: every message, page, digest and webhook is a
+# row in the database (core.outbox), and beat's every-minute sweep sends what is due.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker logs through Django's LOGGING (JSON lines in production), not Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the connection is lost are redelivered by the broker (late ack): cancel them
+# rather than let them finish and then fail to acknowledge; every task here is idempotent.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,      # unacknowledged tasks come back after an hour at the latest
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+        "retry_on_timeout": True,
+        "health_check_interval": 25,     # redis-py pings an idle connection before using it
+    }
+# Publishing (beat, on-commit wake-ups) does not hang on a broker that is down.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# The outbox (core.outbox): how long a claimed message or webhook delivery is left to its worker
+# before another may send it again (a worker killed mid-send re-sends at most that one item, after
+# this long), the time one dispatcher run may take, and the HTTP timeout of a webhook POST.
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=120.0)
+OUTBOX_DISPATCH_BUDGET_SECONDS = env.float("OUTBOX_DISPATCH_BUDGET_SECONDS", default=60.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+if OUTBOX_LEASE_SECONDS <= 0 or WEBHOOK_TIMEOUT_SECONDS <= 0 or OUTBOX_DISPATCH_BUDGET_SECONDS <= 0:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS, OUTBOX_DISPATCH_BUDGET_SECONDS and WEBHOOK_TIMEOUT_SECONDS "
+                               "must be positive.")
+# SMTP timeout: a hung mail server must not hold a claimed message past its lease.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # SLA monitor: rows per claimed batch; an optional pause between batches (operations, crash tests).
 SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=500)
 SLA_SCAN_PAUSE_SECONDS = env.float("SLA_SCAN_PAUSE_SECONDS", default=0.0)
@@ -234,7 +267,10 @@ SPECTACULAR_SETTINGS = {
                             "WorkKindEnum": "plans.models.WorkKind",
                             "PackageStatusEnum": "billing.models.Package.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "core.rest.schema.add_problem_responses"],
+                             "core.rest.schema.add_problem_responses",
+                             "core.webhook_schema.add_webhooks"],
+    # 3.1: the document publishes the webhook payloads under `webhooks`.
+    "OAS_VERSION": "3.1.0",
 }
 # Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
 API_RATE = env.str("API_RATE", default="600/min")

@@ -13,8 +13,9 @@ class SlaEvent(TenantOwned):
 
     The unique (ticket, kind) constraint is what makes the monitor exactly-once: however many
     workers scan at the same time, a second insert of the same event is refused by the database.
-    Notification is a separate step: a worker leases undelivered events (``claim``/``claimed_at``),
-    sends after commit and then sets ``notified_at`` with a conditional update.
+    Notification is a separate step: the scan's digest step puts every event that is in no digest
+    yet into one outbox message per recipient and sets ``notified_at`` in the same transaction; the
+    outbox dispatcher sends each message on its own (``core.outbox``).
     """
 
     class Kind(models.TextChoices):
@@ -28,8 +29,14 @@ class SlaEvent(TenantOwned):
     # When it happened by the rules (warn_at, due_at, paged_at), not when the monitor noticed.
     at = models.DateTimeField(_("time"))
     recorded_at = models.DateTimeField(_("recorded"))
+    # The delivery lease of the release before the outbox. Unused now; kept one release so that a
+    # worker of the previous version still running during an upgrade finds its columns. Drop them in
+    # the next release's migration (with ``deploy_contract``).
     claim = models.UUIDField(_("delivery claim"), null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("delivery claimed"), null=True, blank=True)
+    # A warning recorded only once the deadline had passed too (together with the breach).
+    late = models.BooleanField(_("late"), default=False)
+    # When the event was put into the recipients' digests (outbox messages), not when they were sent.
     notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
 

@@ -13,7 +13,7 @@ import time
 import traceback as traceback_module
 
 from celery import Task, shared_task
-from celery.signals import task_failure, task_postrun
+from celery.signals import task_failure
 from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
@@ -48,26 +48,27 @@ def _pause_between_batches() -> None:
 
 @shared_task(base=ReliableTask, name="monitor.tasks.scan")
 def scan() -> dict:
-    """Beat, every minute: record due warnings/breaches/lost pages, then notify once."""
+    """Beat, every minute: record due warnings and breaches, then put them into one digest per
+    recipient (outbox messages, sent by the outbox dispatcher once this commits)."""
     started = time.monotonic()
     recorded = services.sla_scan(batch_size=int(getattr(settings, "SLA_SCAN_BATCH_SIZE", 500)),
                                  between_batches=_pause_between_batches)
     # /healthz and the metrics report the age of the last completed recording step.
     heartbeat_beat(SCAN_HEARTBEAT)
-    delivered = services.notifications_deliver()
-    summary = {"warnings": recorded.warnings, "breaches": recorded.breaches, "met": recorded.met,
-               "pages": recorded.pages, "notified_events": delivered.events, "emails": delivered.emails,
-               "pages_sent": delivered.pages, "seconds": round(time.monotonic() - started, 3)}
-    if recorded.warnings or recorded.breaches or recorded.pages or delivered.events:
+    queued = services.notifications_deliver()
+    summary = {"warnings": recorded.warnings, "late_warnings": recorded.late_warnings,
+               "breaches": recorded.breaches, "met": recorded.met, "digested_events": queued.events,
+               "digests": queued.emails, "seconds": round(time.monotonic() - started, 3)}
+    if recorded.warnings or recorded.breaches or queued.events:
         log.info("sla scan: %s", summary)
     return summary
 
 
 @shared_task(base=ReliableTask, name="monitor.tasks.deliver")
 def deliver() -> dict:
-    """Send recorded SLA events that are still unsent (also run at the end of every scan)."""
+    """Put recorded SLA events that are in no digest yet into digests (also done by every scan)."""
     result = services.notifications_deliver()
-    return {"events": result.events, "emails": result.emails, "pages": result.pages}
+    return {"events": result.events, "digests": result.emails}
 
 
 @task_failure.connect
@@ -90,19 +91,6 @@ def failed_task_record(sender=None, task_id=None, exception=None, args=None, kwa
         )
     except Exception:  # The dead-letter record must never hide the original failure.
         log.exception("could not record failed task %s", task_id)
-
-
-@task_postrun.connect
-def page_sent_confirm(sender=None, args=None, state=None, **_extra) -> None:
-    """tickets.tasks.notify("page_on_call", id) finished: the page went out, don't re-send it."""
-    if getattr(sender, "name", "") != "tickets.tasks.notify" or state != "SUCCESS":
-        return
-    if not args or len(args) < 2 or args[0] != "page_on_call":
-        return
-    try:
-        services.page_confirm(ticket_id=int(args[1]))
-    except Exception:  # Worst case the monitor re-sends the page once: never fail the task for it.
-        log.exception("could not confirm the page of ticket %s", args[1])
 
 
 def _jsonable(value):

@@ -9,5 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from core import gdpr
         from tickets.gdpr import TicketData
+        from tickets.tasks import handlers_register
 
         gdpr.section_register("tickets", TicketData())
+        handlers_register()

@@ -67,3 +67,21 @@ def agent_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
         if context is not None:
             shown.append({"name": panel.name, "template": panel.template, "context": context})
     return shown
+
+
+# --- SLA breaches found outside the monitor's scan -------------------------------------------------
+
+_breach_listeners: list[Callable[..., None]] = []
+
+
+def sla_breach_listener_register(listener: Callable[..., None]) -> None:
+    """``listener(ticket=…, found_at=…)`` runs inside the transaction that set a ticket ``breached``
+    (a reaction recorded after the deadline, before the monitor's scan saw it). The SLA monitor
+    registers one that records the breach event (and a late warning) as its scan would."""
+    if listener not in _breach_listeners:
+        _breach_listeners.append(listener)
+
+
+def sla_breached(*, ticket: Ticket, found_at: datetime) -> None:
+    for listener in _breach_listeners:
+        listener(ticket=ticket, found_at=found_at)

@@ -11,12 +11,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.models import Contact, ContactEmail, Membership, Organization, Tenant, User
 from plans.models import Product
 from plans.selectors import plan_in_force
 from sla import policy
 from tickets import hooks
 from tickets.attachments import CheckedFile
+from tickets.email import outbound
 from tickets.models import Attachment, Category, Message, Ticket, TicketCounter, TicketEvent
 from tickets.text import clean_text
 
@@ -189,7 +191,11 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
                                body=str(COMMUNITY_EMAIL_ANSWER), source=Message.Source.SYSTEM)
     if deadline.page_on_call:
         ticket_page_on_call(ticket=ticket)
-    transaction.on_commit(lambda: _notify("ticket_created", ticket.pk))
+    _event("ticket.created", ticket)
+    if ticket.channel in outbound.ACK_CHANNELS and ticket.requester_email:
+        # Whether it is sent (triage, own address, rate limit) is decided when it is sent.
+        outbox.enqueue(tenant=tenant, handler="tickets.acknowledgement", recipient=ticket.requester_email,
+                       payload={"ticket": ticket.pk}, dedupe_key=f"ack:{ticket.pk}")
     return ticket
 
 
@@ -221,23 +227,30 @@ def _attach(ticket: Ticket, message: Message, attachments: Iterable[CheckedFile]
 
 
 def ticket_page_on_call(*, ticket: Ticket) -> None:
-    """Record that the on-call staff is paged; the page itself goes out after commit."""
+    """Page the on-call staff: one outbox message per person, written with the ticket's change.
+
+    Each page is sent once by the outbox dispatcher, however long the workers were down.
+    """
     if ticket.paged_at is not None:
         return
     ticket.paged_at = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(paged_at=ticket.paged_at)
-    event_record(ticket=ticket, kind="paged", at=ticket.paged_at)
-    transaction.on_commit(lambda: _notify("page_on_call", ticket.pk))
+    recipients = sorted({e.lower() for e in Membership.objects.for_tenant(ticket.tenant_id).filter(on_call=True)
+                         .exclude(user__email="").values_list("user__email", flat=True)})
+    event_record(ticket=ticket, kind="paged", at=ticket.paged_at, recipients=recipients)
+    if not recipients:
+        log.warning("ticket %s: nobody is on call", ticket.pk)
+    for address in recipients:
+        outbox.enqueue(tenant=ticket.tenant_id, handler="tickets.page", recipient=address,
+                       payload={"ticket": ticket.pk}, dedupe_key=f"page:{ticket.pk}:{address}",
+                       priority=outbox.PRIORITY_PAGE)
 
 
-def _notify(kind: str, ticket_id: int) -> None:
-    """Hand a notification to the workers; the request never waits for mail or webhooks."""
-    from tickets import tasks
+def _event(event_type: str, ticket: Ticket, **extra) -> None:
+    """The ticket's webhook event, with its state now, in this transaction."""
+    from tickets import webhooks
 
-    try:
-        tasks.notify.delay(kind, ticket_id)
-    except Exception:  # A broker outage must not fail a committed ticket; the monitor re-sends.
-        log.exception("could not enqueue %s for ticket %s", kind, ticket_id)
+    webhooks.ticket_event(event_type, ticket, **extra)
 
 
 def _record_reaction(ticket: Ticket, at: datetime, actor: User | None) -> None:
@@ -251,6 +264,9 @@ def _record_reaction(ticket: Ticket, at: datetime, actor: User | None) -> None:
         else:
             ticket.sla_state = Ticket.SlaState.MET
     event_record(ticket=ticket, kind="reaction", actor=actor, at=at, sla_state=ticket.sla_state)
+    if ticket.sla_state == Ticket.SlaState.BREACHED:
+        # Found by the reaction rather than by the monitor's scan: still a breach event, escalated.
+        hooks.sla_breached(ticket=ticket, found_at=timezone.now())
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -278,6 +294,7 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
     if internal and not from_staff:
         raise ValidationError({"internal": _("Only staff can write internal notes.")})
     ticket = _lock(ticket)
+    previous_status = ticket.status
     at = at or timezone.now()
     if not from_staff and ticket.status == S.CLOSED:
         raise ValidationError({"body": _("This ticket is closed. Please file a new ticket.")})
@@ -302,7 +319,14 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
         _set_status(ticket, S.OPEN, author_user, at, reason="customer_reply")
     ticket.save()
     if not internal:
-        transaction.on_commit(lambda: _notify("message_added", message.pk))
+        from tickets import webhooks
+
+        webhooks.message_event(ticket, message)
+        if from_staff and source != Message.Source.SYSTEM and ticket.requester_email:
+            outbox.enqueue(tenant=tenant, handler="tickets.reply", recipient=ticket.requester_email,
+                           payload={"message": message.pk}, dedupe_key=f"reply:{message.pk}")
+    if ticket.status != previous_status:
+        _event("ticket.updated", ticket, previous_status=previous_status, changes=["status"])
     return message
 
 
@@ -334,9 +358,10 @@ def ticket_set_status(*, tenant: Tenant, ticket: Ticket, status: str, actor: Use
     ticket = _lock(ticket)
     if ticket.status == S.TRIAGE and status == S.NEW:
         return ticket_accept(tenant=tenant, ticket=ticket, actor=actor, at=at)
+    previous_status = ticket.status
     _set_status(ticket, status, actor, at or timezone.now())
     ticket.save()
-    transaction.on_commit(lambda: _notify("ticket_updated", ticket.pk))
+    _event("ticket.updated", ticket, previous_status=previous_status, changes=["status"])
     return ticket
 
 
@@ -364,7 +389,7 @@ def ticket_accept(*, tenant: Tenant, ticket: Ticket, actor: User, organization: 
                  due_at=deadline.due_at.isoformat() if deadline.due_at else None)
     if deadline.page_on_call:
         ticket_page_on_call(ticket=ticket)
-    transaction.on_commit(lambda: _notify("ticket_updated", ticket.pk))
+    _event("ticket.updated", ticket, previous_status=old, changes=["status", "organization"])
     return ticket
 
 
@@ -377,7 +402,7 @@ def ticket_assign(*, tenant: Tenant, ticket: Ticket, assignee: Membership | None
     ticket.save(update_fields=["assignee", "updated_at"])
     event_record(ticket=ticket, kind="assigned", actor=actor, old=old, new=assignee.pk if assignee else None,
                  name=str(assignee.user.get_full_name()) if assignee else "")
-    transaction.on_commit(lambda: _notify("ticket_updated", ticket.pk))
+    _event("ticket.updated", ticket, previous_status=None, changes=["assignee"])
     return ticket
 
 
@@ -405,5 +430,5 @@ def ticket_update(*, tenant: Tenant, ticket: Ticket, actor: User, **fields) -> T
     event_record(ticket=ticket, kind="updated", actor=actor, changes=changes)
     if "critical" in changes and ticket.critical and ticket.is_active:
         ticket_page_on_call(ticket=ticket)
-    transaction.on_commit(lambda: _notify("ticket_updated", ticket.pk))
+    _event("ticket.updated", ticket, previous_status=None, changes=sorted(changes))
     return ticket

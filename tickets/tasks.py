@@ -1,56 +1,63 @@
-"""Notifications of ticket events and mail polling, run by the workers after the transaction commits."""
+"""What the tickets app sends through the outbox, and mail polling.
+
+The messages are written by ``tickets.services`` in the transaction of the change (a new ticket, a
+public reply, a critical ticket); the outbox dispatcher (``core.outbox``) calls the handlers below,
+each for one row: one e-mail to one recipient.
+"""
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 
-from core.models import Membership
-from tickets.models import Ticket
+from core import outbox
+from tickets.models import OutboundEmail, Ticket
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def notify(kind: str, object_id: int) -> None:
-    """Fan-out point for ticket events (e-mail now; webhooks subscribe here too).
-
-    Kinds: ``ticket_created`` (ticket id) acknowledges the request, ``message_added`` (message id)
-    mails an agent's public reply, ``page_on_call`` (ticket id) pages the on-call staff.
-    Every branch is idempotent: a retry never sends a second e-mail.
-    """
-    from tickets.webhooks import ticket_event
+def acknowledgement_send(row) -> None:
+    """Outbox handler ``tickets.acknowledgement``: the requester's acknowledgement of a new ticket."""
     from tickets.email import outbound
 
-    # Webhook events first: they carry stable ids, so a retry after a mail error sends none twice.
-    ticket_event(kind, object_id)
-    if kind == "page_on_call":
-        page_on_call(object_id)
-    elif kind == "ticket_created":
-        outbound.acknowledgement_send(object_id)
-    elif kind == "message_added":
-        outbound.reply_send(object_id)
+    record = outbound.acknowledgement_send(row.payload["ticket"])
+    if record is None:
+        raise outbox.Skip("no acknowledgement for this ticket")
+    if record.status == OutboundEmail.Status.SUPPRESSED:
+        raise outbox.Skip(record.reason or "suppressed")
 
 
-def page_on_call(ticket_id: int) -> None:
-    ticket = Ticket.objects.select_related("tenant", "organization").filter(pk=ticket_id).first()
+def reply_send(row) -> None:
+    """Outbox handler ``tickets.reply``: an agent's public reply, mailed to the requester."""
+    from tickets.email import outbound
+
+    record = outbound.reply_send(row.payload["message"])
+    if record is None:
+        raise outbox.Skip("not a public staff reply")
+    if record.status == OutboundEmail.Status.SUPPRESSED:
+        raise outbox.Skip(record.reason or "suppressed")
+
+
+def page_send(row) -> None:
+    """Outbox handler ``tickets.page``: page one on-call person about a critical ticket."""
+    ticket = Ticket.objects.select_related("tenant", "organization").filter(pk=row.payload["ticket"]).first()
     if ticket is None:
-        return
-    recipients = list(Membership.objects.for_tenant(ticket.tenant).filter(on_call=True)
-                      .exclude(user__email="").values_list("user__email", flat=True))
-    if not recipients:
-        log.warning("ticket %s: nobody is on call", ticket.reference)
-        return
+        raise outbox.Skip("the ticket was deleted")
     organization = ticket.organization.name if ticket.organization else ticket.requester_email
-    send_mail(
+    outbox.mail_send(
+        row,
         subject=f"[{ticket.reference}] KRYTYCZNE: {ticket.subject}",
-        message=(f"Zgłoszenie krytyczne {ticket.reference} od {organization}.\n"
-                 f"Termin reakcji: {ticket.due_at.isoformat() if ticket.due_at else 'brak gwarancji'}\n"),
+        body=(f"Zgłoszenie krytyczne {ticket.reference} od {organization}.\n"
+              f"Termin reakcji: {ticket.due_at.isoformat() if ticket.due_at else 'brak gwarancji'}\n"),
         from_email=ticket.tenant.support_email or settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-    )
+        headers={"X-Helpdesk-Ticket": ticket.reference, "Importance": "high"})
+
+
+def handlers_register() -> None:
+    outbox.handler_register("tickets.acknowledgement", acknowledgement_send)
+    outbox.handler_register("tickets.reply", reply_send)
+    outbox.handler_register("tickets.page", page_send)
 
 
 @shared_task(ignore_result=True)

@@ -1,35 +1,41 @@
-"""The webhook events of tickets: what each kind of ticket notification sends to subscribed CRMs."""
+"""The webhook events of tickets, emitted inside the transaction of each change.
+
+Each change is one event carrying the ticket as the API shows it at that moment (the same
+serializer, built in the change's transaction), so three quick status changes are three events
+with three states, and a message posted while the ticket was "new" says "new".
+"""
 from __future__ import annotations
 
 from core import webhooks
-from tickets.api import message_payload, ticket_payload
-
-# kind passed to tickets.tasks.notify -> event type.
-TICKET_KINDS = {
-    "ticket_created": "ticket.created",
-    "ticket_updated": "ticket.updated",
-    "message_added": "ticket.message_added",
-}
+from tickets.api import MessageSerializer, TicketSerializer
+from tickets.models import Message, Ticket
 
 
-def ticket_event(kind: str, object_id: int) -> None:
-    """Emit the webhook of a ``tickets.tasks.notify`` kind (ticket_created, ticket_updated, message_added).
+def ticket_data(ticket: Ticket) -> dict:
+    """The API's representation of ``ticket`` as it is now (in this transaction)."""
+    return dict(TicketSerializer(ticket).data)
 
-    Other kinds are ignored. Internal notes never produce an event.
+
+def ticket_event(event_type: str, ticket: Ticket, **extra) -> str | None:
+    """Emit ``ticket.created`` or ``ticket.updated`` with the ticket's current state.
+
+    ``extra`` is added to ``data``: ``previous_status`` on status changes, ``changes`` (the names
+    of the changed fields) on updates.
     """
-    event_type = TICKET_KINDS.get(kind)
-    if event_type is None:
-        return
-    if kind == "message_added":
-        payload = message_payload(object_id)
-    else:
-        payload = ticket_payload(object_id)
-    if payload is None:
-        return
-    tenant_id, data = payload
-    # Stable ids: a retried notify task does not send the same event again.
-    if kind == "ticket_updated":
-        event_id = f"msg_ticket_{object_id}_updated_{data['ticket']['updated_at']}"
-    else:
-        event_id = f"msg_{kind}_{object_id}"
-    webhooks.emit(tenant_id, event_type, data, event_id=event_id[:64])
+    endpoints = webhooks.subscribers(ticket.tenant_id, event_type)
+    if not endpoints:
+        return None
+    return webhooks.emit(ticket.tenant_id, event_type, {"ticket": ticket_data(ticket), **extra}, endpoints=endpoints)
+
+
+def message_event(ticket: Ticket, message: Message) -> str | None:
+    """``ticket.message_added`` for a public message; internal notes never produce an event."""
+    if message.internal:
+        return None
+    endpoints = webhooks.subscribers(ticket.tenant_id, "ticket.message_added")
+    if not endpoints:
+        return None
+    message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+    return webhooks.emit(ticket.tenant_id, "ticket.message_added",
+                         {"ticket": ticket_data(ticket), "message": dict(MessageSerializer(message).data)},
+                         endpoints=endpoints)

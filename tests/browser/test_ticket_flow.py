@@ -33,7 +33,7 @@ def seeded(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = str(tmp_path)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Notifications go to the workers; this test is about the pages, so nothing is enqueued.
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     seed()
 
 

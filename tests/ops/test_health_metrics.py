@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.utils import timezone
 
-from core.models import Heartbeat, WebhookDelivery, WebhookEndpoint
+from core.models import Heartbeat, OutboxMessage, WebhookDelivery, WebhookEndpoint
 from core.services import heartbeat_beat
 from helpdesk.celery import app as celery_app
 from helpdesk.logs import RequestContextMiddleware, logging_config
@@ -80,6 +80,16 @@ def test_an_old_undelivered_webhook_is_an_outbox_backlog(client):
     assert status == 503 and body["checks"]["outbox"]["status"] == "failing"
 
 
+def test_an_old_pending_e_mail_in_the_outbox_is_a_backlog(client):
+    tenant = factories.TenantFactory()
+    message = OutboxMessage.objects.create(tenant=tenant, handler="test", recipient="a@example.com",
+                                           dedupe_key=f"test:{tenant.pk}", message_id=f"<t{tenant.pk}@example.com>")
+    assert _health(client)[0] == 200
+    OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    status, body = _health(client)
+    assert status == 503 and body["checks"]["outbox"]["status"] == "failing"
+
+
 def test_mail_stored_but_not_processed_is_an_intake_lag(client):
     tenant = factories.TenantFactory()
     InboundEmail.objects.create(tenant=tenant, raw=b"Subject: x\r\n\r\nx", status=InboundEmail.Status.RECEIVED,
@@ -116,6 +126,7 @@ def test_metrics_expose_the_operators_gauges(client, running_ticket):
         assert f"# TYPE {name} gauge" in text
     assert 'helpdesk_tickets{sla_state="running"} 1.0' in text
     assert 'helpdesk_webhook_deliveries{status="failed"} 0.0' in text
+    assert 'helpdesk_outbox_messages{status="dead"} 0.0' in text
     age = float(next(line.split()[1] for line in text.splitlines()
                      if line.startswith("helpdesk_sla_scan_age_seconds ")))
     assert 42 <= age < 120

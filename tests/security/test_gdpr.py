@@ -38,7 +38,7 @@ def scene(two_tenants, settings, tmp_path, monkeypatch) -> Scene:
     from tickets.services import message_add
 
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     alpha, beta = two_tenants
     person = contact_create(tenant=alpha.tenant, organization=alpha.organization, name=NAME, emails=[EMAIL],
                             phones=[PHONE], actor=alpha.admin.user)

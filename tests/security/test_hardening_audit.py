@@ -54,7 +54,7 @@ def test_time_entry_changes_are_audited(two_tenants, monkeypatch):
     from billing.services import time_entry_delete, time_entry_log, time_entry_update
     from tests.tickets.ui_support import file_ticket
 
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     alpha, beta = two_tenants
     ticket = file_ticket(alpha.contact, "Praca do zalogowania")
     entry = time_entry_log(tenant=alpha.tenant, ticket=ticket, agent=alpha.agent, kind="remote",

@@ -5,15 +5,20 @@ import itertools
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
+import time_machine
 from django.core import mail
+from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from core.models import Role
+from core import outbox
+from core.models import OutboxMessage, Role
 from helpdesk.schedules import SCHEDULES, schedules_sync
 from monitor import services, tasks
 from monitor.models import FailedTask, SlaEvent
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tickets.models import Ticket, TicketEvent
+from tickets.services import message_add, ticket_page_on_call
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=dt_timezone.utc)
 _numbers = itertools.count(5000)
@@ -46,8 +51,10 @@ def world(db):
 
 
 def scan(now=NOW, **kwargs):
+    """One scan as the task runs it, then the outbox dispatcher that sends what it queued."""
     recorded = services.sla_scan(now=now, **kwargs)
     delivered = services.notifications_deliver(now=now)
+    outbox.dispatch()
     return recorded, delivered
 
 
@@ -152,78 +159,66 @@ def test_tickets_not_running_or_not_due_are_left_alone(world):
 def test_a_failed_recipient_is_retried_alone(world, monkeypatch):
     # given a breach whose second escalation address fails once
     ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=1), warn_at=NOW + timedelta(hours=1))
-    real_send = services._digest_send
+    real_send = outbox.mail_send
     failing = {"kierownik@wysylki.example.com"}
 
-    def flaky(tenant, address, events):
-        if address in failing:
+    def flaky(row, **kwargs):
+        if row.recipient in failing:
             raise OSError("connection refused")
-        real_send(tenant, address, events)
+        real_send(row, **kwargs)
 
-    monkeypatch.setattr(services, "_digest_send", flaky)
+    monkeypatch.setattr(outbox, "mail_send", flaky)
     _, first = scan()
-    assert first.failed_recipients == ["kierownik@wysylki.example.com"]
-    event = SlaEvent.objects.get(kind="breach")
-    assert event.notified_at is None and event.recipients == ["szef@wysylki.example.com"]
-    # when the next scan runs and the address works again
+    # (two escalation contacts for the breach, the two agents for its late warning)
+    assert first.emails == 4
+    escalated = ["szef@wysylki.example.com", "kierownik@wysylki.example.com"]
+    assert [m.to[0] for m in mail.outbox if m.to[0] in escalated] == ["szef@wysylki.example.com"]
+    failed = OutboxMessage.objects.get(recipient="kierownik@wysylki.example.com")
+    assert (failed.status, failed.attempts, failed.last_error) == ("pending", 1, "OSError: connection refused")
+    # when the address works again and the retry is due
     failing.clear()
+    OutboxMessage.objects.filter(pk=failed.pk).update(next_attempt_at=timezone.now())
     _, second = scan(NOW + timedelta(minutes=1))
-    # then only the missing recipient gets it
-    assert second.emails == 1
-    assert [m.to[0] for m in mail.outbox] == ["szef@wysylki.example.com", "kierownik@wysylki.example.com"]
-    event.refresh_from_db()
-    assert event.notified_at is not None
+    # then only the missing recipient gets it, and the next scan queues nothing new
+    assert second.emails == 0
+    assert [m.to[0] for m in mail.outbox if m.to[0] in escalated] == escalated
+    assert len(mail.outbox) == 4
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_a_leased_event_is_not_sent_by_another_worker_until_the_lease_expires(world):
+def test_a_claimed_message_is_not_sent_by_another_worker_until_its_lease_expires(world, settings):
     ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=1), warn_at=NOW + timedelta(hours=1))
     services.sla_scan(now=NOW)
-    # given a worker leased the event and died before sending
-    SlaEvent.objects.update(claim="00000000-0000-0000-0000-000000000001", claimed_at=NOW)
-    # when another delivery runs within the lease: nothing is sent
-    assert services.notifications_deliver(now=NOW + timedelta(minutes=1)).events == 0
-    # and after the lease it is sent, once
-    later = NOW + services._lease() + timedelta(seconds=1)
-    assert services.notifications_deliver(now=later).emails == 2
-    assert services.notifications_deliver(now=later + timedelta(minutes=1)).events == 0
-    assert len(mail.outbox) == 2
+    services.notifications_deliver(now=NOW)
+    # given a worker claimed the first digest and died before sending it
+    now = timezone.now()
+    dead = outbox.claim_one(outbox.due(now), now=now, hold=outbox.lease())
+    assert dead is not None
+    # when another worker dispatches within the lease: only the other digests go out
+    assert outbox.dispatch().sent == 3
+    assert len(mail.outbox) == 3
+    # and after the lease the claimed one is sent, once
+    with time_machine.travel(now + outbox.lease() + timedelta(seconds=1)):
+        assert outbox.dispatch().sent == 1
+        assert outbox.dispatch().sent == 0
+    assert len(mail.outbox) == len({m.to[0] for m in mail.outbox}) == 4
 
 
-def test_a_page_lost_with_a_dead_worker_is_sent_again_once(world):
-    # given a critical ticket paged 10 minutes ago whose page nobody confirmed, and one confirmed
-    lost = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
-                       paged_at=NOW - timedelta(minutes=10))
-    sent = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
-                       paged_at=NOW - timedelta(minutes=10))
-    assert services.page_confirm(ticket_id=sent.pk, at=NOW - timedelta(minutes=9))
-    fresh = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True,
-                        paged_at=NOW - timedelta(minutes=1))
-    # when the monitor scans twice
-    first, delivered = scan()
-    scan(NOW + timedelta(minutes=1))
-    # then only the lost page is re-sent, once, to the on-call staff
-    assert first.pages == 1 and delivered.pages == 1
+def test_a_page_is_sent_once_however_long_the_workers_were_down(world):
+    # given a critical ticket paged while no worker ran, and two on-call people
+    staff_make(world["tenant"], "dyzur@wysylki.example.com", on_call=True)
+    ticket = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True)
+    with transaction.atomic():
+        ticket_page_on_call(ticket=ticket)
+    # when the workers come back hours later and run scans and the dispatcher again and again
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
+        for minute in range(3):
+            scan(NOW + timedelta(minutes=minute))
+    # then each on-call person got the page exactly once
     pages = [m for m in mail.outbox if "KRYTYCZNE" in m.subject]
-    assert len(pages) == 1 and lost.reference in pages[0].subject
-    assert pages[0].to == ["admin@wysylki.example.com"]
-    assert SlaEvent.objects.get(ticket=lost, kind="page").notified_at is not None
-    assert not SlaEvent.objects.filter(ticket=fresh, kind="page").exists()  # still within the notify task's time
-
-
-def test_the_notify_task_confirms_the_page(world, settings):
-    # given a ticket paged by ticket_page_on_call
-    ticket = ticket_make(world["tenant"], due_at=NOW + timedelta(hours=2), critical=True, paged_at=NOW)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from tickets.tasks import notify
-
-    # when the notify task runs (eagerly here)
-    notify.apply(args=("page_on_call", ticket.pk))
-    # then the page is recorded as sent and the monitor will not send it again
-    event = SlaEvent.objects.get(ticket=ticket, kind="page")
-    assert event.notified_at is not None
-    recorded, delivered = scan(NOW + timedelta(hours=1))
-    assert recorded.pages == 0 and delivered.pages == 0
-    assert len([m for m in mail.outbox if "KRYTYCZNE" in m.subject]) == 1
+    assert sorted(m.to[0] for m in pages) == ["admin@wysylki.example.com", "dyzur@wysylki.example.com"]
+    assert all(ticket.reference in m.subject for m in pages)
+    assert len({m.extra_headers["Message-ID"] for m in pages}) == 2
 
 
 def test_a_task_that_finally_fails_leaves_a_dead_letter(world, monkeypatch):
@@ -249,3 +244,40 @@ def test_scan_task_is_reliable_and_scheduled(db):
     rows = {p.name: p for p in PeriodicTask.objects.all()}
     for name, (task, seconds) in SCHEDULES.items():
         assert rows[name].task == task and rows[name].interval.every == seconds
+
+
+def test_a_ticket_due_between_the_warning_and_the_breach_step_gets_its_warning_late(world):
+    # given a scan whose warning step has run, and then a ticket that is already past both times
+    services._warnings_batch(NOW, 500, services.ScanResult())
+    ticket = ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=2), warn_at=NOW - timedelta(minutes=30))
+    # when the same scan's breach step runs
+    result = services.ScanResult()
+    services._breaches_batch(NOW, 500, result)
+    # then the breach has its warning before it, flagged late, and both are in the history
+    warning = SlaEvent.objects.get(ticket=ticket, kind="warning")
+    breach = SlaEvent.objects.get(ticket=ticket, kind="breach")
+    assert warning.late and not breach.late and warning.at <= breach.at
+    assert (result.late_warnings, result.breaches) == (1, 1)
+    ticket.refresh_from_db()
+    assert ticket.warned_at == ticket.warn_at and ticket.sla_state == "breached"
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_warning", data__late=True).count() == 1
+
+
+def test_a_reaction_after_the_deadline_records_the_breach_and_the_scan_escalates_it_once(world):
+    # given a running SLA whose deadline passed before the monitor's next scan
+    ticket = ticket_make(world["tenant"], due_at=NOW - timedelta(minutes=5), warn_at=NOW - timedelta(hours=1))
+    # when an agent answers now
+    with time_machine.travel(NOW):
+        message_add(tenant=world["tenant"], ticket=ticket, body="Sprawdzamy.", author_user=world["agent"].user)
+    # then the ticket is breached with a breach event (and its late warning), found by the reaction
+    ticket.refresh_from_db()
+    assert ticket.sla_state == "breached" and ticket.breached_at == ticket.due_at
+    assert SlaEvent.objects.get(ticket=ticket, kind="breach").at == ticket.due_at
+    assert SlaEvent.objects.get(ticket=ticket, kind="warning").late
+    # and the next scans escalate it once to each escalation contact
+    recorded, _ = scan(NOW + timedelta(minutes=1))
+    scan(NOW + timedelta(minutes=2))
+    assert recorded.breaches == 0  # recorded by the reaction, not again by the scan
+    escalated = [m for m in mail.outbox if m.to[0] in world["tenant"].escalation_emails]
+    assert sorted(m.to[0] for m in escalated) == sorted(world["tenant"].escalation_emails)
+    assert all(ticket.reference in m.body for m in escalated)

@@ -24,7 +24,7 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from core.models import Role
+from core.models import OutboxMessage, Role, WebhookDelivery
 from monitor.models import SlaEvent
 from tests.factories import TenantFactory
 from tests.sla.test_monitor import staff_make, ticket_make
@@ -69,23 +69,37 @@ class Cluster:
             conn.ensure_connection(max_retries=3)
         self.workers: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, name: str, **env) -> subprocess.Popen:
+    def start(self, name: str, _argv: list[str] | None = None, **env) -> subprocess.Popen:
         log = self.tmp / f"{name}.log"
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": self.broker,
+            # The outbox's wake-up tasks go to this test's queue, not to another run's workers.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "EMAIL_URL": f"filemail:///{self.mail_dir}",  # four slashes: an absolute path
             "PYTHONUNBUFFERED": "1",
             **{k: str(v) for k, v in env.items()},
         }
         process = subprocess.Popen(
-            [str(CELERY), "-A", "helpdesk", "worker", "-P", "solo", "-Q", self.queue, "-n", f"{name}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            [str(CELERY), "-A", "helpdesk", "worker", *(_argv or ["-P", "solo", "--without-heartbeat"]),
+             "-Q", self.queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"],
             cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append((process, log))
         return process
+
+    def start_prefork(self, name: str, concurrency: int = 2, **env) -> subprocess.Popen:
+        """A worker as production runs it: the prefork pool, heartbeats and all (``-c 2``)."""
+        return self.start(name, _argv=["-c", str(concurrency)], **env)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if self.logs().count(" ready.") >= len(self.workers):
+                return
+            time.sleep(0.1)
+        pytest.fail(f"workers not ready in {TIMEOUT}s:\n{self.logs()[-4000:]}")
 
     def scan(self) -> str:
         return self.app.send_task("monitor.tasks.scan", queue=self.queue).id
@@ -104,6 +118,19 @@ class Cluster:
                     pytest.fail(f"worker exited with {process.returncode}:\n{log.read_text()}")
             time.sleep(0.2)
         pytest.fail(f"tasks {task_ids} did not finish in {TIMEOUT}s:\n{self.logs()[-4000:]}")
+
+    def wait_drained(self) -> None:
+        """Wait until the outbox dispatcher has sent every message and webhook that is due."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if not (OutboxMessage.objects.filter(status="pending").exists()
+                    or WebhookDelivery.objects.filter(status="pending").exists()):
+                return
+            for process, log in self.workers:
+                if process.poll() not in (None, -signal.SIGKILL):
+                    pytest.fail(f"worker exited with {process.returncode}:\n{log.read_text()}")
+            time.sleep(0.2)
+        pytest.fail(f"the outbox was not drained in {TIMEOUT}s:\n{self.logs()[-4000:]}")
 
     def kill(self, process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -130,6 +157,8 @@ class Cluster:
 
 
 def body(message) -> str:
+    if (message.get("Content-Transfer-Encoding") or "").lower() in ("7bit", "8bit"):
+        return message.get_payload()  # already text: decode=True would re-encode it as Latin-1
     return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
 
 
@@ -190,6 +219,7 @@ def test_a_worker_records_and_notifies_each_overdue_ticket_once(cluster, tenant)
     cluster.wait_succeeded(first)
     second = cluster.scan()
     cluster.wait_succeeded(second)
+    cluster.wait_drained()
     # then each overdue ticket has one breach and one warning, each notified once, in one digest each
     assert_each_recorded_once(tickets)
     assert Ticket.objects.filter(sla_state="running").count() == 50
@@ -206,6 +236,7 @@ def test_two_workers_scanning_at_once_produce_no_duplicates(cluster, tenant):
     # when both workers scan at the same time, twice each
     ids = [cluster.scan() for _ in range(4)]
     cluster.wait_succeeded(*ids)
+    cluster.wait_drained()
     # then nothing is recorded or sent twice, and nothing is missed
     assert_each_recorded_once(tickets)
     assert_each_sent_once(cluster, tickets)
@@ -228,6 +259,7 @@ def test_a_worker_killed_mid_scan_loses_nothing_and_duplicates_nothing(cluster, 
     # and a new worker runs the next scan
     cluster.start("survivor")
     cluster.wait_succeeded(cluster.scan())
+    cluster.wait_drained()
     # then every event is recorded once and sent once
     assert_each_recorded_once(tickets)
     assert_each_sent_once(cluster, tickets)
