@@ -105,6 +105,7 @@ API_PARAMS = {
     ("webhooks", "pk"): "webhook", ("webhooks", "id"): "webhook", ("webhooks", "delivery_id"): "delivery",
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
+    ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
 }
 MISSING_ID = "987654321"
 
@@ -256,6 +257,9 @@ TABLE = {
     "api-webhook-redeliver": API_POST_ONLY_OBJECT,
     "api-time-entry-list": API_LIST, "api-time-entry-detail": API_OBJECT,
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
+    "api-appointment-list": API_LIST, "api-appointment-detail": API_OBJECT,
+    # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
+    "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
 }
 
@@ -605,6 +609,10 @@ def test_every_operation_is_covered():
         f"add a rule for {sorted({op[2] for op in WRITES_ON_COLLECTIONS} - set(COLLECTION_WRITES))}")
 
 
+# Reads whose query is required: without it, staff get a 400 (the slot search needs ticket, kind, minutes).
+READ_SPECS = {"appointments_slots_list": TABLE["api-appointment-slot-list"]}
+
+
 @pytest.mark.parametrize("op", READS, ids=[op[2] for op in READS])
 def test_api_read_matrix(op, world):
     """Every read operation as every role and on every object scope."""
@@ -617,7 +625,7 @@ def test_api_read_matrix(op, world):
         for scope in scopes_of(kinds):
             url = api_url(world, path, params, scope)
             response = client.get(url)
-            spec = API_OBJECT if params else API_LIST
+            spec = API_OBJECT if params else READ_SPECS.get(_op_id, API_LIST)
             expected = expected_codes(spec, role, scope)
             if response.status_code != expected:
                 failures.append(f"{role} {scope} GET {url}: {response.status_code}, expected {expected}")
@@ -697,6 +705,8 @@ COLLECTION_WRITES = {
                                  "contact": w.side(FOREIGN).contact.pk, "subject": "Intruder", "body": "x"},
     "time_entries_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 30,
                                       "started_at": "2026-11-02T10:00:00Z"},
+    "appointments_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 60,
+                                      "starts_at": "2026-11-02T10:00:00Z"},
     "webhooks_create": None,  # tenant-level, no reference to another object: covered by the ownership test
     "sla_preview_create": lambda w: {"organization": w.side(FOREIGN).organization.pk,
                                      "received_at": "2026-11-02T10:00:00Z"},
