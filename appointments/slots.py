@@ -29,12 +29,16 @@ Interval = tuple[datetime, datetime]
 
 
 def _seconds(value: datetime, name: str) -> int:
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+    try:
+        aware = value.tzinfo is not None and value.utcoffset() is not None
+        micro = value.microsecond
+    except AttributeError:
+        aware, micro = False, 0
+    if not aware:
         raise TypeError(f"{name} must be an aware datetime, got {value!r}")
-    delta = value - _EPOCH
-    if delta.microseconds:
+    if micro:
         raise ValueError(f"{name} must be a whole second, got {value.isoformat()}")
-    return delta.days * 86_400 + delta.seconds
+    return int(value.timestamp())
 
 
 def _span(value: timedelta, name: str, *, positive: bool) -> int:
@@ -107,14 +111,22 @@ def team_slots(per_agent: Mapping[Hashable, Sequence[datetime]],
                preference: Sequence[Hashable] = ()) -> list[tuple[datetime, list[Hashable]]]:
     """Merge the agents' free starts: each start once, with the agents free then, preferred ones
     first (``preference`` order, e.g. the account manager), the rest in ``per_agent`` order."""
-    rank = {key: i for i, key in enumerate(preference)}
-    order = {key: i for i, key in enumerate(per_agent)}
     by_start: dict[datetime, list[Hashable]] = {}
     for key, starts in per_agent.items():
         for start in starts:
-            by_start.setdefault(start, []).append(key)
-    return [(start, sorted(keys, key=lambda k: (rank.get(k, len(rank)), order[k])))
-            for start, keys in sorted(by_start.items())]
+            found = by_start.get(start)
+            if found is None:
+                by_start[start] = [key]
+            else:
+                found.append(key)
+    preferred = [key for key in reversed(preference) if key in per_agent]
+    if preferred:
+        for keys in by_start.values():
+            for key in preferred:
+                if key in keys and keys[0] != key:
+                    keys.remove(key)
+                    keys.insert(0, key)
+    return sorted(by_start.items())
 
 
 def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
