@@ -9,7 +9,7 @@ from appointments import selectors
 from appointments.models import Kind
 from plans.selectors import plan_in_force
 
-DAYS_SHOWN = 14  # the next two weeks: about ten working days
+DAYS_SHOWN = 7  # the coming week: five working days, enough to choose without scrolling forever
 
 
 def _int(value, default):
