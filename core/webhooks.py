@@ -49,6 +49,9 @@ EVENTS = (
     "package.low",
     "package.exhausted",
     "package.expired",
+    "appointment.booked",
+    "appointment.rescheduled",
+    "appointment.cancelled",
 )
 
 # Delay before attempt n+1 after n failed attempts: 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h.

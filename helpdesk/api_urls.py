@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from appointments.api import AppointmentViewSet, SlotViewSet
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
 from core.api import ContactViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
@@ -27,6 +28,9 @@ router.register("sla/preview", SlaPreviewViewSet, basename="api-sla-preview")
 router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
 router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
 router.register("packages", PackageViewSet, basename="api-package")
+# Before "appointments": its {id} route would take "slots" for an id.
+router.register("appointments/slots", SlotViewSet, basename="api-appointment-slot")
+router.register("appointments", AppointmentViewSet, basename="api-appointment")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
 

@@ -9,6 +9,7 @@ SCHEDULES: dict[str, tuple[str, int]] = {
     "sla-scan": ("monitor.tasks.scan", 60),
     "billing-package-notices": ("billing.tasks.package_notices", 24 * 3600),
     "billing-close-month": ("billing.tasks.close_month", 24 * 3600),
+    "appointment-reminders": ("appointments.tasks.reminders_send", 60),
 }
 
 # Periodic tasks of earlier versions, removed when the schedules are synchronised.

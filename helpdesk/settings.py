@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "plans",
     "tickets",
     "billing",
+    "appointments",
     "monitor",
     "helpdesk",
 ]

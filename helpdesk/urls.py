@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import appointments.urls
 import billing.urls
 import tickets.urls
 from helpdesk import health, metrics, views
@@ -18,6 +19,9 @@ urlpatterns = [
     path("sla/", include("monitor.urls")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),
-    path("portal/", include((tickets.urls.portal_patterns + billing.urls.portal_patterns, "portal"))),
-    path("agent/", include((tickets.urls.agent_patterns + billing.urls.agent_patterns, "agent"))),
+    path("portal/", include((tickets.urls.portal_patterns + billing.urls.portal_patterns
+                             + appointments.urls.portal_patterns, "portal"))),
+    path("agent/", include((tickets.urls.agent_patterns + billing.urls.agent_patterns
+                            + appointments.urls.agent_patterns, "agent"))),
+    path("appointments/", include(appointments.urls.feed_patterns)),
 ]

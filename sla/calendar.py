@@ -238,6 +238,24 @@ class BusinessCalendar:
                     total += e - s
         return timedelta(0, 0, total)
 
+    def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """The open stretches between ``a`` and ``b`` as sorted, disjoint ``(start, end)`` UTC
+        pairs, clipped to ``[a, b)``; windows that touch (one ends where the next starts) are
+        one stretch. Schedulers intersect these with other availability."""
+        ta = _to_us(a, "a")
+        tb = _to_us(b, "b")
+        out: list[list[int]] = []
+        for o in range(_utc_ordinal(ta) - _BACK, _utc_ordinal(tb) + _AHEAD):
+            for s, e in (self._days.get(o) or self._day(o))[0]:
+                s, e = max(s, ta), min(e, tb)
+                if e <= s:
+                    continue
+                if out and out[-1][1] >= s:
+                    out[-1][1] = max(out[-1][1], e)
+                else:
+                    out.append([s, e])
+        return [(_from_us(s), _from_us(e)) for s, e in out]
+
     # -------------------------------------------------------------- internals
 
     def _walk(self, t: int, rem: int) -> int:

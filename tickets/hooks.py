@@ -42,6 +42,7 @@ class TicketPanel:
 
 _entitlements: Entitlements | None = None
 _agent_panels: dict[str, TicketPanel] = {}
+_portal_panels: dict[str, TicketPanel] = {}
 
 
 def entitlements_register(source: Entitlements) -> None:
@@ -63,6 +64,20 @@ def agent_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
     """The registered panels of the agent's ticket page that apply to ``ticket``, in registration order."""
     shown = []
     for panel in _agent_panels.values():
+        context = panel.context(request, ticket)
+        if context is not None:
+            shown.append({"name": panel.name, "template": panel.template, "context": context})
+    return shown
+
+
+def portal_panel_register(panel: TicketPanel) -> None:
+    _portal_panels[panel.name] = panel
+
+
+def portal_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
+    """The registered panels of the customer's ticket page that apply to ``ticket``."""
+    shown = []
+    for panel in _portal_panels.values():
         context = panel.context(request, ticket)
         if context is not None:
             shown.append({"name": panel.name, "template": panel.template, "context": context})

@@ -68,7 +68,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
-             "package", "statement_month"}
+             "package", "statement_month", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
 
 # Non-admin UI routes: (route key, parameter) -> kind of object.
@@ -79,6 +79,12 @@ UI_PARAMS = {
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
         "ticket_reject", "ticket_time")},
+    **{(f"portal:{name}", "pk"): "ticket" for name in ("appointment_book", "callback_request")},
+    **{(f"portal:{name}", "pk"): "appointment" for name in (
+        "appointment_detail", "appointment_reschedule", "appointment_ics")},
+    **{(f"agent:{name}", "pk"): "ticket" for name in ("appointment_propose", "callback_new")},
+    **{(f"agent:{name}", "pk"): "appointment" for name in ("appointment_log", "appointment_status")},
+    ("agent:callback_done", "pk"): "callback",
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -99,6 +105,7 @@ API_PARAMS = {
     ("webhooks", "pk"): "webhook", ("webhooks", "id"): "webhook", ("webhooks", "delivery_id"): "delivery",
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
+    ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
 }
 MISSING_ID = "987654321"
 
@@ -144,6 +151,7 @@ def _admin_model(app_label, model_name):
 FIXED_PARAMS = {
     ("admin:app_list", "app_label"): "helpdesk",
     ("admin/(?P<url>.*)$", "url"): "no-such-page/",
+    ("appointment_feed", "token"): "no-such-token",
 }
 LITERAL_URLS = {"api/v1/^.*$": "/api/v1/no-such-resource/"}
 
@@ -209,6 +217,14 @@ TABLE = {
     "portal:ticket_detail": PORTAL_OBJECT, "portal:attachment": PORTAL_OBJECT,
     # agent workspace
     "agent:queue": AGENT_PAGE, "agent:ticket_detail": AGENT_OBJECT, "agent:attachment": AGENT_OBJECT,
+    # appointments: the customer's booking pages, the agent's agenda and call lists, the calendar feed
+    **{f"portal:{n}": PORTAL_OBJECT for n in ("appointment_book", "appointment_detail", "appointment_reschedule",
+                                              "appointment_ics")},
+    "portal:callback_request": POST_ONLY,
+    "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
+    "agent:appointment_propose": AGENT_OBJECT,
+    **{f"agent:{n}": POST_ONLY for n in ("callback_new", "appointment_log", "appointment_status", "callback_done")},
+    "appointment_feed": everyone(NOT_FOUND),
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
                                          "ticket_accept", "ticket_reject", "ticket_time")},
     # tenant admin's pages outside the model admins
@@ -244,6 +260,9 @@ TABLE = {
     "api-webhook-redeliver": API_POST_ONLY_OBJECT,
     "api-time-entry-list": API_LIST, "api-time-entry-detail": API_OBJECT,
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
+    "api-appointment-list": API_LIST, "api-appointment-detail": API_OBJECT,
+    # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
+    "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
 }
 
@@ -360,6 +379,8 @@ def object_value(world, kind, scope):
             "statement_month": lambda: f"{side.statement.month:%Y-%m}",
             "subscription": lambda: _subscription(side).pk,
             "package": lambda: _package(world, side).pk,
+            "appointment": lambda: _appointment(world, side).pk,
+            "callback": lambda: _callback(side).pk,
         }[kind]())
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
@@ -373,6 +394,32 @@ def _subscription(side):
     from plans.models import Subscription
 
     return Subscription.objects.for_tenant(side.tenant).filter(organization=side.organization).order_by("id").first()
+
+
+def _appointment(world, side):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appointments.models import Appointment
+
+    found = Appointment.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
+    if found is None:
+        start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+        found = Appointment.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
+                                           contact=side.contact, agent=world.tenants[side.slug].agent, kind="remote",
+                                           starts_at=start, ends_at=start + timedelta(minutes=60))
+    return found
+
+
+def _callback(side):
+    from django.utils import timezone
+
+    from appointments.models import Callback
+
+    found = Callback.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
+    return found or Callback.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
+                                            phone="+48555000111", requested_at=timezone.now())
 
 
 def _package(world, side):
@@ -568,6 +615,10 @@ def test_every_operation_is_covered():
         f"add a rule for {sorted({op[2] for op in WRITES_ON_COLLECTIONS} - set(COLLECTION_WRITES))}")
 
 
+# Reads whose query is required: without it, staff get a 400 (the slot search needs ticket, kind, minutes).
+READ_SPECS = {"appointments_slots_list": TABLE["api-appointment-slot-list"]}
+
+
 @pytest.mark.parametrize("op", READS, ids=[op[2] for op in READS])
 def test_api_read_matrix(op, world):
     """Every read operation as every role and on every object scope."""
@@ -580,7 +631,7 @@ def test_api_read_matrix(op, world):
         for scope in scopes_of(kinds):
             url = api_url(world, path, params, scope)
             response = client.get(url)
-            spec = API_OBJECT if params else API_LIST
+            spec = API_OBJECT if params else READ_SPECS.get(_op_id, API_LIST)
             expected = expected_codes(spec, role, scope)
             if response.status_code != expected:
                 failures.append(f"{role} {scope} GET {url}: {response.status_code}, expected {expected}")
@@ -660,6 +711,8 @@ COLLECTION_WRITES = {
                                  "contact": w.side(FOREIGN).contact.pk, "subject": "Intruder", "body": "x"},
     "time_entries_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 30,
                                       "started_at": "2026-11-02T10:00:00Z"},
+    "appointments_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 60,
+                                      "starts_at": "2026-11-02T10:00:00Z"},
     "webhooks_create": None,  # tenant-level, no reference to another object: covered by the ownership test
     "sla_preview_create": lambda w: {"organization": w.side(FOREIGN).organization.pk,
                                      "received_at": "2026-11-02T10:00:00Z"},

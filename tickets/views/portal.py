@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tickets import selectors
+from tickets import hooks, selectors
 from tickets.forms import ReplyForm, TicketFileForm
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
@@ -71,6 +71,7 @@ def ticket_detail(request, pk: int):
     return render(request, "tickets/portal/ticket_detail.html", {
         "ticket": ticket, "thread": selectors.thread(ticket=ticket, public_only=True), "form": form,
         "can_reply": ticket.status != Ticket.Status.CLOSED, "now": timezone.now(),
+        "panels": hooks.portal_panels(request, ticket),
     }, status=status)
 
 
