@@ -16,6 +16,11 @@ class BillingConfig(AppConfig):
 
         gdpr.section_register("time_entries", TimeEntryData())
 
+        from billing.tasks import PACKAGE_NOTICE, package_notice_deliver
+        from core import outbox
+
+        outbox.handler_register(PACKAGE_NOTICE, package_notice_deliver)
+
         hooks.entitlements_register(selectors)
         hooks.agent_panel_register(hooks.TicketPanel(
             name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context))

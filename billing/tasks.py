@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from billing.models import Package
+from core import outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,12 @@ def _recipients(package: Package) -> list[str]:
         contact__can_file_tickets=True).values_list("email", flat=True)))
 
 
+PACKAGE_NOTICE = "billing.package_notice"
+
+
 def send_package_notice(package: Package, kind: str) -> None:
+    """Queue the notice for every contact of the organization, in the claiming transaction (the outbox
+    sends it after commit, one row per recipient)."""
     recipients = _recipients(package)
     if not recipients:
         log.warning("package %s: organization %s has no contact to tell (%s)", package.pk, package.organization_id,
@@ -52,9 +57,18 @@ def send_package_notice(package: Package, kind: str) -> None:
         return
     values = {"purchased_on": package.purchased_on.strftime("%d.%m.%Y"),
               "valid_until": package.valid_until.strftime("%d.%m.%Y"), "left": _hours_text(package.minutes_left)}
-    send_mail(subject=NOTICE_SUBJECTS[kind].format(**values),
-              message=NOTICE_BODIES[kind].format(**values) + SIGNATURE.format(tenant=package.tenant.name),
-              from_email=package.tenant.support_email or settings.DEFAULT_FROM_EMAIL, recipient_list=recipients)
+    for recipient in recipients:
+        outbox.enqueue(tenant=package.tenant, handler=PACKAGE_NOTICE, recipient=recipient,
+                       dedupe_key=f"package:{package.pk}:{kind}:{recipient}", payload={
+                           "subject": NOTICE_SUBJECTS[kind].format(**values),
+                           "body": NOTICE_BODIES[kind].format(**values) + SIGNATURE.format(tenant=package.tenant.name),
+                           "from_email": package.tenant.support_email or settings.DEFAULT_FROM_EMAIL})
+
+
+def package_notice_deliver(row) -> None:
+    """The outbox's handler: the text was fixed when the notice was claimed (the state it reports)."""
+    outbox.mail_send(row, subject=row.payload["subject"], body=row.payload["body"],
+                     from_email=row.payload["from_email"])
 
 
 def _today() -> date:

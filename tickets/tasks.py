@@ -7,6 +7,7 @@ each for one row: one e-mail to one recipient.
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
@@ -39,17 +40,24 @@ def reply_send(row) -> None:
         raise outbox.Skip(record.reason or "suppressed")
 
 
+def local_time_text(moment, tenant) -> str:
+    """A deadline as people read it: the tenant's local time, "30.11.2026, 10:50 (Europe/Warsaw)"."""
+    zone = ZoneInfo(tenant.time_zone)
+    return f"{moment.astimezone(zone):%d.%m.%Y, %H:%M} ({tenant.time_zone})"
+
+
 def page_send(row) -> None:
     """Outbox handler ``tickets.page``: page one on-call person about a critical ticket."""
     ticket = Ticket.objects.select_related("tenant", "organization").filter(pk=row.payload["ticket"]).first()
     if ticket is None:
         raise outbox.Skip("the ticket was deleted")
     organization = ticket.organization.name if ticket.organization else ticket.requester_email
+    deadline = local_time_text(ticket.due_at, ticket.tenant) if ticket.due_at else "brak gwarancji"
     outbox.mail_send(
         row,
         subject=f"[{ticket.reference}] KRYTYCZNE: {ticket.subject}",
         body=(f"Zgłoszenie krytyczne {ticket.reference} od {organization}.\n"
-              f"Termin reakcji: {ticket.due_at.isoformat() if ticket.due_at else 'brak gwarancji'}\n"),
+              f"Termin reakcji: {deadline}\n"),
         from_email=ticket.tenant.support_email or settings.DEFAULT_FROM_EMAIL,
         headers={"X-Helpdesk-Ticket": ticket.reference, "Importance": "high"})
 

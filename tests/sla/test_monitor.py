@@ -4,6 +4,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta, timezone as dt_timezone
 
+from zoneinfo import ZoneInfo
+
 import pytest
 import time_machine
 from django.core import mail
@@ -219,6 +221,10 @@ def test_a_page_is_sent_once_however_long_the_workers_were_down(world):
     assert sorted(m.to[0] for m in pages) == ["admin@wysylki.example.com", "dyzur@wysylki.example.com"]
     assert all(ticket.reference in m.subject for m in pages)
     assert len({m.extra_headers["Message-ID"] for m in pages}) == 2
+    # and the page gives the deadline as people read it, in the tenant's time, not an ISO stamp
+    local = (NOW + timedelta(hours=2)).astimezone(ZoneInfo("Europe/Warsaw"))
+    assert f"Termin reakcji: {local:%d.%m.%Y, %H:%M} (Europe/Warsaw)" in pages[0].body
+    assert "+00:00" not in pages[0].body
 
 
 def test_a_task_that_finally_fails_leaves_a_dead_letter(world, monkeypatch):
