@@ -26,16 +26,11 @@ from tickets.models import Ticket
 Status = Appointment.Status
 
 
-def _payload(appointment: Appointment) -> dict:
-    return {"id": appointment.pk, "uid": str(appointment.uid), "ticket": appointment.ticket_id,
-            "organization": appointment.organization_id, "agent": appointment.agent_id, "kind": appointment.kind,
-            "starts_at": appointment.starts_at, "ends_at": appointment.ends_at, "status": appointment.status,
-            "sequence": appointment.sequence, "late_cancellation": appointment.late_cancellation}
-
-
 def _event(tenant: Tenant, appointment: Appointment, event: str) -> None:
-    webhooks.emit(tenant.pk, f"appointment.{event}", _payload(appointment),
-                  event_id=f"appointment.{event}:{appointment.pk}:{appointment.sequence}")
+    """The webhook, with the appointment as the API shows it at this change (its own serializer)."""
+    from appointments.api import AppointmentSerializer
+
+    webhooks.emit(tenant.pk, f"appointment.{event}", {"appointment": dict(AppointmentSerializer(appointment).data)})
 
 
 def _lock_agent(tenant: Tenant, agent_id: int) -> Membership:

@@ -50,6 +50,11 @@ DATA: dict[str, dict] = {
     "package.low": _object(_PACKAGE, "A package ends within 7 days and has hours left."),
     "package.exhausted": _object(_PACKAGE, "A package ran out, at the moment its last minutes were used."),
     "package.expired": _object(_PACKAGE, "A package passed its end date."),
+    "appointment.booked": _object({"appointment": _ref("Appointment")},
+                                  "A remote session or phone consultation was booked (or a proposal accepted)."),
+    "appointment.rescheduled": _object({"appointment": _ref("Appointment")},
+                                       "An appointment moved; `sequence` grew, the calendar invitation's UID stayed."),
+    "appointment.cancelled": _object({"appointment": _ref("Appointment")}, "An appointment was cancelled."),
 }
 assert set(DATA) == set(EVENTS), "every event type needs its schema"
 

@@ -17,7 +17,7 @@ def start_ticket(demo, monkeypatch):
     from core.models import Contact
     from tests.tickets.ui_support import file_ticket
 
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     contact = Contact.objects.get(name="Joanna Stolarczyk")
     return file_ticket(contact, "Pomoc przy konfiguracji kuriera", received_at=NOW)
 

@@ -41,7 +41,7 @@ def test_parallel_bookings_of_one_slot_give_one_appointment(monkeypatch):
     from tests.tickets.ui_support import file_ticket
 
     seed()
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     monkeypatch.setattr("appointments.notifications._enqueue", lambda kind, a: None)
     tickets = [file_ticket(Contact.objects.get(name=name), "Sesja zdalna", received_at=NOW)
                for name in ("Joanna Stolarczyk", "Paweł Nowicki", "Krzysztof Prądzyński", "Ewa Kwiatkowska")]
@@ -69,7 +69,7 @@ def test_the_exclusion_constraint_refuses_an_overlap_that_bypasses_the_service(m
     from tests.tickets.ui_support import agent as agent_of, file_ticket
 
     seed()
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     ticket = file_ticket(Contact.objects.get(name="Joanna Stolarczyk"), "Sesja", received_at=NOW)
     agent = agent_of("wysylki", "agent@wysylki.example.com")
     start = NOW + timedelta(days=1)
