@@ -199,7 +199,7 @@ if SLA_SCAN_BATCH_SIZE < 1 or SLA_SCAN_PAUSE_SECONDS < 0:
     raise ImproperlyConfigured("SLA_SCAN_BATCH_SIZE must be >= 1 and SLA_SCAN_PAUSE_SECONDS >= 0.")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.rest.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "core.rest.errors.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -218,8 +218,12 @@ SPECTACULAR_SETTINGS = {
                             "PlanChannelEnum": "plans.models.Channel",
                             "WorkKindEnum": "plans.models.WorkKind",
                             "PackageStatusEnum": "billing.models.Package.Status"},
+    # The schema is in English whatever the caller's language (core.rest.schema).
+    "PREPROCESSING_HOOKS": ["core.rest.schema.english_begin"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "core.rest.schema.add_problem_responses"],
+                             "core.rest.schema.integer_path_ids",
+                             "core.rest.schema.add_problem_responses",
+                             "core.rest.schema.english_end"],
 }
 # Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
 API_RATE = env.str("API_RATE", default="600/min")

@@ -242,6 +242,7 @@ TABLE = {
     "api-time-entry-list": API_LIST, "api-time-entry-detail": API_OBJECT,
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
+    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
 }
 
 
