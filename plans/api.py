@@ -10,13 +10,20 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from core.models import Organization
+from core.rest.errors import NON_FIELD, errors_at
 from core.rest.fields import TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
 from core.services import organization_create, organization_update
 from plans.models import AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription, SubscriptionAddon, WorkKind
-from plans.services import plan_terms_update, subscription_cancel, subscription_create, subscription_set_overrides
+from plans.services import (
+    plan_terms_update,
+    subscription_addon_add,
+    subscription_cancel,
+    subscription_create,
+    subscription_set_overrides,
+)
 from plans.terms import OVERRIDABLE
 
 
@@ -149,8 +156,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         change = PlanTermsChangeSerializer(data=request.data, context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
-        plan_terms_update(tenant=self.tenant, plan=plan, effective_from=data["terms_effective_from"],
-                          changes=dict(data["terms"]), actor=self.actor, note=data.get("change_note", ""))
+        # The service names the version's fields; the request nests them under `terms`.
+        with errors_at("terms", rename={"effective_from": "terms_effective_from", "plan": NON_FIELD}):
+            plan_terms_update(tenant=self.tenant, plan=plan, effective_from=data["terms_effective_from"],
+                              changes=dict(data["terms"]), actor=self.actor, note=data.get("change_note", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
 
@@ -242,11 +251,16 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        subscription = subscription_create(
-            tenant=self.tenant, organization=data["organization"], plan=data["plan"],
-            accepted_on=data.get("accepted_on") or local_today(self.tenant), starts_on=data.get("starts_on"),
-            overrides=data.get("overrides") or {}, addons=[dict(a) for a in data.get("addons", [])],
-            actor=self.actor)
+        with transaction.atomic():
+            subscription = subscription_create(
+                tenant=self.tenant, organization=data["organization"], plan=data["plan"],
+                accepted_on=data.get("accepted_on") or local_today(self.tenant), starts_on=data.get("starts_on"),
+                overrides=data.get("overrides") or {}, actor=self.actor)
+            # One add-on at a time, so that an error names the add-on: `addons[1].calendar`.
+            for index, addon in enumerate(data.get("addons", [])):
+                with errors_at(f"addons[{index}]"):
+                    subscription_addon_add(tenant=self.tenant, subscription=subscription, actor=self.actor,
+                                           **dict(addon))
         return Response(self.get_serializer(self.get_queryset().get(pk=subscription.pk)).data,
                         status=status.HTTP_201_CREATED)
 
