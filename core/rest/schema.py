@@ -20,10 +20,19 @@ _ID_VARIABLES = ("id", "pk")
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's introspection with the API's conventions.
 
+    - every field of a response object is required (it is always sent);
     - a view with ``single_object = True`` answers one object even on its ``list`` route
       (``/organizations/{id}/usage/``);
     - an operation without an explicit description gets none, not the base class's docstring.
     """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties"):
+            # A response always carries every field it declares (null where a field has no value), so a
+            # generated client need not treat any of them as possibly absent.
+            schema["required"] = list(schema["properties"])
+        return schema
 
     def _is_list_view(self, serializer=None) -> bool:
         if getattr(self.view, "single_object", False):
