@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
-from core.api import ContactViewSet, WebhookEndpointViewSet
+from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
 from monitor.api import SlaPreviewViewSet
 from plans.api import OrganizationViewSet, PlanViewSet, SubscriptionViewSet
@@ -20,6 +20,7 @@ class ApiRouter(DefaultRouter):
 router = ApiRouter()
 router.register("organizations", OrganizationViewSet, basename="api-organization")
 router.register("contacts", ContactViewSet, basename="api-contact")
+router.register("members", MemberViewSet, basename="api-member")
 router.register("plans", PlanViewSet, basename="api-plan")
 router.register("subscriptions", SubscriptionViewSet, basename="api-subscription")
 router.register("tickets", TicketViewSet, basename="api-ticket")

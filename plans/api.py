@@ -203,7 +203,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class SubscriptionUpdateSerializer(serializers.Serializer):
-    overrides = serializers.DictField(required=False, help_text="Replace the per-customer terms.")
+    overrides = serializers.DictField(required=False, help_text=(
+        "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
+        "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
     notice_given_on = serializers.DateField(required=False, help_text="Cancel: the day notice was given.")
     ends_on = serializers.DateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
@@ -232,8 +234,10 @@ class SubscriptionFilter(UpdatedSinceFilterSet):
         "STANDARD from next month", request_only=True,
         value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
     partial_update=extend_schema(summary="Change overrides or cancel", request=SubscriptionUpdateSerializer,
-                                 description="`overrides` replaces the per-customer terms; `notice_given_on` "
-                                             "(and optionally `ends_on`) cancels under the notice rules."),
+                                 description="`overrides` is merged into the per-customer terms (JSON Merge "
+                                             "Patch, RFC 7396: null removes an override, absent keys stay); "
+                                             "`notice_given_on` (and optionally `ends_on`) cancels under the "
+                                             "notice rules."),
 )
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, ApiViewSet):
@@ -271,8 +275,12 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         data = change.validated_data
         with transaction.atomic():
             if "overrides" in data:
-                subscription = subscription_set_overrides(tenant=self.tenant, subscription=subscription,
-                                                          overrides=data["overrides"], actor=self.actor)
+                # JSON Merge Patch (RFC 7396) of the overrides, on the row as it is now.
+                current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+                merged = {**current.overrides, **data["overrides"]}
+                merged = {name: value for name, value in merged.items() if value is not None}
+                subscription = subscription_set_overrides(tenant=self.tenant, subscription=current,
+                                                          overrides=merged, actor=self.actor)
             if "notice_given_on" in data:
                 subscription = subscription_cancel(tenant=self.tenant, subscription=subscription,
                                                    notice_given_on=data["notice_given_on"],

@@ -99,6 +99,7 @@ API_PARAMS = {
     ("webhooks", "pk"): "webhook", ("webhooks", "id"): "webhook", ("webhooks", "delivery_id"): "delivery",
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
+    ("members", "pk"): "member", ("members", "id"): "member",
 }
 MISSING_ID = "987654321"
 
@@ -243,6 +244,7 @@ TABLE = {
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
     "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
+    "api-member-list": API_LIST, "api-member-detail": API_OBJECT,
 }
 
 
@@ -361,7 +363,7 @@ def object_value(world, kind, scope):
         }[kind]())
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
-        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk,
+        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())

@@ -15,6 +15,7 @@ import httpx
 
 from helpdesk_client import AuthenticatedClient
 from helpdesk_client.api.contacts import contacts_create
+from helpdesk_client.api.members import members_list
 from helpdesk_client.api.organizations import (
     organizations_create,
     organizations_list,
@@ -45,6 +46,7 @@ from helpdesk_client.models import (
     Package,
     PackageRequest,
     PackageStatusEnum,
+    PaginatedMemberList,
     PaginatedMessageList,
     PaginatedOrganizationList,
     PaginatedTicketList,
@@ -123,6 +125,13 @@ def run(base_url: str, token: str, *, package_plan: str, tag: str) -> dict[str, 
     reply = expect(tickets_messages_create.sync(ticket.id, client=client, body=MessageCreateRequest(
         body="Please send the export log.", status=TicketStatusEnum.WAITING_CUSTOMER)), Message)
     assert reply.author.kind.value == "staff" and isinstance(reply.author.user, int)
+    # The author of a message is a user ID; /members/ turns it into the staff member (membership) ID
+    # that tickets' assignee takes.
+    authors = expect(members_list.sync(client=client, user=reply.author.user), PaginatedMemberList)
+    [author] = authors.results
+    assigned = expect(tickets_partial_update.sync(ticket.id, client=client, body=PatchedTicketUpdateRequest(
+        assignee=author.id)), Ticket)
+    assert assigned.assignee == author.id and author.role.value in ("admin", "agent") and author.active
     messages = expect(tickets_messages_list.sync(ticket.id, client=client), PaginatedMessageList)
     assert [m.body for m in messages.results] == ["Error 17 on export", "Please send the export log."]
     changed = expect(tickets_partial_update.sync(ticket.id, client=client, body=PatchedTicketUpdateRequest(
