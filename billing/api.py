@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from billing.models import Package, Statement, TimeEntry
@@ -212,11 +214,15 @@ class UsageSerializer(serializers.Serializer):
 
 
 class UsageViewSet(ApiViewSet):
+    # One object (the month's usage), though it is served on the collection route.
+    single_object = True
     pagination_class = None
     filter_backends = []
     serializer_class = UsageSerializer
 
-    @extend_schema(summary="Usage of an organization in a month", responses=UsageSerializer, parameters=[
+    @extend_schema(summary="Usage of an organization in a month", responses=UsageSerializer,
+                   description="One object: the month's allowance and what was drawn from it, overage, the "
+                               "e-mail support limit, the hour packages and the 80 %/100 % alerts.", parameters=[
         OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
         OpenApiParameter("month", str, required=False, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                          description="YYYY-MM; default the current month.")])
@@ -279,6 +285,23 @@ class PdfRenderer(_BytesRenderer):
     format = "pdf"
 
 
+class _FirstRenderer(BaseContentNegotiation):
+    """The document endpoints have one media type: they answer it whatever ``Accept`` says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+_STATEMENT_PARAMETERS = [
+    OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
+    OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                     description="YYYY-MM."),
+]
+
+
 class StatementViewSet(ApiViewSet):
     pagination_class = None
     filter_backends = []
@@ -288,18 +311,41 @@ class StatementViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Statement of an organization for a month",
-        description="JSON by default; `?format=csv` or `?format=pdf` for the documents. A closed month gives "
-                    "its stored statement; an open month is computed from the current data (`final: false`).",
-        parameters=[
-            OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
-            OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                             description="YYYY-MM."),
-            OpenApiParameter("format", str, enum=["json", "csv", "pdf"], required=False,
-                             description="Response format."),
-        ],
-        responses={(200, "application/json"): StatementSerializer, (200, "text/csv"): OpenApiTypes.STR,
-                   (200, "application/pdf"): OpenApiTypes.BINARY})
+        description="A closed month gives its stored statement; an open month is computed from the current "
+                    "data (`final: false`). The documents have their own operations (`…/csv/`, `…/pdf/`); "
+                    "`?format=csv` and `?format=pdf` on this path still answer them.",
+        # ?format= stays for existing callers but is left out of the schema: one operation, one content type.
+        parameters=[*_STATEMENT_PARAMETERS, OpenApiParameter("format", exclude=True)],
+        responses={(200, "application/json"): StatementSerializer})
     def retrieve(self, request, organization_id=None, month=None):
+        organization, first, statement, final = self._statement(organization_id, month)
+        kind = request.accepted_renderer.format
+        if kind in ("csv", "pdf"):
+            return self._document(kind, organization, first, statement)
+        return Response(StatementSerializer({
+            "organization": organization.pk, "month": f"{first:%Y-%m}", "lines": statement.lines,
+            "net": statement.net, "vat_rate": statement.vat_rate, "vat": statement.vat, "gross": statement.gross,
+            "currency": statement.currency, "final": final, "generated_at": statement.generated_at}).data)
+
+    @extend_schema(summary="Statement as CSV", parameters=_STATEMENT_PARAMETERS,
+                   description="The statement as a CSV file (UTF-8, comma-separated, a header row), an attachment.",
+                   responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="csv", renderer_classes=[CsvRenderer],
+            content_negotiation_class=_FirstRenderer)
+    def csv(self, request, organization_id=None, month=None):
+        organization, first, statement, _final = self._statement(organization_id, month)
+        return self._document("csv", organization, first, statement)
+
+    @extend_schema(summary="Statement as PDF", parameters=_STATEMENT_PARAMETERS,
+                   description="The statement as a PDF document, sent as an attachment.",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="pdf", renderer_classes=[PdfRenderer],
+            content_negotiation_class=_FirstRenderer)
+    def pdf(self, request, organization_id=None, month=None):
+        organization, first, statement, _final = self._statement(organization_id, month)
+        return self._document("pdf", organization, first, statement)
+
+    def _statement(self, organization_id, month):
         organization = _organization(self, organization_id)
         first = parse_month(month)
         statement = (Statement.objects.for_tenant(self.tenant).select_related("organization")
@@ -311,16 +357,14 @@ class StatementViewSet(ApiViewSet):
                                   lines=[line.as_json() for line in data.lines], net=data.totals.net,
                                   vat=data.totals.vat, gross=data.totals.gross, vat_rate=data.vat_rate,
                                   currency=data.currency, generated_at=timezone.now())
-        kind = request.accepted_renderer.format
+        return organization, first, statement, final
+
+    @staticmethod
+    def _document(kind: str, organization, first, statement) -> HttpResponse:
         filename = f"statement-{organization.pk}-{first:%Y-%m}"
         if kind == "csv":
             return _download(statement_csv(statement).encode(), "text/csv; charset=utf-8", f"{filename}.csv")
-        if kind == "pdf":
-            return _download(statement_pdf(statement), "application/pdf", f"{filename}.pdf")
-        return Response(StatementSerializer({
-            "organization": organization.pk, "month": f"{first:%Y-%m}", "lines": statement.lines,
-            "net": statement.net, "vat_rate": statement.vat_rate, "vat": statement.vat, "gross": statement.gross,
-            "currency": statement.currency, "final": final, "generated_at": statement.generated_at}).data)
+        return _download(statement_pdf(statement), "application/pdf", f"{filename}.pdf")
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -15,7 +15,9 @@ from rest_framework.response import Response
 from core import webhooks
 from core.models import (
     Contact,
+    Membership,
     Organization,
+    Role,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -129,6 +131,57 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         instance = self.get_queryset().get(pk=self.kwargs["pk"])
         response.data = self.get_serializer(instance).data
         return response
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text=(
+        "Membership ID: the value of `assignee` on tickets and `agent` on time entries."))
+    user = serializers.IntegerField(source="user_id", read_only=True, help_text=(
+        "User ID: the value of `author.user` on messages (one person has one user ID in every tenant)."))
+    name = serializers.SerializerMethodField(help_text="Full name (the login when no name is set).")
+    email = serializers.EmailField(source="user.email", read_only=True, help_text="E-mail address.")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="`agent` or `admin`.")
+    active = serializers.BooleanField(source="user.is_active", read_only=True,
+                                      help_text="False: the login is disabled (kept for history).")
+    on_call = serializers.BooleanField(read_only=True, help_text="Paged at once for critical tickets.")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "name", "email", "role", "active", "on_call"]
+
+    def get_name(self, obj) -> str:
+        return obj.user.get_full_name() or obj.user.get_username()
+
+
+class MemberFilter(StrictFilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices, help_text="Only this role.")
+    user = IdFilter(field_name="user_id", help_text="User ID (e.g. a message's `author.user`).")
+    email = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact", help_text="E-mail address.")
+
+    class Meta:
+        model = Membership
+        fields = ["role", "user", "email"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List staff members", description=(
+        "The tenant's agents and admins, to resolve the IDs other resources carry: `id` is what tickets "
+        "(`assignee`) and time entries (`agent`) hold, `user` is what messages (`author.user`) hold. "
+        "Filter by `role`, `user` or `email`.")),
+    retrieve=extend_schema(summary="Read a staff member"),
+)
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return Membership.objects.for_tenant(self.tenant).select_related("user")
 
 
 # --- webhooks --------------------------------------------------------------------------------------

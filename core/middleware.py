@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.models import Contact, Membership, Tenant
 
@@ -61,15 +63,18 @@ def resolve(request) -> tuple[Tenant | None, Membership | None, Contact | None]:
 class TenantLanguageMiddleware:
     """Polish unless chosen otherwise: the user's choice, then the tenant's language, then settings.
 
-    The browser's Accept-Language is deliberately not used: the tenants' customers are Polish
-    companies whose machines often run English systems.
+    The browser's Accept-Language is deliberately not used for pages: the tenants' customers are
+    Polish companies whose machines often run English systems. The API (``/api/``) is different: a
+    program says which language it wants, so ``Accept-Language`` decides there (Polish or English),
+    and a token request that names none gets English (``api_language``).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        language = pick_language(request)
+        is_api = request.path_info.startswith(API_PREFIX)
+        language = (api_language(request) if is_api else None) or pick_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         # Times are shown in the tenant's zone; the database keeps UTC.
@@ -80,7 +85,29 @@ class TenantLanguageMiddleware:
             timezone.deactivate()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if is_api:
+            patch_vary_headers(response, ("Accept-Language",))
         return response
+
+
+API_PREFIX = "/api/"
+
+
+def api_language(request) -> str | None:
+    """The API's language: the first supported one in ``Accept-Language`` (``pl``, ``en``; ``en-GB``
+    counts as ``en``); without one, English for a token (a program), and ``None`` for a browser
+    session, which then follows ``pick_language`` like the pages."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+        return "en"
+    return None
 
 
 def pick_language(request) -> str:

@@ -6,8 +6,9 @@ Every tenant-owned model has a ``tenant`` foreign key, indexes and unique constr
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, router
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,29 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """Django's check of the constraints, except that a clash with a ``(tenant, field)`` unique
+        constraint is reported under that field (Django files every multi-field clash under the
+        whole record, although the tenant is never the caller's to choose)."""
+        errors: dict = {}
+        using = router.db_for_write(self.__class__, instance=self)
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    fields = [name for name in getattr(constraint, "fields", ()) if name != "tenant"]
+                    if getattr(error, "code", None) in ("unique", "unique_together") and len(fields) == 1:
+                        field = model_class._meta.get_field(fields[0])
+                        errors.setdefault(fields[0], []).append(ValidationError(
+                            _("Another %(model)s of this helpdesk already has this %(field)s.")
+                            % {"model": model_class._meta.verbose_name, "field": field.verbose_name},
+                            code="unique"))
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class User(AbstractUser):

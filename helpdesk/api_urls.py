@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from appointments.api import AppointmentViewSet, SlotViewSet
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
-from core.api import ContactViewSet, WebhookEndpointViewSet
+from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
 from monitor.api import SlaPreviewViewSet
 from plans.api import OrganizationViewSet, PlanViewSet, SubscriptionViewSet
@@ -21,6 +21,7 @@ class ApiRouter(DefaultRouter):
 router = ApiRouter()
 router.register("organizations", OrganizationViewSet, basename="api-organization")
 router.register("contacts", ContactViewSet, basename="api-contact")
+router.register("members", MemberViewSet, basename="api-member")
 router.register("plans", PlanViewSet, basename="api-plan")
 router.register("subscriptions", SubscriptionViewSet, basename="api-subscription")
 router.register("tickets", TicketViewSet, basename="api-ticket")

@@ -10,13 +10,20 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from core.models import Organization
+from core.rest.errors import NON_FIELD, errors_at
 from core.rest.fields import TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
 from core.services import organization_create, organization_update
 from plans.models import AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription, SubscriptionAddon, WorkKind
-from plans.services import plan_terms_update, subscription_cancel, subscription_create, subscription_set_overrides
+from plans.services import (
+    plan_terms_update,
+    subscription_addon_add,
+    subscription_cancel,
+    subscription_create,
+    subscription_set_overrides,
+)
 from plans.terms import OVERRIDABLE
 
 
@@ -149,8 +156,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         change = PlanTermsChangeSerializer(data=request.data, context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
-        plan_terms_update(tenant=self.tenant, plan=plan, effective_from=data["terms_effective_from"],
-                          changes=dict(data["terms"]), actor=self.actor, note=data.get("change_note", ""))
+        # The service names the version's fields; the request nests them under `terms`.
+        with errors_at("terms", rename={"effective_from": "terms_effective_from", "plan": NON_FIELD}):
+            plan_terms_update(tenant=self.tenant, plan=plan, effective_from=data["terms_effective_from"],
+                              changes=dict(data["terms"]), actor=self.actor, note=data.get("change_note", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
 
@@ -194,7 +203,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class SubscriptionUpdateSerializer(serializers.Serializer):
-    overrides = serializers.DictField(required=False, help_text="Replace the per-customer terms.")
+    overrides = serializers.DictField(required=False, help_text=(
+        "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
+        "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
     notice_given_on = serializers.DateField(required=False, help_text="Cancel: the day notice was given.")
     ends_on = serializers.DateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
@@ -223,8 +234,10 @@ class SubscriptionFilter(UpdatedSinceFilterSet):
         "STANDARD from next month", request_only=True,
         value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
     partial_update=extend_schema(summary="Change overrides or cancel", request=SubscriptionUpdateSerializer,
-                                 description="`overrides` replaces the per-customer terms; `notice_given_on` "
-                                             "(and optionally `ends_on`) cancels under the notice rules."),
+                                 description="`overrides` is merged into the per-customer terms (JSON Merge "
+                                             "Patch, RFC 7396: null removes an override, absent keys stay); "
+                                             "`notice_given_on` (and optionally `ends_on`) cancels under the "
+                                             "notice rules."),
 )
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, ApiViewSet):
@@ -242,11 +255,16 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        subscription = subscription_create(
-            tenant=self.tenant, organization=data["organization"], plan=data["plan"],
-            accepted_on=data.get("accepted_on") or local_today(self.tenant), starts_on=data.get("starts_on"),
-            overrides=data.get("overrides") or {}, addons=[dict(a) for a in data.get("addons", [])],
-            actor=self.actor)
+        with transaction.atomic():
+            subscription = subscription_create(
+                tenant=self.tenant, organization=data["organization"], plan=data["plan"],
+                accepted_on=data.get("accepted_on") or local_today(self.tenant), starts_on=data.get("starts_on"),
+                overrides=data.get("overrides") or {}, actor=self.actor)
+            # One add-on at a time, so that an error names the add-on: `addons[1].calendar`.
+            for index, addon in enumerate(data.get("addons", [])):
+                with errors_at(f"addons[{index}]"):
+                    subscription_addon_add(tenant=self.tenant, subscription=subscription, actor=self.actor,
+                                           **dict(addon))
         return Response(self.get_serializer(self.get_queryset().get(pk=subscription.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -257,8 +275,12 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         data = change.validated_data
         with transaction.atomic():
             if "overrides" in data:
-                subscription = subscription_set_overrides(tenant=self.tenant, subscription=subscription,
-                                                          overrides=data["overrides"], actor=self.actor)
+                # JSON Merge Patch (RFC 7396) of the overrides, on the row as it is now.
+                current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+                merged = {**current.overrides, **data["overrides"]}
+                merged = {name: value for name, value in merged.items() if value is not None}
+                subscription = subscription_set_overrides(tenant=self.tenant, subscription=current,
+                                                          overrides=merged, actor=self.actor)
             if "notice_given_on" in data:
                 subscription = subscription_cancel(tenant=self.tenant, subscription=subscription,
                                                    notice_given_on=data["notice_given_on"],

@@ -75,6 +75,19 @@ class TicketSerializer(serializers.ModelSerializer):
                 "warn_at": _dt(obj.warn_at), "reacted_at": _dt(obj.reacted_at), "breached_at": _dt(obj.breached_at)}
 
 
+def _unique_external_id(serializer, value, ticket=None):
+    """A CRM ID already on another ticket is a 400 under ``external_id`` (a race still ends in a 409)."""
+    request = serializer.context.get("request")
+    tenant = getattr(request, "tenant", None)
+    if value and tenant is not None:
+        others = Ticket.objects.for_tenant(tenant).filter(external_id=value)
+        if ticket is not None:
+            others = others.exclude(pk=ticket.pk)
+        if others.exists():
+            raise serializers.ValidationError(_("Another ticket of this helpdesk already has this external ID."))
+    return value
+
+
 class TicketCreateSerializer(TicketSerializer):
     body = serializers.CharField(write_only=True, max_length=100_000, help_text="The problem description.")
     from_email = serializers.EmailField(write_only=True, required=False, allow_blank=True,
@@ -84,6 +97,9 @@ class TicketCreateSerializer(TicketSerializer):
 
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "body", "from_email", "from_name"]
+
+    def validate_external_id(self, value):
+        return _unique_external_id(self, value)
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -96,6 +112,9 @@ class TicketUpdateSerializer(serializers.Serializer):
                                      help_text="New status (allowed transitions only).")
     assignee = TenantPrimaryKeyField(Membership, allow_null=True, required=False,
                                      help_text="Staff member (membership) ID; null to unassign.")
+
+    def validate_external_id(self, value):
+        return _unique_external_id(self, value, self.context.get("ticket"))
 
 
 class TicketFilter(UpdatedSinceFilterSet):
@@ -204,7 +223,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def partial_update(self, request, *args, **kwargs):
         ticket = self.get_object()
-        change = TicketUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        change = TicketUpdateSerializer(data=request.data, context={**self.get_serializer_context(), "ticket": ticket})
         change.is_valid(raise_exception=True)
         data = dict(change.validated_data)
         new_status = data.pop("status", None)

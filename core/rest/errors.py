@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,25 +36,64 @@ class _Replay(Exception):
         self.record = record
 
 
+NON_FIELD = "non_field_errors"
+
+
+def field_path(prefix: str, key) -> str:
+    """The path of a value in the request: ``terms.reaction_minutes``, ``addons[1].calendar``, ``emails[0]``."""
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
-    """DRF error details as ``{field: [messages]}``; nested fields become ``field.sub`` / ``field.0``."""
+    """DRF error details as ``{path: [messages]}`` (``field_path``); an object's own errors (a nested
+    serializer's ``non_field_errors``) are keyed by the object's path, the request's by
+    ``non_field_errors``."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "non_field_errors" if key in ("__all__", "non_field_errors") and not prefix else (
-                f"{prefix}.{key}" if prefix else str(key))
+            name = (prefix or NON_FIELD) if key in ("__all__", NON_FIELD) else field_path(prefix, key)
             for k, v in _flatten(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, (list, tuple)):
         if all(not isinstance(item, (dict, list, tuple)) for item in detail):
-            out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+            out.setdefault(prefix or NON_FIELD, []).extend(str(item) for item in detail)
         else:
             for index, item in enumerate(detail):
-                for k, v in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                for k, v in _flatten(item, field_path(prefix, index)).items():
                     out.setdefault(k, []).extend(v)
     elif detail is not None and str(detail):
-        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+        out.setdefault(prefix or NON_FIELD, []).append(str(detail))
     return out
+
+
+def _django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if not hasattr(exc, "error_dict"):
+        return {NON_FIELD: [str(m) for m in exc.messages]}
+    return {(NON_FIELD if k == "__all__" else k): [str(m) for m in v] for k, v in exc.message_dict.items()}
+
+
+@contextmanager
+def errors_at(prefix: str = "", *, rename: dict[str, str] | None = None):
+    """Re-key a service's ``ValidationError`` to the request's paths.
+
+    Services name the model's fields; the request may nest them (``addons[1]``) or name them
+    differently (``terms_effective_from`` for the new version's ``effective_from``). ``rename`` gives
+    whole paths, which are not put under ``prefix``.
+    """
+    try:
+        yield
+    except DjangoValidationError as exc:
+        rename = rename or {}
+        errors: dict[str, list[str]] = {}
+        for key, messages in _django_errors(exc).items():
+            if key in rename:
+                path = rename[key]
+            else:
+                path = (prefix or NON_FIELD) if key == NON_FIELD else field_path(prefix, key)
+            errors.setdefault(path, []).extend(messages)
+        raise DjangoValidationError({k: [DjangoValidationError(m) for m in v] for k, v in errors.items()}) from exc
 
 
 def problem(status_code: int, detail: str, *, code: str, errors: dict | None = None, headers=None) -> Response:
@@ -80,9 +120,11 @@ def _title(status_code: int) -> str:
 def problem_exception_handler(exc, context):
     """Every error of the API as ``application/problem+json``; ``None`` (a 500) only for real bugs."""
     if isinstance(exc, DjangoValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": list(exc.messages)}
-        errors = {("non_field_errors" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
-        return problem(400, _("The data is not valid."), code="invalid", errors=errors)
+        return problem(400, _("The data is not valid."), code="invalid", errors=_django_errors(exc))
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        # SQLite's writer lock held past the busy timeout: nothing was written, a retry will do.
+        return problem(503, _("The database is busy: retry in a moment."), code="busy",
+                       headers={"Retry-After": "1"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

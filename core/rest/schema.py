@@ -1,7 +1,80 @@
-"""OpenAPI post-processing: every operation declares its problem+json errors."""
+"""The OpenAPI schema: integer row IDs in paths, single objects where the view returns one, English
+text throughout, and every operation's problem+json errors."""
 from __future__ import annotations
 
+import contextvars
+
+from django.utils import translation
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import normalize_result_object
+
 from core.rest.errors import PROBLEM_CONTENT_TYPE
+from core.rest.filters import MAX_ID
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+# Path variables that carry a row ID.
+_ID_VARIABLES = ("id", "pk")
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's introspection with the API's conventions.
+
+    - every field of a response object is required (it is always sent);
+    - a view with ``single_object = True`` answers one object even on its ``list`` route
+      (``/organizations/{id}/usage/``);
+    - an operation without an explicit description gets none, not the base class's docstring.
+    """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties"):
+            # A response always carries every field it declares (null where a field has no value), so a
+            # generated client need not treat any of them as possibly absent.
+            schema["required"] = list(schema["properties"])
+        return schema
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if getattr(self.view, "single_object", False):
+            return False
+        return super()._is_list_view(serializer)
+
+    def get_description(self):
+        description = super().get_description()
+        from core.rest.viewsets import ApiViewSet
+
+        if description and description == (ApiViewSet.__doc__ or "").strip():
+            return ""
+        return description
+
+
+_previous_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("schema_language", default=None)
+
+
+def english_begin(endpoints):
+    """Preprocessing hook: the schema is for developers, so it is generated in English whatever the
+    caller's language (``english_end`` restores it)."""
+    _previous_language.set(translation.get_language())
+    translation.activate("en")
+    return endpoints
+
+
+def english_end(result, generator, request, public):
+    """Postprocessing hook, the last one: resolve every lazy text while English is active."""
+    result = normalize_result_object(result)
+    previous = _previous_language.get()
+    if previous:
+        translation.activate(previous)
+    else:
+        translation.deactivate()
+    return result
+
+ERRORS_DESCRIPTION = (
+    "Validation errors: `{path: [messages]}`. Each key is the path of the offending value in the "
+    "request as sent: a field name (`external_id`), a nested field joined with dots "
+    "(`terms.reaction_minutes`), a list item by its index in brackets (`addons[1].calendar`, "
+    "`emails[0]`). `non_field_errors` holds only errors that concern several fields together; a "
+    "query parameter is keyed by its name, a header by its name (`Idempotency-Key`).")
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -12,7 +85,7 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string", "description": "The HTTP status phrase.", "example": "Bad Request"},
         "status": {"type": "integer", "description": "The HTTP status code.", "example": 400},
         "detail": {"type": "string", "description": "What went wrong, for people."},
-        "errors": {"type": "object", "description": "Validation errors: `{field: [messages]}`.",
+        "errors": {"type": "object", "description": ERRORS_DESCRIPTION,
                    "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
     "required": ["type", "title", "status", "detail"],
@@ -27,6 +100,20 @@ _ERROR_TEXT = {
     "422": "The Idempotency-Key was used with a different request body.",
     "429": "Rate limit exceeded: retry after `Retry-After` seconds.",
 }
+
+
+def integer_path_ids(result, generator, request, public):
+    """Postprocessing hook: ``{id}`` and ``{…_id}`` path parameters are integers from 1, like the IDs in
+    bodies (the URL patterns accept any segment so that a malformed ID is a problem+json 404)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                name = parameter.get("name", "")
+                if parameter.get("in") == "path" and (name in _ID_VARIABLES or name.endswith("_id")):
+                    parameter["schema"] = dict(ID_SCHEMA)
+    return result
 
 
 def add_problem_responses(result, generator, request, public):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,11 @@ from core.rest.permissions import IsTenantStaff
 from core.rest.throttling import ApiRateThrottle
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# A key still "in progress" after this long belongs to a request that died without an answer (the
+# process was killed): the next request with it takes it over instead of getting 409 for good.
+IDEMPOTENCY_LEASE = timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
 
 
 def _request_hash(request) -> str:
@@ -91,6 +97,11 @@ class ApiViewSet(viewsets.GenericViewSet):
                 if existing.request_hash != request_hash:
                     raise Unprocessable(_("This Idempotency-Key was used with a different request."))
                 if existing.response_status is None:
+                    abandoned = IdempotencyKey.objects.filter(
+                        pk=existing.pk, response_status__isnull=True,
+                        created_at__lt=timezone.now() - IDEMPOTENCY_LEASE).delete()[0]
+                    if abandoned:
+                        continue
                     raise Conflict(_("A request with this Idempotency-Key is still being processed."))
                 raise _Replay(existing)
         raise Conflict(_("A request with this Idempotency-Key is still being processed."))
@@ -104,17 +115,38 @@ class ApiViewSet(viewsets.GenericViewSet):
             return response
         return super().handle_exception(exc)
 
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except BaseException:
+            # An exception no handler turned into a response (a 500): the request did not complete,
+            # so its key is released and the client's retry with it runs again.
+            self._idempotency_release(request)
+            raise
+
+    @staticmethod
+    def _idempotency_release(request) -> None:
+        django_request = getattr(request, "_request", request)
+        record = getattr(django_request, "idempotency_record", None)
+        if record is None:
+            return
+        django_request.idempotency_record = None
+        try:
+            IdempotencyKey.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+        except Exception:  # The database may be what failed; the lease frees the key later.
+            logger.exception("Could not release Idempotency-Key %s", record.key)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         record = getattr(request._request if hasattr(request, "_request") else request, "idempotency_record", None)
         if record is not None:
             if response.status_code >= 500:
-                record.delete()
+                self._idempotency_release(request)
             else:
                 body = json.loads(JSONRenderer().render(response.data) or b"null")
                 IdempotencyKey.objects.filter(pk=record.pk).update(response_status=response.status_code,
                                                                    response_body=body)
-            request._request.idempotency_record = None
+                request._request.idempotency_record = None
         rate = getattr(request._request if hasattr(request, "_request") else request, "api_rate", None)
         if rate is not None:
             limit, remaining, reset = rate

@@ -60,3 +60,55 @@ def test_throttled_requests_get_429_with_retry_after(alpha, beta, settings):
     assert limited["Content-Type"] == "application/problem+json" and limited.json()["status"] == 429
     # Per token: another tenant's token still has its own budget.
     assert beta.get("/api/v1/organizations/").status_code == 200
+
+
+def _flaky_ticket_create(monkeypatch, error):
+    """``ticket_create`` that fails once with ``error``, then works."""
+    import tickets.api
+
+    real, calls = tickets.api.ticket_create, []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise error
+        return real(**kwargs)
+
+    monkeypatch.setattr(tickets.api, "ticket_create", flaky)
+    return calls
+
+
+def test_a_request_that_crashed_releases_its_key(alpha, monkeypatch):
+    calls = _flaky_ticket_create(monkeypatch, RuntimeError("a bug"))
+    alpha.client.raise_request_exception = False
+    body = {"subject": "Retry me", "body": "x", "contact": alpha.world.contact.pk}
+    first = alpha.post("/api/v1/tickets/", body, **{"Idempotency-Key": "k-crash"})
+    assert first.status_code == 500 and not IdempotencyKey.objects.filter(key="k-crash").exists()
+    retry = alpha.post("/api/v1/tickets/", body, **{"Idempotency-Key": "k-crash"})
+    assert retry.status_code == 201, retry.content
+    replay = alpha.post("/api/v1/tickets/", body, **{"Idempotency-Key": "k-crash"})
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == retry.json()["id"] and len(calls) == 2
+
+
+def test_a_locked_database_is_a_503_to_retry_and_releases_the_key(alpha, monkeypatch):
+    from django.db import OperationalError
+
+    _flaky_ticket_create(monkeypatch, OperationalError("database is locked"))
+    body = {"subject": "Busy", "body": "x", "contact": alpha.world.contact.pk}
+    first = alpha.post("/api/v1/tickets/", body, **{"Idempotency-Key": "k-busy"})
+    assert first.status_code == 503 and first["Retry-After"] == "1"
+    assert first["Content-Type"] == "application/problem+json" and first.json()["status"] == 503
+    assert alpha.post("/api/v1/tickets/", body, **{"Idempotency-Key": "k-busy"}).status_code == 201
+
+
+def test_a_key_abandoned_by_a_dead_request_is_taken_over(alpha):
+    first = alpha.post("/api/v1/organizations/", {"name": "Orphan"}, **{"Idempotency-Key": "k-dead"})
+    assert first.status_code == 201
+    Organization.objects.filter(name="Orphan").delete()
+    # As if the process had been killed mid-request, six minutes ago: no response was stored.
+    IdempotencyKey.objects.filter(key="k-dead").update(response_status=None, response_body=None,
+                                                       created_at=timezone.now() - timedelta(minutes=6))
+    again = alpha.post("/api/v1/organizations/", {"name": "Orphan"}, **{"Idempotency-Key": "k-dead"})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Organization.objects.filter(name="Orphan").count() == 1

@@ -106,6 +106,7 @@ API_PARAMS = {
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
     ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
+    ("members", "pk"): "member", ("members", "id"): "member",
 }
 MISSING_ID = "987654321"
 
@@ -264,6 +265,8 @@ TABLE = {
     # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
     "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
+    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
+    "api-member-list": API_LIST, "api-member-detail": API_OBJECT,
 }
 
 
@@ -384,7 +387,7 @@ def object_value(world, kind, scope):
         }[kind]())
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
-        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk,
+        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())
