@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "plans",
     "tickets",
     "billing",
+    "helpcenter",
     "monitor",
     "helpdesk",
 ]
