@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include((tickets.urls.portal_patterns + billing.urls.portal_patterns, "portal"))),
     path("agent/", include((tickets.urls.agent_patterns + billing.urls.agent_patterns, "agent"))),
+    path("help/", include("helpcenter.urls")),
 ]
