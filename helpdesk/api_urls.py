@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
 from core.api import ContactViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
+from helpcenter.api import ArticleViewSet, SuggestionViewSet, TopicViewSet
 from monitor.api import SlaPreviewViewSet
 from plans.api import OrganizationViewSet, PlanViewSet, SubscriptionViewSet
 from tickets.api import TicketViewSet
@@ -29,6 +30,9 @@ router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
 router.register("packages", PackageViewSet, basename="api-package")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
+router.register("help/articles", ArticleViewSet, basename="api-help-article")
+router.register("help/topics", TopicViewSet, basename="api-help-topic")
+router.register("help/suggestions", SuggestionViewSet, basename="api-help-suggestion")
 
 # The docs pages come from drf-spectacular and show nothing but the schema. Swagger UI (the
 # "split" view loads its start-up script from a URL, not inline) still needs its template's inline

@@ -218,7 +218,9 @@ SPECTACULAR_SETTINGS = {
                             "DeliveryStatusEnum": "core.models.WebhookDelivery.Status",
                             "PlanChannelEnum": "plans.models.Channel",
                             "WorkKindEnum": "plans.models.WorkKind",
-                            "PackageStatusEnum": "billing.models.Package.Status"},
+                            "PackageStatusEnum": "billing.models.Package.Status",
+                            "SuggestionStatusEnum": "helpcenter.models.suggestions.Suggestion.Status",
+                            "ArticleStatusEnum": "helpcenter.models.kb.Article.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "core.rest.schema.add_problem_responses"],
 }

@@ -12,6 +12,7 @@ class Viewer:
     user: User | None = None
     contact: Contact | None = None
     membership: Membership | None = None
+    token_staff: bool = False  # an API token of the tenant acts as its staff
 
     @classmethod
     def of(cls, request) -> "Viewer":
@@ -21,7 +22,7 @@ class Viewer:
 
     @property
     def is_staff(self) -> bool:
-        return self.membership is not None
+        return self.membership is not None or self.token_staff
 
     @property
     def is_customer(self) -> bool:
