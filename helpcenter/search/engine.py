@@ -60,15 +60,15 @@ def corrections(tenant_id: int, term: str) -> list[str]:
     limit = text.typo_limit(term)
     if limit == 0:
         return []
-    candidates = SearchTerm.objects.for_tenant(tenant_id).filter(
-        length__gte=len(term) - limit, length__lte=len(term) + limit)
+    near = SearchTerm.objects.for_tenant(tenant_id).filter(length__gte=len(term) - limit,
+                                                           length__lte=len(term) + limit)
+    # A typo rarely hits the first letter: that filter keeps the candidates few on any database.
+    # With pg_trgm, words sharing trigrams are added (a typo in the first letter is found too).
+    candidates = set(near.filter(term__startswith=term[0]).values_list("term", flat=True)[:5000])
     if _trigram_available():
-        candidates = candidates.extra(where=["term %% %s"], params=[term])
-    else:
-        # Without trigrams: a typo rarely hits the first letter, and this keeps the candidates few.
-        candidates = candidates.filter(term__startswith=term[0])
+        candidates |= set(near.extra(where=["term %% %s"], params=[term]).values_list("term", flat=True)[:500])
     scored = []
-    for candidate in candidates.values_list("term", flat=True)[:5000]:
+    for candidate in candidates:
         d = text.distance(term, candidate, limit)
         if d <= limit:
             scored.append((d, candidate))
