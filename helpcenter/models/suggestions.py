@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from core.models import Contact, TenantOwned, User
 from plans.models import Product
@@ -10,7 +10,7 @@ from plans.models import Product
 
 class Suggestion(TenantOwned):
     class Status(models.TextChoices):
-        NEW = "new", _("new")
+        NEW = "new", pgettext_lazy("suggestion status", "new")
         ANALYSING = "analysing", _("under analysis")
         PLANNED = "planned", _("planned")
         DONE = "done", _("done")
