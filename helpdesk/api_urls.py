@@ -8,6 +8,7 @@ from appointments.api import AppointmentViewSet, SlotViewSet
 from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
 from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
+from helpcenter.api import ArticleViewSet, SuggestionViewSet, TopicViewSet
 from monitor.api import SlaPreviewViewSet
 from plans.api import OrganizationViewSet, PlanViewSet, SubscriptionViewSet
 from tickets.api import TicketViewSet
@@ -34,6 +35,9 @@ router.register("appointments/slots", SlotViewSet, basename="api-appointment-slo
 router.register("appointments", AppointmentViewSet, basename="api-appointment")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
+router.register("help/articles", ArticleViewSet, basename="api-help-article")
+router.register("help/topics", TopicViewSet, basename="api-help-topic")
+router.register("help/suggestions", SuggestionViewSet, basename="api-help-suggestion")
 
 # The docs pages come from drf-spectacular and show nothing but the schema. Swagger UI (the
 # "split" view loads its start-up script from a URL, not inline) still needs its template's inline

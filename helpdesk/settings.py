@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tickets",
     "billing",
     "appointments",
+    "helpcenter",
     "monitor",
     "helpdesk",
 ]
@@ -272,7 +273,9 @@ SPECTACULAR_SETTINGS = {
                             "DeliveryStatusEnum": "core.models.WebhookDelivery.Status",
                             "PlanChannelEnum": "plans.models.Channel",
                             "WorkKindEnum": "plans.models.WorkKind",
-                            "PackageStatusEnum": "billing.models.Package.Status"},
+                            "PackageStatusEnum": "billing.models.Package.Status",
+                            "SuggestionStatusEnum": "helpcenter.models.suggestions.Suggestion.Status",
+                            "ArticleStatusEnum": "helpcenter.models.kb.Article.Status"},
     # The schema is in English whatever the caller's language (core.rest.schema).
     "PREPROCESSING_HOOKS": ["core.rest.schema.english_begin"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",

@@ -24,4 +24,5 @@ urlpatterns = [
     path("agent/", include((tickets.urls.agent_patterns + billing.urls.agent_patterns
                             + appointments.urls.agent_patterns, "agent"))),
     path("appointments/", include(appointments.urls.feed_patterns)),
+    path("help/", include("helpcenter.urls")),
 ]

@@ -82,6 +82,7 @@ class World:
     tenants: dict[str, TenantSide]
     outbox: list = field(default_factory=list)
     any_rows: dict = field(default_factory=dict)  # (model label, slug) -> a row of that tenant
+    help: dict = field(default_factory=dict)  # tenant slug -> the help center's objects and URL values
 
     def side(self, key: str) -> Side:
         return next(s for s in self.sides if s.key == key)
@@ -159,7 +160,39 @@ def _build() -> World:
         for model in sorted(models, key=lambda m: m._meta.label):
             row = model._base_manager.filter(tenant=t.tenant).order_by("pk").first()
             world.any_rows[(model._meta.label, t.slug)] = row or factories.build_any_row(model, t.tenant)
+    for slug, t in tenants.items():
+        world.help[slug] = _help_rows(t, next(s for s in sides if s.slug == slug))
     return world
+
+
+def _help_rows(t: TenantSide, side: Side) -> dict:
+    """A manual section, an article, a forum topic by the side's customer with a staff reply, a
+    suggestion and the customer's unsubscribe token, in the side's tenant."""
+    from helpcenter.models import ForumCategory, HelpCategory, TopicSubscription, Viewer
+    from helpcenter.services import forum, kb, suggestions
+    from plans.models import Product
+
+    tenant, slug = t.tenant, t.slug
+    staff = Viewer(tenant=tenant, user=t.agent.user, membership=t.agent)
+    customer = Viewer(tenant=tenant, user=side.contact.user, contact=side.contact)
+    product = Product.objects.for_tenant(tenant).order_by("code").first()
+    chapter = kb.article_save(tenant=tenant, actor=t.admin.user, kind="manual", product=product,
+                              slug=f"rozdzial-{slug}", title=f"Rozdział {slug}", body="Treść")
+    kb.article_publish(tenant=tenant, article=chapter, actor=t.admin.user)
+    category = HelpCategory.objects.create(tenant=tenant, slug=f"kategoria-{slug}", name=f"Kategoria {slug}")
+    article = kb.article_save(tenant=tenant, actor=t.admin.user, slug=f"artykul-{slug}", title=f"Artykuł {slug}",
+                              body="Treść", category=category)
+    kb.article_publish(tenant=tenant, article=article, actor=t.admin.user)
+    board = ForumCategory.objects.create(tenant=tenant, slug=f"forum-{slug}", name=f"Forum {slug}")
+    topic = forum.topic_create(tenant=tenant, viewer=customer, category=board, title=f"Pytanie {slug}", body="Jak?")
+    first = topic.posts.get()
+    forum.post_moderate(tenant=tenant, viewer=staff, post=first, action="approve")
+    forum.post_add(tenant=tenant, viewer=staff, topic=topic, body="Tak.")
+    suggestion = suggestions.suggestion_create(tenant=tenant, viewer=customer, title=f"Sugestia {slug}", body="x")
+    subscription = TopicSubscription.objects.get(topic=topic, user=customer.user)
+    return {"product": product.code, "section": chapter.slug, "article_pk": article.pk, "article_slug": article.slug,
+            "category": category.slug, "forum_category": board.slug, "topic": topic.pk, "post": first.pk,
+            "suggestion": suggestion.pk, "token": forum.unsubscribe_token(subscription)}
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,12 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
+# The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
+HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
+              "help_article_slug": "article_slug", "help_category": "category",
+              "help_forum_category": "forum_category", "help_topic": "topic", "help_post": "post",
+              "help_suggestion": "suggestion", "help_token": "token"}
+TENANT_KINDS |= set(HELP_KINDS)
 
 # Non-admin UI routes: (route key, parameter) -> kind of object.
 UI_PARAMS = {
@@ -93,6 +99,18 @@ UI_PARAMS = {
     ("admin:auth_user_password_change", "id"): ("admin_row", User),
     ("admin:view_on_site", "content_type_id"): "content_type",
     ("admin:view_on_site", "object_id"): ("admin_row", Organization),
+    ("help:manual", "product"): "help_product",
+    ("help:manual_section", "product"): "help_product", ("help:manual_section", "slug"): "help_section",
+    ("help:category", "slug"): "help_category", ("help:article", "slug"): "help_article_slug",
+    ("help:feedback", "pk"): "help_article_pk", ("help:revisions", "pk"): "help_article_pk",
+    ("help:forum_category", "slug"): "help_forum_category",
+    **{(f"help:{name}", "pk"): "help_topic" for name in ("topic", "reply", "subscribe", "topic_moderate",
+                                                          "escalate")},
+    **{(f"help:{name}", "pk"): "help_post" for name in ("post_edit", "post_history", "accept", "report",
+                                                         "post_moderate")},
+    **{(f"help:{name}", "pk"): "help_suggestion" for name in ("suggestion", "vote", "suggestion_answer",
+                                                               "suggestion_merge")},
+    ("help:unsubscribe", "token"): "help_token",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -107,7 +125,16 @@ API_PARAMS = {
     ("packages", "pk"): "package", ("packages", "id"): "package",
     ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
     ("members", "pk"): "member", ("members", "id"): "member",
+    ("help/articles", "pk"): "help_article_pk", ("help/articles", "id"): "help_article_pk",
+    ("help/topics", "pk"): "help_topic", ("help/topics", "id"): "help_topic",
+    ("help/suggestions", "pk"): "help_suggestion", ("help/suggestions", "id"): "help_suggestion",
 }
+
+
+def api_segment(path: str) -> str:
+    """The resource of an API path: its first segment, or two for the help center's ("help/topics")."""
+    parts = path.lstrip("^").split("/")
+    return "/".join(parts[:2]) if parts[0] == "help" else parts[0]
 MISSING_ID = "987654321"
 
 
@@ -139,8 +166,7 @@ def ui_kind(route: Route, param: str):
     if match and param == "object_id":
         return ("admin_row", _admin_model(match.group(1), match.group(2)))
     if route.pattern.startswith("api/v1/"):
-        segment = route.pattern.removeprefix("api/v1/").lstrip("^").split("/")[0]
-        return API_PARAMS.get((segment, param))
+        return API_PARAMS.get((api_segment(route.pattern.removeprefix("api/v1/")), param))
     return None
 
 
@@ -202,6 +228,18 @@ API_POST_ONLY_OBJECT = {"anonymous": UNAUTHORIZED, "customer": FORBIDDEN}
 API_POST_ONLY_OBJECT.update({role: per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)
                              for role in ("agent", "admin", "token_admin", "token_agent")})
 API_PUBLIC = everyone(OK)
+# The help center: pages of the request's tenant (none without a host or a login here: 404), its API
+# also for customers, who see what the pages show them.
+HELP_PAGE = {"anonymous": NOT_FOUND, "customer": OK, "agent": OK, "admin": OK}
+HELP_OBJECT = {"anonymous": NOT_FOUND, "customer": per_scope(OK), "agent": per_scope(OK), "admin": per_scope(OK)}
+HELP_STAFF_PAGE = {"anonymous": NOT_FOUND, "customer": NOT_FOUND, "agent": OK, "admin": OK}
+HELP_STAFF_OBJECT = {"anonymous": NOT_FOUND, "customer": per_scope(NOT_FOUND), "agent": per_scope(OK),
+                     "admin": per_scope(OK)}
+HELP_API_LIST = {**API_LIST, "customer": OK}
+HELP_API_OBJECT = {**API_OBJECT, "customer": per_scope(OK)}
+HELP_API_POST_ONLY_OBJECT = {"anonymous": UNAUTHORIZED}
+HELP_API_POST_ONLY_OBJECT.update({role: per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)
+                                  for role in ("customer", "agent", "admin", "token_admin", "token_agent")})
 
 TABLE = {
     # public and account pages
@@ -267,6 +305,21 @@ TABLE = {
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
     "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
     "api-member-list": API_LIST, "api-member-detail": API_OBJECT,
+    # the help center
+    **{f"help:{n}": HELP_PAGE for n in ("home", "search", "forum", "topic_new", "suggestions", "suggestion_new",
+                                        "deflect")},
+    **{f"help:{n}": HELP_OBJECT for n in ("manual", "manual_section", "category", "article", "forum_category",
+                                          "topic", "escalate", "post_edit", "post_history", "suggestion",
+                                          "unsubscribe")},
+    **{f"help:{n}": POST_ONLY for n in ("feedback", "reply", "subscribe", "topic_moderate", "accept", "report",
+                                        "post_moderate", "vote", "suggestion_answer", "suggestion_merge",
+                                        "deflect_solved")},
+    "help:moderation": HELP_STAFF_PAGE, "help:reports": HELP_STAFF_PAGE, "help:revisions": HELP_STAFF_OBJECT,
+    "api-help-article-list": HELP_API_LIST, "api-help-article-detail": HELP_API_OBJECT,
+    "api-help-topic-list": HELP_API_LIST, "api-help-topic-detail": HELP_API_OBJECT,
+    "api-help-topic-posts": HELP_API_OBJECT,
+    "api-help-suggestion-list": HELP_API_LIST, "api-help-suggestion-detail": HELP_API_OBJECT,
+    "api-help-suggestion-vote": HELP_API_POST_ONLY_OBJECT,
 }
 
 
@@ -385,6 +438,8 @@ def object_value(world, kind, scope):
             "appointment": lambda: _appointment(world, side).pk,
             "callback": lambda: _callback(side).pk,
         }[kind]())
+    if kind in HELP_KINDS:
+        return str(world.help["kjm" if scope == "foreign" else "wysylki"][HELP_KINDS[kind]])
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
         "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
@@ -594,8 +649,7 @@ WRITES_ON_COLLECTIONS = [op for op in OPERATIONS if op[0] != "GET" and not op[3]
 
 
 def api_kind(path: str, param: str):
-    segment = path.removeprefix("/api/v1/").split("/")[0]
-    kind = API_PARAMS.get((segment, param))
+    kind = API_PARAMS.get((api_segment(path.removeprefix("/api/v1/")), param))
     assert kind is not None, f"add a rule for {path} (parameter {param!r})"
     return kind
 
@@ -635,6 +689,9 @@ def test_api_read_matrix(op, world):
             url = api_url(world, path, params, scope)
             response = client.get(url)
             spec = API_OBJECT if params else READ_SPECS.get(_op_id, API_LIST)
+            help_api = path.startswith("/api/v1/help/")
+            spec = (HELP_API_OBJECT if help_api else API_OBJECT) if params else (HELP_API_LIST if help_api
+                                                                                  else API_LIST)
             expected = expected_codes(spec, role, scope)
             if response.status_code != expected:
                 failures.append(f"{role} {scope} GET {url}: {response.status_code}, expected {expected}")
@@ -653,13 +710,14 @@ def _snapshot(world, path, params):
     """Every row of KJM's tenant that a write on KJM's ids could touch, as plain values."""
     from billing.models import Package, Statement, TimeEntry
     from core.models import Contact, Organization, WebhookDelivery, WebhookEndpoint
+    from helpcenter.models import Post, Suggestion, SuggestionVote, Topic
     from plans.models import Plan, Subscription
     from tickets.models import Message, Ticket
 
     kjm = world.tenants["kjm"].tenant
     state = {}
     for model in (Ticket, Message, Organization, Contact, Plan, Subscription, WebhookEndpoint, WebhookDelivery,
-                  TimeEntry, Package, Statement):
+                  TimeEntry, Package, Statement, Topic, Post, Suggestion, SuggestionVote):
         state[model._meta.label] = sorted(
             (row.pk, json.dumps(model_to_dict(row), default=str, sort_keys=True))
             for row in model._base_manager.filter(tenant=kjm))
@@ -691,7 +749,9 @@ def test_api_writes_on_foreign_ids_change_nothing(op, world):
         response = call(url, body, **kwargs) if body is not None else call(url)
         missing = call(api_url(world, path, params, "missing"), body, **kwargs) if body is not None else \
             call(api_url(world, path, params, "missing"))
-        expected = {"anonymous": {UNAUTHORIZED}, "customer": {FORBIDDEN}}.get(role, {NOT_FOUND, FORBIDDEN})
+        # The help center's API serves customers too: KJM's ids are a 404 for them as for staff.
+        customer = {NOT_FOUND} if path.startswith("/api/v1/help/") else {FORBIDDEN}
+        expected = {"anonymous": {UNAUTHORIZED}, "customer": customer}.get(role, {NOT_FOUND, FORBIDDEN})
         if response.status_code not in expected:
             failures.append(f"{role} {method} {url}: {response.status_code}, expected one of {sorted(expected)}")
         if response.status_code != missing.status_code:
@@ -719,6 +779,9 @@ COLLECTION_WRITES = {
     "webhooks_create": None,  # tenant-level, no reference to another object: covered by the ownership test
     "sla_preview_create": lambda w: {"organization": w.side(FOREIGN).organization.pk,
                                      "received_at": "2026-11-02T10:00:00Z"},
+    "help_topics_create": lambda w: {"category": w.help["kjm"]["forum_category"], "title": "Intruder",
+                                     "body": "x"},
+    "help_suggestions_create": lambda w: {"product": w.help["kjm"]["product"], "title": "Intruder", "body": "x"},
 }
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from core.models import Contact, Membership, Organization, Role, Tenant, User
 from core.services import contact_create, membership_set, organization_create
+from helpcenter.demo import seed_helpcenter
 from helpdesk.demo import seed_tickets
 from plans.catalogue import CALENDARS, CATEGORIES, PLANS, PRODUCTS
 from plans.models import Calendar, Plan, Product, Subscription
@@ -105,6 +106,7 @@ def seed(*, with_tickets: bool = False) -> bool:
     if Tenant.objects.filter(slug__in=[t["slug"] for t in TENANTS]).count() == len(TENANTS):
         if with_tickets:
             seed_tickets()
+            seed_helpcenter()
         return False
     root = _user(*SUPERUSER, is_superuser=True, is_staff=True)
     for spec in TENANTS:
@@ -114,6 +116,7 @@ def seed(*, with_tickets: bool = False) -> bool:
         _seed_tenant(tenant, spec["default_plan"], root)
     if with_tickets:
         seed_tickets()
+        seed_helpcenter()
     return True
 
 
