@@ -1,25 +1,24 @@
-"""E-mail of forum events, sent by the workers after the transaction commits."""
+"""E-mail of forum events, through the delivery outbox (core.outbox).
+
+A new visible post writes, in its own transaction, one outbox row per subscriber of the topic (its
+author aside), with the text as it was posted; the outbox's dispatcher sends each row once, with a
+stable Message-ID and a ``List-Unsubscribe`` header pointing at the one-click unsubscribe page.
+"""
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import outbox
 from helpcenter.models import Post, TopicSubscription
 
 log = logging.getLogger(__name__)
 
-
-@shared_task(ignore_result=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def notify(kind: str, object_id: int) -> None:
-    """``post_added`` (post id): every subscriber of the topic but the author gets one e-mail."""
-    if kind == "post_added":
-        post_added_send(object_id)
+POST_ADDED = "helpcenter.post_added"
 
 
 def _base_url(tenant) -> str:
@@ -28,8 +27,8 @@ def _base_url(tenant) -> str:
     return f"{scheme}://{host}"
 
 
-def post_added_send(post_id: int) -> int:
-    """The one place forum mail is composed and sent (it moves to the delivery outbox with the rest)."""
+def post_added_enqueue(post_id: int) -> int:
+    """Queue the e-mail of a new post for every subscriber of its topic; returns how many."""
     from helpcenter.services.forum import unsubscribe_token
 
     post = Post.objects.select_related("topic", "tenant").filter(pk=post_id, held=False, hidden=False).first()
@@ -39,7 +38,7 @@ def post_added_send(post_id: int) -> int:
     subscriptions = (TopicSubscription.objects.for_tenant(tenant).filter(topic=topic).select_related("user")
                      .exclude(user_id=post.author_user_id).exclude(user__email=""))
     base = _base_url(tenant)
-    sent = 0
+    queued = 0
     with translation.override(tenant.language):
         for subscription in subscriptions:
             topic_url = base + reverse("help:topic", args=[topic.pk])
@@ -49,9 +48,18 @@ def post_added_send(post_id: int) -> int:
                 post.body[:2000], _("Read the whole topic: %(url)s") % {"url": topic_url},
                 _("Stop e-mails about this topic with one click: %(url)s") % {"url": unsubscribe_url},
             ])
-            send_mail(subject=f"[{tenant.name}] {topic.title}", message=body,
-                      from_email=tenant.support_email or settings.DEFAULT_FROM_EMAIL,
-                      recipient_list=[subscription.user.email])
-            sent += 1
-    return sent
+            row = outbox.enqueue(
+                tenant=tenant, handler=POST_ADDED, recipient=subscription.user.email,
+                dedupe_key=f"helpcenter:post:{post.pk}:{subscription.user_id}",
+                payload={"subject": f"[{tenant.name}] {topic.title}", "body": body,
+                         "from_email": tenant.support_email or settings.DEFAULT_FROM_EMAIL,
+                         "unsubscribe": unsubscribe_url})
+            queued += row is not None
+    return queued
 
+
+def post_added_deliver(row) -> None:
+    """The outbox's handler: one subscriber's e-mail."""
+    outbox.mail_send(row, subject=row.payload["subject"], body=row.payload["body"],
+                     from_email=row.payload["from_email"],
+                     headers={"List-Unsubscribe": f"<{row.payload['unsubscribe']}>", "Precedence": "list"})

@@ -8,7 +8,6 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.models import Tenant, User
@@ -20,17 +19,13 @@ POST_RATE = getattr(settings, "HELPCENTER_POST_RATE", (6, 600))
 
 
 def notify(kind: str, object_id: int) -> None:
-    """Hand a notification to the workers once the transaction commits (the e-mail goes from the task)."""
+    """Queue the e-mails of ``kind`` in the caller's transaction (the delivery outbox sends them)."""
+    from helpcenter import tasks
 
-    def enqueue() -> None:
-        from helpcenter import tasks
-
-        try:
-            tasks.notify.delay(kind, object_id)
-        except Exception:  # A broker outage must not fail a committed post.
-            log.exception("could not enqueue %s %s", kind, object_id)
-
-    transaction.on_commit(enqueue)
+    if kind == "post_added":
+        tasks.post_added_enqueue(object_id)
+    else:
+        raise ValueError(f"unknown help center notification {kind!r}")
 
 
 _rate_limit_on: ContextVar[bool] = ContextVar("helpcenter_rate_limit_on", default=True)

@@ -36,7 +36,7 @@ def seeded(settings, tmp_path, monkeypatch):
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr("tickets.services._notify", lambda kind, pk: None)
+    monkeypatch.setattr("core.outbox.wake", lambda task: None)
     monkeypatch.setattr("helpcenter.services.common.notify", lambda kind, pk: None)
     monkeypatch.setattr("helpcenter.services.forum.notify", lambda kind, pk: None)
     seed()
