@@ -227,7 +227,9 @@ def build_any_row(model, tenant: Tenant):
             if field.null:
                 continue
             target = field.related_model
-            reusable = None if field.one_to_one else _existing_row(target, tenant)
+            # Logins belong to no tenant: a row gets a login of its own (a shared one would clash
+            # with per-tenant unique pairs such as a membership's tenant and user).
+            reusable = None if field.one_to_one or target is User else _existing_row(target, tenant)
             values[field.name] = reusable or build_any_row(target, tenant)
         elif field.has_default() or field.null:
             continue
@@ -262,7 +264,8 @@ def _sample_value(field, n: int, tenant: Tenant):
     if isinstance(field, models.DecimalField):
         return Decimal("1.00")
     if isinstance(field, models.DateTimeField):
-        return datetime(2026, 1, 1, 9, 0, tzinfo=dt_timezone.utc)
+        # Later fields of a model get later times, so "ends after it starts" checks hold.
+        return datetime(2026, 1, 1, 9, 0, tzinfo=dt_timezone.utc) + timedelta(minutes=field.creation_counter % 600)
     if isinstance(field, models.DateField):
         return date(2026, 1, 1)
     if isinstance(field, models.TimeField):
