@@ -332,6 +332,16 @@ class WebhookEndpointForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = [(e, e) for e in EVENTS]
 
+    def clean_url(self):
+        from core.services import webhook_url_check
+
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from exc
+        return url
+
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(TenantScopedAdmin):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import webhooks
+from core import netpolicy, webhooks
 from core.models import (
     ApiToken,
     AuditEvent,
@@ -190,9 +190,18 @@ def contact_update(*, tenant: Tenant, contact: Contact, actor: User | None, emai
     return contact
 
 
+def webhook_url_check(url: str) -> None:
+    """A receiver the server may call: http(s) on a public address (or an allowed network)."""
+    try:
+        netpolicy.check_url(url)
+    except netpolicy.OutboundRefused as exc:
+        raise DjangoValidationError({"url": [str(exc)]}) from exc
+
+
 @transaction.atomic
 def webhook_create(*, tenant: Tenant, url: str, events: list[str], actor: User | None, description: str = "",
                    active: bool = True) -> tuple[WebhookEndpoint, str]:
+    webhook_url_check(url)
     secret = webhooks.secret_generate()
     endpoint = WebhookEndpoint(tenant=tenant, url=url, events=sorted(set(events)), description=description,
                                active=active, secret_encrypted=webhooks.secret_encrypt(secret))
@@ -207,6 +216,8 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], actor: User |
 def webhook_update(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | None, **fields) -> WebhookEndpoint:
     if endpoint.tenant_id != tenant.pk:
         raise DjangoValidationError(_("Unknown webhook."))
+    if "url" in fields:
+        webhook_url_check(fields["url"])
     if "events" in fields:
         fields["events"] = sorted(set(fields["events"]))
     for name, value in fields.items():

@@ -14,8 +14,6 @@ import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -207,14 +205,10 @@ def deliver(delivery_id: int, *, force: bool = False) -> WebhookDelivery | None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http/https only)
-            return response.status, response.read(EXCERPT_CHARS).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(EXCERPT_CHARS).decode("utf-8", "replace"), f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+    from core import netpolicy
+
+    return netpolicy.http_post(url, body, headers, max_bytes=netpolicy.RESPONSE_EXCERPT_BYTES,
+                               timeout=TIMEOUT_SECONDS)
 
 
 def _disable_if_dead(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:

@@ -607,7 +607,7 @@ def _snapshot(world, path, params):
 
 
 UNSAFE_BODIES = {
-    "PATCH": {"name": "Hacked", "subject": "Hacked", "description": "Hacked", "url": "http://127.0.0.1:9/x",
+    "PATCH": {"name": "Hacked", "subject": "Hacked", "description": "Hacked", "url": "https://hacked.example.invalid/x",
               "status": "closed", "email": "hacked@example.com"},
     "POST": {"body": "Hacked", "internal": False},
     "DELETE": None,
@@ -670,7 +670,7 @@ def test_api_creates_referring_to_foreign_objects_are_refused(op, world):
     client = client_for(world, "token_admin")
     before = _snapshot(world, path, ())
     if COLLECTION_WRITES[op_id] is None:
-        model, body = {"webhooks_create": (WebhookEndpoint, {"url": "http://127.0.0.1:9/new",
+        model, body = {"webhooks_create": (WebhookEndpoint, {"url": "https://new.example.invalid/new",
                                                              "events": ["ticket.created"]}),
                        "organizations_create": (Organization, {"name": "Intruder Org"})}[op_id]
         response = client.post(path, body, format="json")
