@@ -22,6 +22,7 @@ from billing.statements import statement_build, statement_csv, statement_pdf
 from core.models import Membership, Organization
 from core.rest.fields import TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet, is_id
+from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
 from plans.models import WorkKind
 from tickets.models import Ticket
@@ -154,11 +155,13 @@ class PackageFilter(UpdatedSinceFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List hour packages"),
     retrieve=extend_schema(summary="Read an hour package"),
-    create=extend_schema(summary="Record a bought hour package", examples=[OpenApiExample(
+    create=extend_schema(summary="Record a bought hour package (admin)", description=(
+        "Sets a price, so it is a tenant admin's: an agent token gets 403."), examples=[OpenApiExample(
         "Plan's default package", request_only=True, value={"organization": 14, "purchased_on": "2026-11-05"})]),
 )
 class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
     serializer_class = PackageSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
     filterset_class = PackageFilter
 
     def get_queryset(self):

@@ -216,7 +216,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "DESCRIPTION": ("REST API for CRM integration. Authenticate with `Authorization: Bearer <token>` "
                     "(`manage.py create_api_token`). Errors are `application/problem+json`. Webhooks are signed "
-                    "per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`)."),
+                    "per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Roles: every "
+                    "staff token or session reads everything of its tenant; writes to contracts (plan terms, "
+                    "subscriptions with their overrides and notice, hour packages and their prices) and to "
+                    "webhooks are for `admin` tokens and tenant admins only (operations marked \"(admin)\"; "
+                    "an `agent` token gets 403)."),
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -219,16 +219,20 @@ class SubscriptionFilter(UpdatedSinceFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List subscriptions"),
     retrieve=extend_schema(summary="Read a subscription"),
-    create=extend_schema(summary="Put an organization on a plan", examples=[OpenApiExample(
+    create=extend_schema(summary="Put an organization on a plan (admin)", examples=[OpenApiExample(
         "STANDARD from next month", request_only=True,
         value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
-    partial_update=extend_schema(summary="Change overrides or cancel", request=SubscriptionUpdateSerializer,
+    partial_update=extend_schema(summary="Change overrides or cancel (admin)", request=SubscriptionUpdateSerializer,
                                  description="`overrides` replaces the per-customer terms; `notice_given_on` "
-                                             "(and optionally `ends_on`) cancels under the notice rules."),
+                                             "(and optionally `ends_on`) cancels under the notice rules. "
+                                             "Contract terms: an agent token gets 403."),
 )
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, ApiViewSet):
+    """Contracts: every staff member reads them, only tenant admins change them."""
+
     serializer_class = SubscriptionSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
     filterset_class = SubscriptionFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
