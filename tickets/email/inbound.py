@@ -123,7 +123,7 @@ def _place(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail):
     accepted, rejected = _check_attachments(parsed)
     body = parsed.text or _("(The message has no text.)")
 
-    ticket = thread_ticket(tenant, parsed.thread_ids) or _ticket_by_subject(tenant, parsed)
+    ticket = thread_ticket(tenant, parsed.thread_ids, sender=parsed.from_email) or _ticket_by_subject(tenant, parsed)
     if ticket is not None and ticket.status != Ticket.Status.CLOSED:
         contact, _organization = sender_identify(tenant=tenant, email=parsed.from_email)
         display = parsed.display_text if parsed.text else body
@@ -172,8 +172,13 @@ def _note_rejected(tenant: Tenant, ticket: Ticket, inbound: InboundEmail, reject
                  files=[name for name, _why in rejected])
 
 
-def thread_ticket(tenant: Tenant, ids: list[str]) -> Ticket | None:
-    """The ticket of the first Message-ID (In-Reply-To, then References newest first) we know."""
+def thread_ticket(tenant: Tenant, ids: list[str], sender: str | None = None) -> Ticket | None:
+    """The ticket of the first Message-ID (In-Reply-To, then References newest first) we know.
+
+    With ``sender``, only if that address may add to the ticket, as for a subject token: a
+    Message-ID is no secret (it travels in every copy and forward of a mail), so anyone else's
+    reply starts a ticket of its own (an unknown sender's waits in triage).
+    """
     if not ids:
         return None
     found: dict[str, int] = {}
@@ -185,8 +190,17 @@ def thread_ticket(tenant: Tenant, ids: list[str]) -> Ticket | None:
         found.setdefault(msgid, ticket_id)
     for msgid in ids:
         if msgid in found:
-            return Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid])
+            ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid])
+            return ticket if sender is None or _sender_may_add(tenant, ticket, sender) else None
     return None
+
+
+def _sender_may_add(tenant: Tenant, ticket: Ticket, sender: str) -> bool:
+    """The ticket's requester, or a contact of the ticket's organization."""
+    if ticket.requester_email and ticket.requester_email.lower() == sender.lower():
+        return True
+    _contact, organization = sender_identify(tenant=tenant, email=sender)
+    return organization is not None and organization.pk == ticket.organization_id
 
 
 def _ticket_by_subject(tenant: Tenant, parsed: ParsedEmail) -> Ticket | None:
@@ -197,10 +211,7 @@ def _ticket_by_subject(tenant: Tenant, parsed: ParsedEmail) -> Ticket | None:
         ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").filter(number=number).first()
         if ticket is None:
             continue
-        if ticket.requester_email and ticket.requester_email.lower() == parsed.from_email:
-            return ticket
-        contact, organization = sender_identify(tenant=tenant, email=parsed.from_email)
-        if organization is not None and organization.pk == ticket.organization_id:
+        if _sender_may_add(tenant, ticket, parsed.from_email):
             return ticket
     return None
 
