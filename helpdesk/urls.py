@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 import billing.urls
+import core.views
 import tickets.urls
 from helpdesk import health, views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invitation/<uidb64>/<token>/", core.views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
     path("healthz", health.healthz, name="healthz"),
     path("sla/", include("monitor.urls")),
