@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from core.models import Organization
-from core.rest.fields import TenantPrimaryKeyField
+from core.rest.fields import BoundedDateField, TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
@@ -112,7 +112,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class PlanTermsChangeSerializer(serializers.Serializer):
     terms = PlanTermsPatchSerializer(help_text="The terms that change; the rest stays as in the latest version.")
-    terms_effective_from = serializers.DateField(help_text="The first day the new version applies.")
+    terms_effective_from = BoundedDateField(help_text="The first day the new version applies.")
     change_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                         help_text="What changed and why (kept in the history).")
 
@@ -176,10 +176,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Subscription ID.")
     organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
     plan = TenantSlugField(Plan, help_text="Plan code.")
-    starts_on = serializers.DateField(required=False, help_text=(
+    starts_on = BoundedDateField(required=False, help_text=(
         "First day; default: the earliest the rules allow (a change of plan starts on the 1st of next month)."))
     ends_on = serializers.DateField(read_only=True, allow_null=True, help_text="Last day, if it ends.")
-    accepted_on = serializers.DateField(required=False, help_text="When the order was accepted; default today.")
+    accepted_on = BoundedDateField(required=False, help_text="When the order was accepted; default today.")
     notice_given_on = serializers.DateField(read_only=True, allow_null=True, help_text="When notice was given.")
     overrides = serializers.DictField(required=False, help_text=(
         "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
@@ -195,8 +195,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 class SubscriptionUpdateSerializer(serializers.Serializer):
     overrides = serializers.DictField(required=False, help_text="Replace the per-customer terms.")
-    notice_given_on = serializers.DateField(required=False, help_text="Cancel: the day notice was given.")
-    ends_on = serializers.DateField(required=False, help_text=(
+    notice_given_on = BoundedDateField(required=False, help_text="Cancel: the day notice was given.")
+    ends_on = BoundedDateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
 
     def validate(self, attrs):

@@ -5,6 +5,7 @@ import json
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -83,6 +84,13 @@ def problem_exception_handler(exc, context):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": list(exc.messages)}
         errors = {("non_field_errors" if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
         return problem(400, _("The data is not valid."), code="invalid", errors=errors)
+    if isinstance(exc, RequestDataTooBig):
+        return problem(413, _("The request body is too large."), code="too_large")
+    if isinstance(exc, OverflowError):
+        # A date or number the checks let through but the arithmetic cannot hold (e.g. a deadline
+        # past the year 9999): the input is out of range, not a server fault.
+        return problem(400, _("A date or number is out of range."), code="invalid",
+                       errors={"non_field_errors": [_("A date or number is out of range.")]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
