@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -52,6 +53,14 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 def year_in_range(value) -> None:
     if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValidationError(_("Use a date in the years %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR})
+
+
+class _IdOnlyAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete looks the submitted value up to redisplay it; a value that is not an id
+    (``organization=:``) must redisplay as nothing, not fail the query."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if v in (None, "") or _is_id(v)], attr)
 
 
 def _is_id(value) -> bool:
@@ -130,6 +139,8 @@ class TenantScopedAdminMixin:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and self._scoped(request):
             _limit_to_tenant(field, request.tenant)
+        if field is not None and isinstance(field.widget, AutocompleteSelect):
+            field.widget.__class__ = _IdOnlyAutocompleteSelect
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -1,6 +1,7 @@
 """Serializer fields limited to the request's tenant."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.rest.filters import is_id
@@ -38,6 +39,11 @@ def _year_error(field):
     return _("Use a date in the years %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}
 
 
+YEAR_PATTERN = r"^(19|20|21)\d{2}-"
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": YEAR_PATTERN,
+                      "description": "A date of the years 1900–2199."})
 class BoundedDateField(serializers.DateField):
     """A date in the years 1900–2199: far dates overflow the date arithmetic of terms and deadlines."""
 
@@ -48,6 +54,7 @@ class BoundedDateField(serializers.DateField):
         return result
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN})
 class BoundedDateTimeField(serializers.DateTimeField):
     """A moment in the years 1900–2199 (in UTC too: 9999-12-31T23:59-12:00 is past the year 9999)."""
 

@@ -73,7 +73,7 @@ class _BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
         return result
 
 
-@extend_schema_field({"type": "string", "format": "date-time"})
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": r"^(19|20|21)\d{2}-"})
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 moment in the years 1900–2199 (a far one overflows when converted to UTC)."""
 

@@ -23,7 +23,8 @@ def _problem(response, status=400):
 def test_deeply_nested_json_is_a_400(alpha, path, depth):
     body = "[" * depth + "]" * depth
     response = alpha.client.post(path, body, content_type="application/json")
-    assert "nest" in _problem(response)["detail"]
+    problem = _problem(response)
+    assert problem["type"] == "urn:helpdesk:problem:parse_error" and "64" in problem["detail"]
 
 
 def test_json_nested_64_deep_is_still_parsed(alpha):
