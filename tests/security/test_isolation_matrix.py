@@ -144,6 +144,8 @@ def _admin_model(app_label, model_name):
 FIXED_PARAMS = {
     ("admin:app_list", "app_label"): "helpdesk",
     ("admin/(?P<url>.*)$", "url"): "no-such-page/",
+    ("invitation_accept", "uidb64"): "MQ",
+    ("invitation_accept", "token"): "bad-token",
 }
 LITERAL_URLS = {"api/v1/^.*$": "/api/v1/no-such-resource/"}
 
@@ -201,6 +203,8 @@ TABLE = {
     "logout": POST_ONLY,
     "language_set": POST_ONLY,
     "healthz": {"anonymous": OK, "customer": OK, "agent": OK, "admin": OK},
+    # a staff invitation's link: without a valid token, the same "not valid" page for everyone
+    "invitation_accept": everyone(OK),
     # customer portal
     "portal:ticket_list": PORTAL_PAGE, "portal:ticket_new": PORTAL_PAGE, "portal:plan": PORTAL_PAGE,
     "portal:ticket_detail": PORTAL_OBJECT, "portal:attachment": PORTAL_OBJECT,
