@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Package, Statement, TimeEntry
 from billing.services import package_purchase
 from billing.statements import accounting_csv, statement_csv, statement_generate, statement_pdf
-from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin
+from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin, year_in_range
 from core.models import Organization
 
 
@@ -51,6 +51,7 @@ class PackageAddForm(forms.ModelForm):
         self.fields["minutes"].help_text = _("Empty: the package size of the plan.")
         self.fields["price_net"].required = False
         self.fields["price_net"].help_text = _("Empty: the price of the plan.")
+        self.fields["purchased_on"].validators.append(year_in_range)
         if tenant is not None:
             self.fields["organization"].queryset = Organization.objects.for_tenant(tenant)
 
@@ -127,9 +128,12 @@ class StatementGenerateForm(forms.Form):
 
 def parse_month(value: str) -> date:
     try:
-        return date.fromisoformat(f"{(value or '').strip()}-01")
+        month = date.fromisoformat(f"{(value or '').strip()}-01")
     except ValueError:
         raise ValidationError(_("Give the month as YYYY-MM, e.g. 2026-04.")) from None
+    if not 1900 <= month.year <= 2199:
+        raise ValidationError(_("Give a month of the years 1900–2199."))
+    return month
 
 
 @admin.register(Statement)

@@ -22,8 +22,9 @@ from billing.selectors import organization_usage
 from billing.services import package_purchase, time_entry_log
 from billing.statements import statement_build, statement_csv, statement_pdf
 from core.models import Membership, Organization
-from core.rest.fields import TenantPrimaryKeyField
+from core.rest.fields import BoundedDateField, BoundedDateTimeField, TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet, is_id
+from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
 from plans.models import WorkKind
 from tickets.models import Ticket
@@ -33,7 +34,7 @@ MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 def parse_month(value: str | None, *, field: str = "month") -> date:
     match = MONTH_RE.match(value or "")
-    if not match or int(match.group(1)) < 1900:
+    if not match or not 1900 <= int(match.group(1)) <= 2199:
         raise exceptions.ValidationError({field: [_("Use YYYY-MM, e.g. 2026-11.")]})
     return date(int(match.group(1)), int(match.group(2)), 1)
 
@@ -52,7 +53,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     agent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
                                                help_text="Staff member (membership) who did the work.")
     kind = serializers.ChoiceField(choices=WorkKind.choices, help_text="Kind of work.")
-    started_at = serializers.DateTimeField(help_text="When the work started.")
+    started_at = BoundedDateTimeField(help_text="When the work started.")
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, help_text="Actual minutes.")
     billed_minutes = serializers.IntegerField(read_only=True, help_text="Minutes after the plan's rounding.")
     deducted_minutes = serializers.IntegerField(read_only=True, help_text="Minutes taken from the pool.")
@@ -120,7 +121,7 @@ class PackageSerializer(serializers.ModelSerializer):
     hours = serializers.SerializerMethodField(help_text="Size in hours.")
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000,
                                        help_text="Size in minutes; default: the plan's package size.")
-    purchased_on = serializers.DateField(required=False, help_text="Purchase day; default today.")
+    purchased_on = BoundedDateField(required=False, help_text="Purchase day; default today.")
     valid_until = serializers.DateField(read_only=True, help_text="Last day it can be used.")
     hours_left = serializers.SerializerMethodField(help_text="Hours left.")
     minutes_left = serializers.IntegerField(read_only=True, help_text="Minutes left.")
@@ -156,11 +157,13 @@ class PackageFilter(UpdatedSinceFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List hour packages"),
     retrieve=extend_schema(summary="Read an hour package"),
-    create=extend_schema(summary="Record a bought hour package", examples=[OpenApiExample(
+    create=extend_schema(summary="Record a bought hour package (admin)", description=(
+        "Sets a price, so it is a tenant admin's: an agent token gets 403."), examples=[OpenApiExample(
         "Plan's default package", request_only=True, value={"organization": 14, "purchased_on": "2026-11-05"})]),
 )
 class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
     serializer_class = PackageSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
     filterset_class = PackageFilter
 
     def get_queryset(self):

@@ -20,7 +20,6 @@ same lines and totals and keeps its ``generated_at``.
 """
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from billing.pricing import Totals, update_fee
 from billing.rounding import amount_net, round_total
 from billing.selectors import time_entries_for_month
 from billing.services import month_bounds, rounding_rule
+from core import csv_export
 from core.models import Organization, Tenant, User
 from core.services import audit_record
 from plans.dates import last_of_month
@@ -239,7 +239,7 @@ def _money_pl(value: Decimal | str) -> str:
 def statement_csv(statement: Statement) -> str:
     """The statement as CSV: one row per line, then net, VAT and gross (decimal point, UTF-8)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_export.writer(buffer)
     writer.writerow(["organization", "tax_id", "month", "code", "description", "quantity", "unit", "unit_price",
                      "net", "currency"])
     org = statement.organization
@@ -256,7 +256,7 @@ def statement_csv(statement: Statement) -> str:
 def accounting_csv(*, tenant: Tenant, month: date) -> str:
     """One row per billable entry of the month: what accounting needs to invoice the time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_export.writer(buffer)
     writer.writerow(["organization", "tax_id", "ticket", "agent", "date", "kind", "actual_minutes", "billed_minutes",
                      "billable_minutes", "after_hours", "emergency", "rate_net", "net"])
     zone = tenant.time_zone

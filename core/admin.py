@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
 from core.models import AuditEvent, Contact, ContactEmail, ContactPhone, Membership, Organization, Tenant, User
-from core.services import audit_record, normalize_phone
+from core.services import audit_record, login_used_outside, normalize_phone
 
 
 class SuperuserRowsAdminMixin:
@@ -44,13 +45,14 @@ class TenantAdmin(SuperuserRowsAdminMixin, admin.ModelAdmin):
 
 
 class StaffForm(forms.ModelForm):
-    """Staff of the tenant: creates the login when the address is new."""
+    """Staff of the tenant. Adding sends an invitation; the answer is the same whether the address
+    is new, or a login somewhere else (which is never attached: see ``staff_invite``)."""
 
     email = forms.EmailField(label=_("e-mail (login)"))
     first_name = forms.CharField(label=_("first name"), max_length=150)
     last_name = forms.CharField(label=_("last name"), max_length=150)
     password = forms.CharField(label=_("password"), required=False, widget=forms.PasswordInput(render_value=False),
-                               help_text=_("Required for a new person; leave empty to keep the current one."))
+                               help_text=_("Leave empty to keep the current one."))
 
     class Meta:
         model = Membership
@@ -63,34 +65,32 @@ class StaffForm(forms.ModelForm):
             self.fields["email"].initial = user.email
             self.fields["first_name"].initial = user.first_name
             self.fields["last_name"].initial = user.last_name
+            # Another address is another person: invite them. Renaming a login here would tell
+            # whether the new address is taken anywhere.
+            self.fields["email"].disabled = True
+        else:
+            # The invited person chooses their own password.
+            self.fields.pop("password", None)
+            self.fields["email"].help_text = _("The person gets an e-mail with a link to choose a password.")
 
     def clean(self):
         data = super().clean()
-        email = (data.get("email") or "").lower()
-        existing = User.objects.filter(username=email).first()
         tenant = data.get("tenant") or self.instance_tenant()
-        if self.instance.pk is None and existing is None and not data.get("password"):
-            self.add_error("password", _("Set a password for the new login."))
-        if existing is not None and self.instance.pk and existing.pk != self.instance.user_id:
-            self.add_error("email", _("This address belongs to another login."))
-        if (existing is not None and self.instance.pk is None and tenant is not None
-                and Membership.objects.filter(tenant=tenant, user=existing).exists()):
+        email = (data.get("email") or "").lower()
+        if self.instance.pk is None and email and tenant is not None and Membership.objects.filter(
+                tenant=tenant, user__username__iexact=email).exists():
             self.add_error("email", _("This person is already on your staff."))
         # A login used outside this tenant (another tenant's staff or customer, the superuser) is
         # not this tenant's to rename or to give a new password: that would hand it over.
-        login = existing if self.instance.pk is None else self.instance.user
-        if login is not None and login_used_outside(login, tenant):
+        if self.instance.pk and login_used_outside(self.instance.user, tenant):
             if data.get("password"):
                 self.add_error("password", _("This login is also used outside your helpdesk; only its owner "
                                              "can change its password."))
-            if self.instance.pk and email != login.username:
-                self.add_error("email", _("This login is also used outside your helpdesk; its address "
-                                          "cannot be changed here."))
         if data.get("password"):
             from django.contrib.auth.password_validation import validate_password
 
             try:
-                validate_password(data["password"], existing)
+                validate_password(data["password"], self.instance.user if self.instance.pk else None)
             except ValidationError as exc:
                 self.add_error("password", exc)
         return data
@@ -99,22 +99,10 @@ class StaffForm(forms.ModelForm):
         return self.instance.tenant if self.instance.tenant_id else getattr(self, "tenant", None)
 
 
-def login_used_outside(user: User, tenant: Tenant | None) -> bool:
-    """Whether ``user`` logs in as anything but staff or a customer of ``tenant``."""
-    if user.is_superuser:
-        return True
-    memberships = Membership.objects.filter(user=user)
-    contacts = Contact.objects.filter(user=user)
-    if tenant is not None:
-        memberships = memberships.exclude(tenant=tenant)
-        contacts = contacts.exclude(tenant=tenant)
-    return memberships.exists() or contacts.exists()
-
-
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
     form = StaffForm
-    list_display = ("person", "email", "role", "on_call", "phone")
+    list_display = ("person", "email", "role", "on_call", "phone", "invited")
     list_filter = ("role", "on_call")
     search_fields = ("user__first_name", "user__last_name", "user__email")
 
@@ -123,6 +111,8 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
+        if obj is None and "password" in fields:
+            fields.remove("password")  # the invitation lets the person choose it
         # The superuser works outside any tenant: a new staff member needs one chosen.
         if obj is None and not self._scoped(request) and "tenant" not in fields:
             fields.insert(0, "tenant")
@@ -141,27 +131,48 @@ class MembershipAdmin(TenantScopedAdmin):
     def email(self, obj):
         return obj.user.email
 
+    @admin.display(description=_("invitation pending"), boolean=True)
+    def invited(self, obj):
+        return not obj.user.is_active and not obj.user.has_usable_password()
+
     @transaction.atomic
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        email = data["email"].lower()
-        user = obj.user if change else User.objects.filter(username=email).first()
-        if user is None:
-            user = User(username=email)
-        tenant = data.get("tenant") or form.instance_tenant()
-        if user.pk is None or not login_used_outside(user, tenant):
-            user.username = email
-            user.email = email
+        if not change:
+            from core.services import staff_invite
+
+            tenant = data.get("tenant") or form.instance_tenant()
+            membership = staff_invite(
+                tenant=tenant, email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+                role=data["role"], on_call=data.get("on_call", False), phone=data.get("phone", ""),
+                actor=request.user, link_base=request.build_absolute_uri("/"),
+                attach_existing=request.user.is_superuser)
+            if membership is not None:
+                obj.pk, obj.user, obj.tenant = membership.pk, membership.user, membership.tenant
+            return
+        user = obj.user
+        if not login_used_outside(user, obj.tenant):
             user.first_name = data["first_name"]
             user.last_name = data["last_name"]
             if data.get("password"):
                 user.set_password(data["password"])
             user.save()
-        obj.user = user
         super().save_model(request, obj, form, change)
-        action = "membership.changed" if change else "membership.created"
-        audit_record(tenant=obj.tenant, actor=request.user, action=action,
-                     obj=obj, summary=f"{email}: {obj.role}", data={"role": obj.role, "on_call": obj.on_call})
+        audit_record(tenant=obj.tenant, actor=request.user, action="membership.changed",
+                     obj=obj, summary=f"{user.username}: {obj.role}", data={"role": obj.role, "on_call": obj.on_call})
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request, obj, message):
+        return None  # staff_invite writes the audit row (and writes nothing when nothing was attached)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The same answer for every address: whether it is a login elsewhere is not this tenant's to know.
+        self.message_user(request, _("Invitation sent to %(email)s.") % {
+            "email": request.POST.get("email", "").strip().lower()}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:helpdesk_membership_changelist"))
 
     def delete_model(self, request, obj):
         audit_record(tenant=obj.tenant, actor=request.user, action="membership.deleted", obj=obj,
@@ -331,6 +342,16 @@ class WebhookEndpointForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = [(e, e) for e in EVENTS]
+
+    def clean_url(self):
+        from core.services import webhook_url_check
+
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from exc
+        return url
 
 
 @admin.register(WebhookEndpoint)

@@ -1,10 +1,13 @@
 """The admin: for tenant admins, scoped to their own tenant; for superusers, everything."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +45,27 @@ class HelpdeskAdminSite(admin.AdminSite):
 
 class HelpdeskAdminConfig(AdminConfig):
     default_site = "core.admin_site.HelpdeskAdminSite"
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
+def year_in_range(value) -> None:
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(_("Use a date in the years %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR})
+
+
+class _IdOnlyAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete looks the submitted value up to redisplay it; a value that is not an id
+    (``organization=:``) must redisplay as nothing, not fail the query."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if v in (None, "") or _is_id(v)], attr)
+
+
+def _is_id(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= 2**63 - 1
 
 
 def is_tenant_admin(request) -> bool:
@@ -84,10 +108,39 @@ class TenantScopedAdminMixin:
             filters = [_related_only(self.model, f) for f in filters if f != "tenant"]
         return filters
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, (forms.DateField, forms.DateTimeField)):
+            # Far dates overflow the date arithmetic of terms, deadlines and statements.
+            field.validators.append(year_in_range)
+        return field
+
+    def get_changeform_initial_data(self, request):
+        """``?field=value`` prefills the add form; a value that is not one of the field's (``?plan=abc``,
+        an unknown id, a date past 2199) is dropped instead of breaking the page."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.is_relation:
+                if not _is_id(value):
+                    initial.pop(name)
+            elif isinstance(field, (models.DateField, models.DateTimeField)):
+                try:
+                    parsed = field.to_python(value)
+                    year_in_range(parsed)
+                except (ValidationError, ValueError, OverflowError):
+                    initial.pop(name)
+        return initial
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and self._scoped(request):
             _limit_to_tenant(field, request.tenant)
+        if field is not None and isinstance(field.widget, AutocompleteSelect):
+            field.widget.__class__ = _IdOnlyAutocompleteSelect
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -22,6 +22,7 @@ from core.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from core.rest.auth import is_admin
 from core.rest.fields import TenantPrimaryKeyField
 from core.rest.filters import IdFilter, StrictFilterSet, UpdatedSinceFilterSet, is_id
 from core.rest.permissions import AdminForWrites, IsTenantStaff
@@ -247,7 +248,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
                                                 help_text="HTTP status of the last attempt (null: no response).")
     last_error = serializers.CharField(read_only=True, help_text="Why the last attempt failed.")
     request_excerpt = serializers.CharField(read_only=True, help_text="The last request (headers, body start).")
-    response_excerpt = serializers.CharField(read_only=True, help_text="The start of the last response body.")
+    response_excerpt = serializers.SerializerMethodField(help_text=(
+        "The start of the last response body (at most 256 bytes); shown to tenant admins only, empty "
+        "for agents."))
     payload = serializers.JSONField(read_only=True, help_text="The body sent: `{id, type, timestamp, data}`.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When the event happened.")
     last_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Last attempt.")
@@ -260,6 +263,10 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         fields = ["id", "event_id", "event_type", "status", "attempts", "next_attempt_at", "last_status_code",
                   "last_error", "request_excerpt", "response_excerpt", "payload", "created_at", "last_attempt_at",
                   "delivered_at", "attempt_log"]
+
+    def get_response_excerpt(self, obj) -> str:
+        request = self.context.get("request")
+        return obj.response_excerpt if request is not None and is_admin(request) else ""
 
 
 class WebhookDeliveryFilter(StrictFilterSet):
@@ -323,7 +330,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
             raise exceptions.ValidationError(filterset.errors)
         queryset = filterset.qs
         page = self.paginate_queryset(queryset.order_by("-id"))
-        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(
+            WebhookDeliverySerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(summary="Send a delivery again now (admin)", request=None,
                    parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH,
@@ -338,4 +346,5 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         delivery = self.get_object_or_404(WebhookDelivery.objects.for_tenant(self.tenant).filter(endpoint=endpoint),
                                           pk=delivery_id)
         delivery = webhooks.redeliver(delivery)
-        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliverySerializer(delivery, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import webhooks
+from core import netpolicy, webhooks
 from core.models import (
     ApiToken,
     AuditEvent,
@@ -111,6 +111,76 @@ def membership_set(*, tenant: Tenant, user: User, role: str, actor: User | None 
     return membership
 
 
+def login_used_outside(user: User, tenant: Tenant | None) -> bool:
+    """Whether ``user`` logs in as anything but staff or a customer of ``tenant`` (or is a superuser)."""
+    if user.is_superuser:
+        return True
+    memberships = Membership.objects.filter(user=user)
+    contacts = Contact.objects.filter(user=user)
+    if tenant is not None:
+        memberships = memberships.exclude(tenant=tenant)
+        contacts = contacts.exclude(tenant=tenant)
+    return memberships.exists() or contacts.exists()
+
+
+@transaction.atomic
+def staff_invite(*, tenant: Tenant, email: str, first_name: str, last_name: str, role: str, actor: User | None,
+                 link_base: str, on_call: bool = False, phone: str = "",
+                 attach_existing: bool = False) -> Membership | None:
+    """Add a person to the tenant's staff by invitation; the caller learns nothing about the address.
+
+    - A new address gets an inactive login without a password and a membership (the audited
+      "invited" state); the e-mail carries a link to choose a password, which activates the login.
+    - A login of this tenant alone (a former staff member, one of its customers) joins at once.
+    - A login used outside this tenant (another tenant's staff or customer, a superuser) is not
+      attached: the address gets an e-mail saying so, and the caller gets the same None as for a
+      new address it cannot see yet. Only the superuser (``attach_existing``) may attach it.
+
+    Returns the membership, or None when nothing was attached.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    email = email.strip().lower()
+    user = User.objects.filter(username__iexact=email).first()
+    if user is not None and Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ValidationError({"email": _("This person is already on your staff.")})
+    subject = _("Invitation to the staff of %(tenant)s") % {"tenant": tenant.name}
+    sender = tenant.support_email or None
+    if user is not None and login_used_outside(user, tenant) and not attach_existing:
+        body = _("You were invited to the staff of %(tenant)s at %(site)s. This address already has a login "
+                 "there, which cannot be shared between helpdesks: ask whoever invited you to use another "
+                 "address.\n") % {"tenant": tenant.name, "site": link_base}
+        transaction.on_commit(lambda: send_mail(subject, body, sender, [email], fail_silently=True))
+        return None
+    invited = user is None
+    if invited:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name, is_active=False)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    membership = Membership(tenant=tenant, user=user, role=role, on_call=on_call, phone=phone)
+    membership.full_clean()
+    membership.save()
+    audit_record(tenant=tenant, actor=actor, action="membership.invited" if invited else "membership.created",
+                 obj=membership, summary=f"{email}: {role}", data={"role": role, "on_call": on_call})
+    if invited:
+        link = link_base.rstrip("/") + reverse("invitation_accept", kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+        body = _("You were invited to the staff of %(tenant)s. Choose your password here to activate your "
+                 "login (%(email)s):\n\n%(link)s\n") % {"tenant": tenant.name, "email": email, "link": link}
+    else:
+        body = _("You were added to the staff of %(tenant)s at %(site)s; log in as before.\n") % {
+            "tenant": tenant.name, "site": link_base}
+    transaction.on_commit(lambda: send_mail(subject, body, sender, [email], fail_silently=True))
+    return membership
+
+
 def heartbeat_beat(name: str) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
 
@@ -190,9 +260,18 @@ def contact_update(*, tenant: Tenant, contact: Contact, actor: User | None, emai
     return contact
 
 
+def webhook_url_check(url: str) -> None:
+    """A receiver the server may call: http(s) on a public address (or an allowed network)."""
+    try:
+        netpolicy.check_url(url)
+    except netpolicy.OutboundRefused as exc:
+        raise DjangoValidationError({"url": [str(exc)]}) from exc
+
+
 @transaction.atomic
 def webhook_create(*, tenant: Tenant, url: str, events: list[str], actor: User | None, description: str = "",
                    active: bool = True) -> tuple[WebhookEndpoint, str]:
+    webhook_url_check(url)
     secret = webhooks.secret_generate()
     endpoint = WebhookEndpoint(tenant=tenant, url=url, events=sorted(set(events)), description=description,
                                active=active, secret_encrypted=webhooks.secret_encrypt(secret))
@@ -207,6 +286,8 @@ def webhook_create(*, tenant: Tenant, url: str, events: list[str], actor: User |
 def webhook_update(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | None, **fields) -> WebhookEndpoint:
     if endpoint.tenant_id != tenant.pk:
         raise DjangoValidationError(_("Unknown webhook."))
+    if "url" in fields:
+        webhook_url_check(fields["url"])
     if "events" in fields:
         fields["events"] = sorted(set(fields["events"]))
     for name, value in fields.items():

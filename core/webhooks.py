@@ -20,8 +20,6 @@ import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Any, Iterable
@@ -291,14 +289,10 @@ def _record(delivery: WebhookDelivery, outcome: dict) -> None:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
     """The one place that sends HTTP: POST ``body`` to ``url``; (status or None, response excerpt, error)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310 (http/https only)
-            return response.status, response.read(EXCERPT_CHARS).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(EXCERPT_CHARS).decode("utf-8", "replace"), f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, "", f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+    from core import netpolicy
+
+    return netpolicy.http_post(url, body, headers, max_bytes=netpolicy.RESPONSE_EXCERPT_BYTES,
+                               timeout=timeout_seconds())
 
 
 def _disable_if_dead(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:

@@ -28,10 +28,18 @@ DEBUG = env.bool("DEBUG", default=False) and not PRODUCTION
 
 _DEV_SECRET = "dev-insecure-0b7f4e2c9a1d4f6e8b3c5a7d9e1f2a4c6b8d0e2f4a6c8e0b2d4f6a8c0e2b4d6f"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET)
+# Keys that are public (this file, Django's project template, examples) sign nothing in production.
+_KNOWN_SECRETS = {_DEV_SECRET, "changeme", "change-me", "secret", "django-insecure", "your-secret-key"}
+SECRET_KEY_MIN_LENGTH = 50
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production (PRODUCTION=1).")
-if PRODUCTION and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("SECRET_KEY must not be the development default in production.")
+if PRODUCTION:
+    if SECRET_KEY == _DEV_SECRET or SECRET_KEY.lower() in _KNOWN_SECRETS or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured("SECRET_KEY must not be a development or published key in production.")
+    if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} random characters in production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", ".localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -264,7 +272,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "DESCRIPTION": ("REST API for CRM integration. Authenticate with `Authorization: Bearer <token>` "
                     "(`manage.py create_api_token`). Errors are `application/problem+json`. Webhooks are signed "
-                    "per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`)."),
+                    "per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Roles: every "
+                    "staff token or session reads everything of its tenant; writes to contracts (plan terms, "
+                    "subscriptions with their overrides and notice, hour packages and their prices) and to "
+                    "webhooks are for `admin` tokens and tenant admins only (operations marked \"(admin)\"; "
+                    "an `agent` token gets 403)."),
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -286,6 +298,18 @@ SPECTACULAR_SETTINGS = {
     # 3.1: the document publishes the webhook payloads under `webhooks`.
     "OAS_VERSION": "3.1.0",
 }
+# Networks the server may connect to on a tenant's behalf although they are internal (webhooks,
+# IMAP): for on-premises installs whose CRM or mail server is on the local network, e.g.
+# "10.0.0.0/8,192.168.5.0/24". Empty: only public addresses (core/netpolicy.py).
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+try:
+    import ipaddress as _ipaddress
+
+    for _network in OUTBOUND_ALLOWED_NETWORKS:
+        _ipaddress.ip_network(_network.strip(), strict=False)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {_exc}") from None
+
 # Requests per token (or staff login) per window: "600/min", "10/s", "5000/hour".
 API_RATE = env.str("API_RATE", default="600/min")
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 import appointments.urls
 import billing.urls
+import core.views
 import tickets.urls
 from helpdesk import health, metrics, views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invitation/<uidb64>/<token>/", core.views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),

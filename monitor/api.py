@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.models import Organization
-from core.rest.fields import TenantPrimaryKeyField
+from core.rest.fields import BoundedDateTimeField, TenantPrimaryKeyField
 from core.rest.viewsets import ApiViewSet
 from monitor.management.commands.sla_deadline import preview
 from plans.api import TenantSlugField
@@ -16,7 +16,7 @@ from tickets.models import Category, Ticket
 
 class SlaPreviewRequestSerializer(serializers.Serializer):
     plan = TenantSlugField(Plan, help_text="Plan code, e.g. `standard`.")
-    received_at = serializers.DateTimeField(help_text="When the ticket would be received (ISO 8601 with an offset).")
+    received_at = BoundedDateTimeField(help_text="When the ticket would be received (ISO 8601 with an offset).")
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.EMAIL,
                                       help_text="Channel; default `email`.")
     category = TenantSlugField(Category, required=False, allow_null=True, help_text="Category code, e.g. `bug`.")

@@ -1,7 +1,6 @@
 """The tenant admin's SLA report: table, breaches, inline SVG chart and CSV export."""
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import csv_export
 from monitor.selectors import bar_chart, month_add, month_start, sla_report
 
 MAX_MONTHS = 36
@@ -93,7 +93,7 @@ def _csv(report) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="sla-{report.tenant.slug}-{report.start:%Y-%m}-{month_add(report.end, -1):%Y-%m}.csv"')
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly (Polish names).
-    writer = csv.writer(response)
+    writer = csv_export.writer(response)
     writer.writerow(["month", "plan", "met", "breached", "running", "percent_met", "average_reaction_business_hours"])
     for row in report.rows:
         writer.writerow([row.month.strftime("%Y-%m"), row.plan, row.met, row.breached, row.running,

@@ -42,6 +42,14 @@ class ServiceFormMixin:
 
     result = None
 
+    def __init__(self, *args, **kwargs):
+        from core.admin_site import year_in_range
+
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, (forms.DateField, forms.DateTimeField)) and year_in_range not in field.validators:
+                field.validators = [*field.validators, year_in_range]
+
     def run_service(self):
         raise NotImplementedError
 
@@ -104,6 +112,13 @@ class CalendarPreviewForm(forms.Form):
                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     hours = forms.DecimalField(label=_("reaction time, business hours"), min_value=0, max_value=2000,
                                decimal_places=2, initial=4)
+
+    def clean_received(self):
+        from core.admin_site import year_in_range
+
+        received = self.cleaned_data["received"]
+        year_in_range(received)
+        return received
 
 
 @admin.register(Calendar)
@@ -268,8 +283,9 @@ class PlanTermsAdmin(ServiceAdminMixin, TenantScopedAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        plan = Plan.objects.for_tenant(request.tenant).filter(pk=request.GET.get("plan")).first() \
-            if request.tenant else None
+        plan_id = initial.get("plan")  # the base class dropped it unless it is a row id
+        plan = Plan.objects.for_tenant(request.tenant).filter(pk=plan_id).first() \
+            if request.tenant and plan_id else None
         base = plan_terms_latest(tenant=request.tenant, plan=plan) if plan else None
         if base is not None:
             for field in PlanTerms._meta.concrete_fields:

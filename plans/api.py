@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.models import Organization
 from core.rest.errors import NON_FIELD, errors_at
-from core.rest.fields import TenantPrimaryKeyField
+from core.rest.fields import BoundedDateField, TenantPrimaryKeyField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
@@ -119,7 +119,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class PlanTermsChangeSerializer(serializers.Serializer):
     terms = PlanTermsPatchSerializer(help_text="The terms that change; the rest stays as in the latest version.")
-    terms_effective_from = serializers.DateField(help_text="The first day the new version applies.")
+    terms_effective_from = BoundedDateField(help_text="The first day the new version applies.")
     change_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                         help_text="What changed and why (kept in the history).")
 
@@ -185,10 +185,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Subscription ID.")
     organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
     plan = TenantSlugField(Plan, help_text="Plan code.")
-    starts_on = serializers.DateField(required=False, help_text=(
+    starts_on = BoundedDateField(required=False, help_text=(
         "First day; default: the earliest the rules allow (a change of plan starts on the 1st of next month)."))
     ends_on = serializers.DateField(read_only=True, allow_null=True, help_text="Last day, if it ends.")
-    accepted_on = serializers.DateField(required=False, help_text="When the order was accepted; default today.")
+    accepted_on = BoundedDateField(required=False, help_text="When the order was accepted; default today.")
     notice_given_on = serializers.DateField(read_only=True, allow_null=True, help_text="When notice was given.")
     overrides = serializers.DictField(required=False, help_text=(
         "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
@@ -206,8 +206,8 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
     overrides = serializers.DictField(required=False, help_text=(
         "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
         "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
-    notice_given_on = serializers.DateField(required=False, help_text="Cancel: the day notice was given.")
-    ends_on = serializers.DateField(required=False, help_text=(
+    notice_given_on = BoundedDateField(required=False, help_text="Cancel: the day notice was given.")
+    ends_on = BoundedDateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
 
     def validate(self, attrs):
@@ -230,18 +230,21 @@ class SubscriptionFilter(UpdatedSinceFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List subscriptions"),
     retrieve=extend_schema(summary="Read a subscription"),
-    create=extend_schema(summary="Put an organization on a plan", examples=[OpenApiExample(
+    create=extend_schema(summary="Put an organization on a plan (admin)", examples=[OpenApiExample(
         "STANDARD from next month", request_only=True,
         value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
-    partial_update=extend_schema(summary="Change overrides or cancel", request=SubscriptionUpdateSerializer,
+    partial_update=extend_schema(summary="Change overrides or cancel (admin)", request=SubscriptionUpdateSerializer,
                                  description="`overrides` is merged into the per-customer terms (JSON Merge "
                                              "Patch, RFC 7396: null removes an override, absent keys stay); "
                                              "`notice_given_on` (and optionally `ends_on`) cancels under the "
-                                             "notice rules."),
+                                             "notice rules. Contract terms: an agent token gets 403."),
 )
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, ApiViewSet):
+    """Contracts: every staff member reads them, only tenant admins change them."""
+
     serializer_class = SubscriptionSerializer
+    permission_classes = [IsTenantStaff, AdminForWrites]
     filterset_class = SubscriptionFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 

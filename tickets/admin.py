@@ -40,10 +40,23 @@ class MailboxForm(forms.ModelForm):
         fields = ("name", "host", "port", "security", "username", "new_password", "folder", "processed_folder",
                   "robot_addresses", "active")
 
+    def clean_port(self):
+        port = self.cleaned_data["port"]
+        if port is not None and not 1 <= port <= 65535:
+            raise forms.ValidationError(_("Give a port from 1 to 65535."))
+        return port
+
     def clean(self):
+        from core import netpolicy
+
         data = super().clean()
         if not self.instance.password_encrypted and not data.get("new_password"):
             self.add_error("new_password", _("Enter the mailbox password."))
+        if data.get("host") and data.get("port"):
+            try:
+                netpolicy.check_host(data["host"], data["port"])
+            except netpolicy.OutboundRefused as exc:
+                self.add_error("host", str(exc))
         return data
 
     def save(self, commit=True):

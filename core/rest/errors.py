@@ -6,6 +6,7 @@ import math
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
@@ -125,6 +126,13 @@ def problem_exception_handler(exc, context):
         # SQLite's writer lock held past the busy timeout: nothing was written, a retry will do.
         return problem(503, _("The database is busy: retry in a moment."), code="busy",
                        headers={"Retry-After": "1"})
+    if isinstance(exc, RequestDataTooBig):
+        return problem(413, _("The request body is too large."), code="too_large")
+    if isinstance(exc, OverflowError):
+        # A date or number the checks let through but the arithmetic cannot hold (e.g. a deadline
+        # past the year 9999): the input is out of range, not a server fault.
+        return problem(400, _("A date or number is out of range."), code="invalid",
+                       errors={"non_field_errors": [_("A date or number is out of range.")]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

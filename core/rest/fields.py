@@ -1,6 +1,7 @@
 """Serializer fields limited to the request's tenant."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.rest.filters import is_id
@@ -27,3 +28,41 @@ class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         if not is_id(data):
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
+def _year_error(field):
+    from django.utils.translation import gettext as _
+
+    return _("Use a date in the years %(min)s–%(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}
+
+
+YEAR_PATTERN = r"^(19|20|21)\d{2}-"
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": YEAR_PATTERN,
+                      "description": "A date of the years 1900–2199."})
+class BoundedDateField(serializers.DateField):
+    """A date in the years 1900–2199: far dates overflow the date arithmetic of terms and deadlines."""
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise serializers.ValidationError(_year_error(self))
+        return result
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN})
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment in the years 1900–2199 (in UTC too: 9999-12-31T23:59-12:00 is past the year 9999)."""
+
+    def to_internal_value(self, value):
+        try:
+            result = super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(_year_error(self)) from None
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise serializers.ValidationError(_year_error(self))
+        return result

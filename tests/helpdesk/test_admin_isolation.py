@@ -413,38 +413,82 @@ def test_superuser_adds_a_subscription_in_the_organizations_tenant(world, client
 
 
 def staff_form(email: str, password: str = "", **extra) -> dict:
+    """The add form has no password (the invitation sets it); a password sent anyway is ignored."""
     return {"email": email, "first_name": "Nowa", "last_name": "Osoba", "password": password, "role": Role.AGENT,
             "phone": "", **extra}
 
 
-def test_adding_staff_creates_their_login_in_the_tenant(as_admin, world):
-    response = as_admin.post(url(Membership, "add"), staff_form("nowa@wysylki.example.com", "Bardzo-Tajne-2026"))
+def _invitation_link(outbox, email: str) -> str:
+    import re
+
+    [message] = [m for m in outbox if m.to == [email]]
+    found = re.search(r"https?://\S+/invitation/\S+/", message.body)
+    return found.group(0) if found else ""
+
+
+def test_adding_staff_invites_them_and_the_link_activates_the_login(as_admin, world, client, mailoutbox,
+                                                                    django_capture_on_commit_callbacks):
+    # when wysylki's admin adds a new address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_admin.post(url(Membership, "add"), staff_form("nowa@wysylki.example.com"))
     assert response.status_code == 302
+    # then a login exists in the invited state: inactive, no password, audited as invited
     membership = Membership.objects.get(user__username="nowa@wysylki.example.com")
-    assert membership.tenant == world.wysylki and membership.user.check_password("Bardzo-Tajne-2026")
+    assert membership.tenant == world.wysylki
+    assert not membership.user.is_active and not membership.user.has_usable_password()
+    assert AuditEvent.objects.filter(tenant=world.wysylki, action="membership.invited",
+                                     object_id=str(membership.pk)).exists()
+    # and the invitation's link lets the person choose a password, once
+    link = _invitation_link(mailoutbox, "nowa@wysylki.example.com").split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + link, follow=True)
+    assert page.status_code == 200 and page.context["validlink"]
+    done = client.post(page.redirect_chain[-1][0], {"new_password1": "Bardzo-Tajne-2026",
+                                                    "new_password2": "Bardzo-Tajne-2026"})
+    assert done.status_code == 302
+    membership.user.refresh_from_db()
+    assert membership.user.is_active and membership.user.check_password("Bardzo-Tajne-2026")
+    assert client.get("/" + link, follow=True).context["validlink"] is False
 
 
 @pytest.mark.parametrize("login", [ROOT, KJM_ADMIN, "zofia@zorza.example.com"])
-def test_staff_form_cannot_take_over_a_login_used_elsewhere(as_admin, world, login):
+def test_staff_form_never_attaches_a_login_used_elsewhere_and_answers_as_for_a_new_address(
+        as_admin, world, login, mailoutbox, django_capture_on_commit_callbacks):
     # Given a login of the superuser, of KJM's staff or of KJM's customer.
     user = world.user(login)
-    names = (user.first_name, user.last_name)
-    # When wysylki's admin adds it as staff with a new password.
-    response = as_admin.post(url(Membership, "add"), staff_form(login, "Przejete-Haslo-2026"))
-    # Then the form refuses the password and the login is untouched.
-    assert response.status_code == 200 and "password" in response.context["adminform"].form.errors
+    names, password = (user.first_name, user.last_name), user.password
+    # When wysylki's admin adds it as staff (and, for comparison, an address nobody uses).
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = as_admin.post(url(Membership, "add"), staff_form(login, password="Przejete-Haslo-2026"),
+                              follow=True)
+        fresh = as_admin.post(url(Membership, "add"), staff_form("nikt@wysylki.example.com"), follow=True)
+    # Then the answer is the same page with the same message, apart from the address itself.
+    assert taken.status_code == fresh.status_code == 200
+    assert [str(m) for m in taken.context["messages"]] == [f"Zaproszenie wysłano na adres {login}."] or \
+        [str(m) for m in taken.context["messages"]] == [f"Invitation sent to {login}."]
+    assert len(taken.context["messages"]) == len(fresh.context["messages"]) == 1
+    # and the login is not attached, not renamed, its password unchanged; the owner is told by e-mail
     user.refresh_from_db()
-    assert not user.check_password("Przejete-Haslo-2026") and user.check_password("demo-haslo-2026")
-    assert (user.first_name, user.last_name) == names
+    assert not Membership.objects.filter(tenant=world.wysylki, user=user).exists()
+    assert (user.first_name, user.last_name) == names and user.password == password and user.is_active
+    assert [m.to for m in mailoutbox if m.to == [login]] == [[login]]
+    assert _invitation_link(mailoutbox, login) == ""
+    # and nothing in wysylki's audit log mentions it
+    assert not AuditEvent.objects.filter(tenant=world.wysylki, summary__icontains=login).exists()
 
 
-def test_login_used_elsewhere_may_join_without_being_renamed(as_admin, world):
-    user = world.user(KJM_ADMIN)
-    response = as_admin.post(url(Membership, "add"), staff_form(KJM_ADMIN))
-    assert response.status_code == 302
+def test_a_customer_anonymised_by_gdpr_keeps_nothing_on_another_tenants_staff(as_admin, world):
+    """The finding: B's customer attached as A's staff kept a working login with B's name after B
+    erased the contact. Now the attach never happens, and erasure removes the login."""
+    from core.gdpr import contact_anonymise
+
+    user = world.user("zofia@zorza.example.com")
+    as_admin.post(url(Membership, "add"), staff_form(user.username))
+    contact = Contact.objects.get(user=user)
+
+    contact_anonymise(tenant=contact.tenant, contact=contact, actor=None)
+
     user.refresh_from_db()
-    assert (user.first_name, user.last_name) == ("Jan", "Kowalski")
-    assert set(Membership.objects.filter(user=user).values_list("tenant__slug", flat=True)) == {"kjm", "wysylki"}
+    assert not user.is_active and user.first_name == user.last_name == "" and "zorza" not in user.username
 
 
 def test_same_person_cannot_be_added_twice(as_admin, world):
@@ -454,10 +498,19 @@ def test_same_person_cannot_be_added_twice(as_admin, world):
 
 def test_superuser_adds_staff_to_a_chosen_tenant(world, client):
     client.force_login(world.user(ROOT))
-    response = client.post(url(Membership, "add"),
-                           staff_form("nowy@kjm.example.com", "Bardzo-Tajne-2026", tenant=world.kjm.pk))
+    response = client.post(url(Membership, "add"), staff_form("nowy@kjm.example.com", tenant=world.kjm.pk))
     assert response.status_code == 302
     assert Membership.objects.get(user__username="nowy@kjm.example.com").tenant == world.kjm
+
+
+def test_only_the_superuser_puts_one_login_on_two_tenants_staff(world, client):
+    user = world.user(KJM_ADMIN)
+    client.force_login(world.user(ROOT))
+    response = client.post(url(Membership, "add"), staff_form(KJM_ADMIN, tenant=world.wysylki.pk))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Jan", "Kowalski") and user.is_active
+    assert set(Membership.objects.filter(user=user).values_list("tenant__slug", flat=True)) == {"kjm", "wysylki"}
 
 
 def addons_formset(subscription) -> dict:

@@ -19,8 +19,9 @@ from django.utils import timezone
 from tests.conftest import rolled_back_at_exit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-# An address nothing listens on: a delivery attempt fails at once and is recorded, never sent.
-HOOK_URL = "http://127.0.0.1:9/hook"
+# A name that never resolves (RFC 2606 .invalid): a delivery attempt fails at once and is recorded,
+# never sent.
+HOOK_URL = "https://crm.example.invalid/hook"
 
 # (tenant slug, organization name, marker key); the first organization of each tenant is "own" for
 # the customer of that tenant, the second is the neighbour within the same tenant.

@@ -69,3 +69,21 @@ def test_production_refuses_the_development_secret_key():
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_refuses_a_short_or_published_secret_key():
+    # given production with a key Django only warns about (W009) or one copied from a template
+    for weak in ("short-but-not-empty-key", "x" * 60, "django-insecure-" + "a1b2c3d4" * 7):
+        result = run(["-c", "import django; django.setup()"], production_env(SECRET_KEY=weak))
+
+        # then it does not start
+        assert result.returncode != 0, weak
+        assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr
+
+
+def test_outbound_allowed_networks_must_be_networks():
+    result = run(["-c", "import django; django.setup()"],
+                 production_env(OUTBOUND_ALLOWED_NETWORKS="10.0.0.0/8,intranet"))
+
+    assert result.returncode != 0
+    assert "OUTBOUND_ALLOWED_NETWORKS" in result.stderr

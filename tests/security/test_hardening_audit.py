@@ -77,7 +77,7 @@ def test_staff_changes_in_the_admin_are_audited(two_tenants, client):
         "password": "Mocne-Haslo-2026!", "role": "agent", "phone": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     membership = Membership.objects.get(tenant=alpha.tenant, user__username="nowy@alpha.example.com")
-    assert only_in(alpha.tenant, beta.tenant, "membership.created").actor == alpha.admin.user
+    assert only_in(alpha.tenant, beta.tenant, "membership.invited").actor == alpha.admin.user
 
     response = client.post(reverse("admin:helpdesk_membership_change", args=[membership.pk]), {
         "email": "nowy@alpha.example.com", "first_name": "Nowy", "last_name": "Agent", "password": "",

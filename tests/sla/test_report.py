@@ -1,6 +1,9 @@
 """The tenant admin's SLA report: figures per plan and month, breaches, chart, CSV, access."""
 from __future__ import annotations
 
+import csv
+import io
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,6 +87,20 @@ def test_csv_export(client, report_world):
     assert lines[0] == "month,plan,met,breached,running,percent_met,average_reaction_business_hours"
     assert lines[1] == "2026-03,STANDARD,1,1,0,50.0,7.00"
     assert any(line.startswith(report_world["late"].reference + ",") and line.endswith(",2.00") for line in lines)
+
+
+def test_csv_export_neutralises_a_customers_formula(client, report_world):
+    # given a customer's subject that a spreadsheet would run
+    late = report_world["late"]
+    type(late).objects.filter(pk=late.pk).update(subject='=HYPERLINK("http://evil.example","Kliknij")')
+    login_admin(client, report_world["tenant"])
+
+    response = client.get(reverse("sla:report"), {"start": "2026-03", "end": "2026-04", "format": "csv"},
+                          HTTP_HOST="raport.localhost")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    [row] = [r for r in rows if r and r[0] == late.reference]
+    assert row[1] == '\'=HYPERLINK("http://evil.example","Kliknij")'
 
 
 def test_bad_month_is_a_clear_error_not_a_500(client, report_world):

@@ -18,8 +18,10 @@ def _imap(server):
 
 
 @pytest.fixture
-def imap_server(dovecot):
-    """The test user's mailbox, emptied before each test."""
+def imap_server(dovecot, settings):
+    """The test user's mailbox, emptied before each test. Dovecot listens on 127.0.0.1, which the
+    outbound policy refuses unless the operator allows it, as an on-premises install would."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     conn = _imap(dovecot)
     for folder in ("INBOX", "Processed"):
         status, data = conn.select(folder)

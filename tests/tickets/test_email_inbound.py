@@ -87,6 +87,33 @@ def test_subject_token_threads_only_for_the_requester_or_their_organization(demo
     assert pipe(other_prefix) != reference
 
 
+def test_in_reply_to_threads_only_for_the_requester_or_their_organization(demo):
+    from core.models import ContactEmail
+
+    reference = pipe(corpus("thunderbird_utf8.eml"))
+    ticket = Ticket.objects.get(tenant=demo.wysylki, number=int(reference.split("-")[1]))
+    parent = "<3f1c9a2e-7d44-4b1a-9c3e-1a2b3c4d5e6f@bukiet.example.com>"
+    other = (ContactEmail.objects.for_tenant(demo.wysylki).exclude(contact__organization=ticket.organization_id)
+             .select_related("contact").order_by("id").first())
+
+    def reply(sender: str, msgid: str) -> bytes:
+        return (f"From: {sender}\r\nSubject: Re: etykiety\r\nMessage-ID: <{msgid}@x>\r\n"
+                f"In-Reply-To: {parent}\r\nReferences: {parent}\r\n\r\nDopisuję się.\r\n").encode()
+
+    # a stranger and a customer of another organization who know the Message-ID
+    stranger = pipe(reply("someone@elsewhere.example.org", "irt1"))
+    neighbour = pipe(reply(other.email, "irt2"))
+    own = pipe(reply("ewa@bukiet.example.com", "irt3"))
+
+    # get tickets of their own (the stranger's in triage); the requester's reply threads
+    assert stranger != reference and neighbour != reference and own == reference
+    assert Ticket.objects.get(tenant=demo.wysylki, number=int(stranger.split("-")[1])).status == Ticket.Status.TRIAGE
+    assert Ticket.objects.get(tenant=demo.wysylki, number=int(neighbour.split("-")[1])).organization_id == \
+        other.contact.organization_id
+    assert not ticket.messages.filter(body__contains="Dopisuję się", author_contact=other.contact).exists()
+    assert ticket.messages.filter(email_message_id__in=["<irt1@x>", "<irt2@x>"]).count() == 0
+
+
 def test_an_out_of_office_reply_creates_nothing(demo):
     reference = pipe(corpus("thunderbird_utf8.eml"))
     before = Ticket.objects.filter(tenant=demo.wysylki).count()

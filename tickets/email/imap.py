@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from core import netpolicy
 from tickets.email.inbound import email_ingest
 from tickets.email.intake_cache import IntakeCache
 from tickets.models import InboundEmail, Mailbox
@@ -34,12 +35,30 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+class _CheckedSocket:
+    """imaplib connects to an address the outbound policy checked (``core.netpolicy``), at connect
+    time; TLS (IMAPS, STARTTLS) still verifies the host name's certificate."""
+
+    def _create_socket(self, timeout):
+        sock = netpolicy.connect(self.host, self.port, min(timeout or TIMEOUT, netpolicy.CONNECT_TIMEOUT))
+        sock.settimeout(timeout)
+        return sock
+
+
+class _IMAP4(_CheckedSocket, imaplib.IMAP4):
+    pass
+
+
+class _IMAP4_SSL(_CheckedSocket, imaplib.IMAP4_SSL):  # noqa: N801 (imaplib's name)
+    def _create_socket(self, timeout):
+        return self.ssl_context.wrap_socket(super()._create_socket(timeout), server_hostname=self.host)
+
+
 def imap_connect(mailbox: Mailbox) -> imaplib.IMAP4:
     if mailbox.security == Mailbox.Security.TLS:
-        conn = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(),
-                                 timeout=TIMEOUT)
+        conn = _IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT)
     else:
-        conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
+        conn = _IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
         if mailbox.security == Mailbox.Security.STARTTLS:
             conn.starttls(ssl_context=ssl.create_default_context())
     username, password = mailbox.username, mailbox.password

@@ -174,7 +174,8 @@ def _place(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, cache: In
     body = new or _("(The message has no text.)")
     body_full = full if full and full != new else ""
 
-    ticket = thread_ticket(tenant, parsed.thread_ids, known) or _ticket_by_subject(tenant, parsed, from_email)
+    ticket = (thread_ticket(tenant, parsed.thread_ids, known, sender=from_email)
+              or _ticket_by_subject(tenant, parsed, from_email))
     if ticket is not None and ticket.status != Ticket.Status.CLOSED:
         contact, _organization = sender_identify(tenant=tenant, email=from_email)
         message = message_add(tenant=tenant, ticket=ticket, body=body, author_contact=contact,
@@ -237,10 +238,14 @@ def _known_message_ids(tenant: Tenant, ids: list[str]) -> dict[str, int]:
                 .values_list("email_message_id", "ticket_id"))
 
 
-def thread_ticket(tenant: Tenant, ids: list[str], received: dict[str, int] | None = None) -> Ticket | None:
+def thread_ticket(tenant: Tenant, ids: list[str], received: dict[str, int] | None = None,
+                  sender: str | None = None) -> Ticket | None:
     """The ticket of the first Message-ID (In-Reply-To, then References newest first) we know.
 
     ``received``: what ``_known_message_ids`` already found for these ids, to save the query.
+    With ``sender``, only if that address may add to the ticket, as for a subject token: a
+    Message-ID is no secret (it travels in every copy and forward of a mail), so anyone else's
+    reply starts a ticket of its own (an unknown sender's waits in triage).
     """
     if not ids:
         return None
@@ -253,8 +258,17 @@ def thread_ticket(tenant: Tenant, ids: list[str], received: dict[str, int] | Non
         found.setdefault(msgid, ticket_id)
     for msgid in ids:
         if msgid in found:
-            return Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid])
+            ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid])
+            return ticket if sender is None or _sender_may_add(tenant, ticket, sender) else None
     return None
+
+
+def _sender_may_add(tenant: Tenant, ticket: Ticket, sender: str) -> bool:
+    """The ticket's requester, or a contact of the ticket's organization."""
+    if ticket.requester_email and ticket.requester_email.lower() == sender.lower():
+        return True
+    _contact, organization = sender_identify(tenant=tenant, email=sender)
+    return organization is not None and organization.pk == ticket.organization_id
 
 
 def _ticket_by_subject(tenant: Tenant, parsed: ParsedEmail, from_email: str) -> Ticket | None:
@@ -265,10 +279,7 @@ def _ticket_by_subject(tenant: Tenant, parsed: ParsedEmail, from_email: str) -> 
         ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").filter(number=number).first()
         if ticket is None:
             continue
-        if ticket.requester_email and ticket.requester_email.lower() == from_email:
-            return ticket
-        contact, organization = sender_identify(tenant=tenant, email=from_email)
-        if organization is not None and organization.pk == ticket.organization_id:
+        if _sender_may_add(tenant, ticket, from_email):
             return ticket
     return None
 

@@ -20,10 +20,12 @@ from tickets.views.common import agent_required, attachment_response, form_servi
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
+    """A row id from the query string; anything else (text, 0, 25 digits) filters nothing."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
         return None
+    number = int(text)
+    return number if 1 <= number <= 2**63 - 1 else None
 
 
 def filters_from_query(query) -> QueueFilters:
