@@ -12,3 +12,8 @@ class CoreConfig(AppConfig):
     name = "core"
     label = "helpdesk"
     verbose_name = _("Tenants and people")
+
+    def ready(self) -> None:
+        from core.rest import strict
+
+        strict.install()

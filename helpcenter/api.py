@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from core.models import ApiToken, Membership
+from core.rest.filters import BoolFilter, StrictFilterSet
 from core.rest.viewsets import ApiViewSet
 from helpcenter.models import Article, ForumCategory, Post, Suggestion, Topic, Viewer
 from helpcenter.services import forum, suggestions
@@ -74,7 +75,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ArticleFilter(django_filters.FilterSet):
+class ArticleFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=Article.Kind.choices, help_text="manual or howto.")
     language = django_filters.CharFilter(help_text="pl or en.")
     product = django_filters.CharFilter(field_name="product__code", help_text="Product code.")
@@ -123,10 +124,10 @@ class TopicSerializer(serializers.ModelSerializer):
                             "ticket", "created_at", "last_activity_at"]
 
 
-class TopicFilter(django_filters.FilterSet):
+class TopicFilter(StrictFilterSet):
     category = django_filters.CharFilter(field_name="category__slug", help_text="Category slug.")
-    solved = django_filters.BooleanFilter(field_name="solution", lookup_expr="isnull", exclude=True,
-                                          help_text="Solved topics only (true) or unsolved (false).")
+    solved = BoolFilter(field_name="solution", lookup_expr="isnull", exclude=True,
+                        help_text="Solved topics only (true) or unsolved (false).")
 
     class Meta:
         model = Topic
@@ -175,7 +176,8 @@ class SuggestionSerializer(serializers.ModelSerializer):
     body = serializers.CharField(max_length=20_000, help_text="Description (Markdown).")
     body_html = serializers.CharField(read_only=True, help_text="Description as sanitised HTML.")
     official_answer_html = serializers.CharField(read_only=True, help_text="The staff's answer as HTML.")
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Set on a merged duplicate.")
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
+                                                     help_text="Set on a merged duplicate.")
 
     class Meta:
         model = Suggestion
@@ -191,7 +193,7 @@ class SuggestionStatusSerializer(serializers.Serializer):
                                             help_text="Official answer (Markdown).")
 
 
-class SuggestionFilter(django_filters.FilterSet):
+class SuggestionFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Suggestion.Status.choices, help_text="Status.")
 
     class Meta:

@@ -58,8 +58,6 @@ def test_every_operation_declares_problem_errors():
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_operation_conforms(case, alpha, wsgi_calls):
-    # Business rules may reject schema-valid data (a duplicate external_id, an unknown plan code):
-    # such a 400 is correct, so "positive data accepted" is the one check left out.
     # Derandomized: every run draws the same examples, so a failure is reproducible, not flaky.
     # Business rules may reject schema-valid data (a duplicate external_id, an unknown plan code, a
     # cursor that was never issued): such a 400 is correct, so "positive data accepted" (ST202) is
