@@ -28,13 +28,12 @@ import pytest
 from django.contrib import admin
 from django.core import mail
 from django.forms.models import model_to_dict
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from core.services import heartbeat_beat
 from core.models import Organization, Tenant, User
 
 # --- routes -----------------------------------------------------------------------------------
@@ -570,13 +569,14 @@ def test_every_route_is_in_the_table():
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[r.key for r in ROUTES])
-# The matrix asks who may read what, not whether the world's made-up rows look like a healthy
-# installation: /healthz's thresholds are out of reach here (tests/ops covers them).
-@override_settings(HEALTH_SLA_SCAN_MAX_AGE=10**9, HEALTH_OUTBOX_MAX_AGE=10**9, HEALTH_INTAKE_MAX_AGE=10**9)
-def test_route_matrix(route, world):
+def test_route_matrix(route, world, monkeypatch):
     """GET every concrete URL as every role: the status of the table, the same answer for a foreign
     object as for a missing one, and no forbidden marker in the body."""
-    heartbeat_beat("sla-scan")  # the monitor is alive: /healthz judges only the data it is given
+    # The matrix asks who may read what, not whether the made-up rows and this machine's broker look
+    # like a healthy installation: /healthz judges the database only here (tests/ops covers the rest).
+    from helpdesk import health
+
+    monkeypatch.setattr(health, "checks", lambda now=None: [health.database_check()])
     spec = expectation(route, admin_request(world.tenants["wysylki"].admin.user))
     assert spec is not None, f"add {route.key} to TABLE"
     oracle_allowed = (route.key in ADMIN_MODEL_ROUTES and ADMIN_MODEL_ROUTES[route.key][1] in GLOBAL_HISTORY_ORACLE
