@@ -264,8 +264,10 @@ def _sample_value(field, n: int, tenant: Tenant):
     if isinstance(field, models.DecimalField):
         return Decimal("1.00")
     if isinstance(field, models.DateTimeField):
-        # Later fields of a model get later times, so "ends after it starts" checks hold.
-        return datetime(2026, 1, 1, 9, 0, tzinfo=dt_timezone.utc) + timedelta(minutes=field.creation_counter % 600)
+        # Each row on a day of its own (rows never overlap in time), and later fields of a model get
+        # later times, so "ends after it starts" checks hold.
+        return (datetime(2026, 1, 1, 9, 0, tzinfo=dt_timezone.utc) + timedelta(days=n)
+                + timedelta(minutes=field.creation_counter % 600))
     if isinstance(field, models.DateField):
         return date(2026, 1, 1)
     if isinstance(field, models.TimeField):

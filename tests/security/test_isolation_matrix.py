@@ -467,9 +467,12 @@ def _appointment(world, side):
 
     found = Appointment.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
     if found is None:
-        start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+        agent = world.tenants[side.slug].agent
+        # Both organizations of a tenant share its agent, whose sessions may not overlap.
+        taken = Appointment.objects.filter(agent=agent).count()
+        start = timezone.now().replace(microsecond=0) + timedelta(days=3, hours=2 * taken)
         found = Appointment.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
-                                           contact=side.contact, agent=world.tenants[side.slug].agent, kind="remote",
+                                           contact=side.contact, agent=agent, kind="remote",
                                            starts_at=start, ends_at=start + timedelta(minutes=60))
     return found
 
