@@ -17,10 +17,10 @@ from rest_framework.response import Response
 
 from core.models import ApiToken, Membership
 from core.rest.filters import BoolFilter, StrictFilterSet
+from core.rest.fields import TenantSlugField
 from core.rest.viewsets import ApiViewSet
 from helpcenter.models import Article, ForumCategory, Post, Suggestion, Topic, Viewer
 from helpcenter.services import forum, suggestions
-from plans.api import TenantSlugField
 from plans.models import Product
 
 

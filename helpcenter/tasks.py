@@ -6,7 +6,6 @@ stable Message-ID and a ``List-Unsubscribe`` header pointing at the one-click un
 """
 from __future__ import annotations
 
-import logging
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from core import outbox
 from helpcenter.models import Post, TopicSubscription
 
-log = logging.getLogger(__name__)
 
 POST_ADDED = "helpcenter.post_added"
 

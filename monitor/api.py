@@ -6,10 +6,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.models import Organization
-from core.rest.fields import BoundedDateTimeField, TenantPrimaryKeyField
+from core.rest.fields import BoundedDateTimeField, TenantPrimaryKeyField, TenantSlugField
 from core.rest.viewsets import ApiViewSet
 from monitor.management.commands.sla_deadline import preview
-from plans.api import TenantSlugField
 from plans.models import Plan
 from tickets.models import Category, Ticket
 

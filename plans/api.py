@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.models import Organization
 from core.rest.errors import NON_FIELD, errors_at
-from core.rest.fields import BoundedDateField, TenantPrimaryKeyField
+from core.rest.fields import BoundedDateField, TenantPrimaryKeyField, TenantSlugField
 from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
@@ -25,27 +25,6 @@ from plans.services import (
     subscription_set_overrides,
 )
 from plans.terms import OVERRIDABLE
-
-
-class TenantSlugField(serializers.SlugRelatedField):
-    """A tenant's row by its code; another tenant's code does not exist."""
-
-    def __init__(self, model, slug_field: str = "code", **kwargs):
-        self.model = model
-        kwargs.setdefault("queryset", model.objects.all())
-        super().__init__(slug_field=slug_field, **kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        tenant = getattr(request, "tenant", None) if request else None
-        if tenant is None:
-            return self.model.objects.none()
-        return self.model.objects.for_tenant(tenant)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 _TERMS_EXCLUDE = ("id", "tenant", "plan", "version", "effective_from", "created_at", "created_by", "change_note")
@@ -329,8 +308,6 @@ class OrganizationFilter(UpdatedSinceFilterSet):
         fields = ["external_id", "name", "updated_since"]
 
 
-
-
 @extend_schema_view(
     list=extend_schema(summary="List organizations", description="Filter with `external_id` or `updated_since`."),
     retrieve=extend_schema(summary="Read an organization"),
@@ -348,8 +325,6 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Organization.objects.none()
-        from plans.models import Subscription
-
         today = local_today(self.tenant)
         current = (Subscription.objects.for_tenant(self.tenant).filter(starts_on__lte=today)
                    .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).select_related("plan")

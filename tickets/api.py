@@ -11,10 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.models import Contact, Membership, Organization
-from core.rest.fields import TenantPrimaryKeyField
+from core.rest.fields import TenantPrimaryKeyField, TenantSlugField
 from core.rest.filters import BoolFilter, IdFilter, UpdatedSinceFilterSet
 from core.rest.viewsets import ApiViewSet
-from plans.api import TenantSlugField
 from plans.models import Product
 from sla.policy import REASONS
 from tickets.models import Category, Message, Ticket

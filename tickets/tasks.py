@@ -6,7 +6,6 @@ each for one row: one e-mail to one recipient.
 """
 from __future__ import annotations
 
-import logging
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
@@ -15,7 +14,6 @@ from django.conf import settings
 from core import outbox
 from tickets.models import OutboundEmail, Ticket
 
-log = logging.getLogger(__name__)
 
 
 def acknowledgement_send(row) -> None:

@@ -7,13 +7,8 @@ from rest_framework import serializers
 from core.rest.filters import is_id
 
 
-class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key limited to the request's tenant: another tenant's ID is "does not exist"."""
-
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        kwargs.setdefault("queryset", model.objects.all() if model else None)
-        super().__init__(**kwargs)
+class _TenantRowsMixin:
+    """Rows of the request's tenant only: another tenant's row "does not exist"."""
 
     def get_queryset(self):
         request = self.context.get("request")
@@ -22,11 +17,34 @@ class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
             return self.model.objects.none()
         return self.model.objects.for_tenant(tenant)
 
+
+class TenantPrimaryKeyField(_TenantRowsMixin, serializers.PrimaryKeyRelatedField):
+    """A foreign key limited to the request's tenant: another tenant's ID is "does not exist"."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all() if model else None)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not is_id(data):
             self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class TenantSlugField(_TenantRowsMixin, serializers.SlugRelatedField):
+    """A tenant's row by its code; another tenant's code does not exist."""
+
+    def __init__(self, model, slug_field: str = "code", **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 

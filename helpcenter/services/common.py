@@ -1,7 +1,6 @@
 """What the write services share: hand-off of notifications, the posting rate limit, audit."""
 from __future__ import annotations
 
-import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -12,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from core.models import Tenant, User
 
-log = logging.getLogger(__name__)
 
 # Posts (topics, replies, suggestions) a customer may write per window; staff are not limited.
 POST_RATE = getattr(settings, "HELPCENTER_POST_RATE", (6, 600))
