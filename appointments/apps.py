@@ -8,8 +8,12 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The tickets app sits below: the sessions panels of both ticket pages are handed to it.
+        from appointments import notifications, tasks
         from appointments.views import agent, portal
+        from core import outbox
         from tickets import hooks
+
+        outbox.handler_register(notifications.MAIL, tasks.appointment_mail_send)
 
         hooks.agent_panel_register(hooks.TicketPanel(
             name="sessions", template="appointments/agent/_panel.html", context=agent.panel_context))

@@ -1,19 +1,23 @@
-"""Mail about sessions (confirmations with an invitation, reminders) and the reminder scan."""
+"""Mail about sessions (confirmations with an invitation, reminders): the outbox handler that sends
+one message to one recipient, and the reminder scan that writes reminders into the outbox."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments import ics
+from appointments import ics, notifications
 from appointments.models import Appointment
+from core import outbox
+from core.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -58,40 +62,55 @@ def _body(kind: str, appointment: Appointment, link: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _recipients(appointment: Appointment) -> list[str]:
-    if appointment.contact is None:
-        return []
-    return [e.email for e in appointment.contact.emails.order_by("id")][:1]
+def _as_at_change(appointment: Appointment, state: dict) -> Appointment:
+    """The session as it was when the message was written (a later move has its own message)."""
+    if not state:
+        return appointment
+    appointment.starts_at = datetime.fromisoformat(state["starts_at"])
+    appointment.ends_at = datetime.fromisoformat(state["ends_at"])
+    appointment.sequence = state["sequence"]
+    if state.get("agent") and state["agent"] != appointment.agent_id:
+        agent = Membership.objects.select_related("user").filter(pk=state["agent"]).first()
+        if agent is not None:
+            appointment.agent = agent
+    return appointment
 
 
-@shared_task(ignore_result=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def appointment_mail(appointment_id: int, kind: str) -> bool:
+def appointment_mail_send(row) -> None:
+    """Outbox handler ``appointments.mail``: one message about a session to one recipient (the
+    customer or the agent), with its iCalendar invitation, under the row's stable Message-ID."""
+    kind = row.payload["kind"]
     appointment = (Appointment.objects.select_related("ticket__tenant", "agent__user", "contact", "organization")
-                   .filter(pk=appointment_id).first())
+                   .filter(pk=row.payload["appointment"], tenant_id=row.tenant_id).first())
     if appointment is None:
-        return False
+        raise outbox.Skip("the session is gone")
+    appointment = _as_at_change(appointment, row.payload.get("state") or {})
     tenant = appointment.ticket.tenant
-    to = _recipients(appointment)
-    if not to:
-        log.info("appointment %s: no e-mail address for the %s message", appointment_id, kind)
-        return False
     with translation.override(tenant.language), timezone.override(tenant.time_zone):
         link = portal_link(tenant, reverse("portal:appointment_detail", args=[appointment.pk]))
-        message = EmailMessage(subject=_subject(kind, appointment), body=_body(kind, appointment, link),
-                               from_email=tenant.support_email or settings.DEFAULT_FROM_EMAIL, to=to,
-                               cc=[appointment.agent.user.email] if appointment.agent.user.email else [])
+        message = EmailMessage(subject=" ".join(_subject(kind, appointment).split()),
+                               body=_body(kind, appointment, link),
+                               from_email=tenant.support_email or settings.DEFAULT_FROM_EMAIL, to=[row.recipient],
+                               headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated",
+                                        "X-Helpdesk-Ticket": appointment.ticket.reference})
         if kind != "proposed":
             cancel = kind == "cancelled"
             method = "CANCEL" if cancel else "REQUEST"
             message.attach("sesja.ics" if tenant.language == "pl" else "session.ics",
                            ics.invitation(appointment, cancel=cancel), f"text/calendar; method={method}; charset=utf-8")
         message.send()
-    return True
 
 
-def _claim(pk: int, field: str, now) -> bool:
-    return Appointment.objects.filter(pk=pk, status=Appointment.Status.BOOKED,
-                                      **{f"{field}__isnull": True}).update(**{field: now}) == 1
+@transaction.atomic
+def _remind(pk: int, field: str, kind: str, now) -> int:
+    """Claim one reminder by a conditional update and write its mail in the same transaction."""
+    if Appointment.objects.filter(pk=pk, status=Appointment.Status.BOOKED,
+                                  **{f"{field}__isnull": True}).update(**{field: now}) != 1:
+        return 0
+    appointment = Appointment.objects.select_related("agent__user", "contact").get(pk=pk)
+    # One reminder per session, arming and recipient: a reschedule re-arms it with a new SEQUENCE.
+    notifications.enqueue(kind, appointment, key=f"{kind}:{appointment.sequence}")
+    return 1
 
 
 @shared_task(ignore_result=True)
@@ -103,15 +122,11 @@ def reminders_send() -> int:
     soon = Appointment.objects.filter(status=Appointment.Status.BOOKED, reminded_soon_at__isnull=True,
                                       starts_at__gt=now, starts_at__lte=now + REMIND_SOON)
     for pk in soon.values_list("pk", flat=True):
-        if _claim(pk, "reminded_soon_at", now):
-            appointment_mail.delay(pk, "reminder_soon")
-            sent += 1
+        sent += _remind(pk, "reminded_soon_at", "reminder_soon", now)
     # A session booked (or moved) less than a day ahead had its confirmation then: no day-before reminder.
     day = Appointment.objects.filter(status=Appointment.Status.BOOKED, reminded_day_at__isnull=True,
                                      starts_at__gt=now + REMIND_SOON, starts_at__lte=now + REMIND_DAY,
                                      updated_at__lte=F("starts_at") - REMIND_DAY)
     for pk in day.values_list("pk", flat=True):
-        if _claim(pk, "reminded_day_at", now):
-            appointment_mail.delay(pk, "reminder_day")
-            sent += 1
+        sent += _remind(pk, "reminded_day_at", "reminder_day", now)
     return sent

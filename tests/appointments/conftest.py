@@ -22,10 +22,20 @@ def start_ticket(demo, monkeypatch):
     return file_ticket(contact, "Pomoc przy konfiguracji kuriera", received_at=NOW)
 
 
+class _Sent:
+    """The session mails written to the outbox, one (appointment id, kind) per message (a message
+    has a row per recipient), in the order they were written."""
+
+    def __iter__(self):
+        from core.models import OutboxMessage
+
+        messages: dict[str, tuple[int, str]] = {}
+        for row in OutboxMessage.objects.filter(handler="appointments.mail").order_by("id"):
+            messages.setdefault(row.dedupe_key.rpartition(":")[0], (row.payload["appointment"], row.payload["kind"]))
+        return iter(list(messages.values()))
+
+
 @pytest.fixture
-def sent(monkeypatch):
-    """Mails enqueued by the services, as (appointment id, kind), instead of the worker."""
-    calls = []
-    monkeypatch.setattr("appointments.tasks.appointment_mail.delay", lambda pk, kind: calls.append((pk, kind)))
-    monkeypatch.setattr("appointments.notifications._enqueue", lambda kind, a: calls.append((a.pk, kind)))
-    return calls
+def sent():
+    """Mails written by the services into the outbox, as (appointment id, kind)."""
+    return _Sent()

@@ -42,7 +42,6 @@ def test_parallel_bookings_of_one_slot_give_one_appointment(monkeypatch):
 
     seed()
     monkeypatch.setattr("core.outbox.wake", lambda task: None)
-    monkeypatch.setattr("appointments.notifications._enqueue", lambda kind, a: None)
     tickets = [file_ticket(Contact.objects.get(name=name), "Sesja zdalna", received_at=NOW)
                for name in ("Joanna Stolarczyk", "Paweł Nowicki", "Krzysztof Prądzyński", "Ewa Kwiatkowska")]
     start, agents = selectors.find_slots(tenant=tickets[0].tenant, organization=tickets[0].organization,
@@ -56,6 +55,13 @@ def test_parallel_bookings_of_one_slot_give_one_appointment(monkeypatch):
     results = _race(book, len(tickets))
     assert sorted(kind for kind, _ in results) == ["ok", "taken", "taken", "taken"]
     assert Appointment.objects.filter(agent=agent, status="booked").count() == 1
+    # The refused bookings rolled their mail back with them: only the booked session has outbox rows.
+    from core.models import OutboxMessage
+
+    winner = Appointment.objects.get(agent=agent, status="booked")
+    mailed = {row["payload"]["appointment"] for row in OutboxMessage.objects.filter(
+        handler="appointments.mail").values("payload")}
+    assert mailed == {winner.pk}
 
 
 def test_the_exclusion_constraint_refuses_an_overlap_that_bypasses_the_service(monkeypatch):

@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from appointments import selectors, services
 from appointments.models import Appointment, BookingRules, Callback
 from billing.selectors import organization_usage
+from core.models import OutboxMessage
 from tests.appointments.conftest import NOW, WARSAW
 
 
@@ -94,23 +96,57 @@ def test_late_cancellation_is_counted_when_the_tenant_says_so(start_ticket, sent
     assert cancelled.time_entry.billed_minutes == 30  # 15 + 5 → per started 15 min
 
 
-def test_mail_carries_an_invitation_that_updates_and_cancels(start_ticket, django_capture_on_commit_callbacks):
-    from appointments.tasks import appointment_mail
+def test_mail_carries_an_invitation_that_updates_and_cancels(start_ticket):
+    from core import outbox
 
     tenant = start_ticket.tenant
     start, _agents = first_slot(start_ticket)
     booked = services.appointment_book(tenant=tenant, ticket=start_ticket, kind="remote", starts_at=start,
                                        minutes=60, actor=None, now=NOW)
-    appointment_mail(booked.pk, "booked")
     services.appointment_cancel(tenant=tenant, appointment=booked, actor=None, by_customer=False, now=NOW)
-    appointment_mail(booked.pk, "cancelled")
-    first, second = mail.outbox[-2:]
+    mail.outbox.clear()
+    assert outbox.dispatch(budget_seconds=30).handlers["appointments.mail"] == 4
+    sessions = [m for m in mail.outbox if m.attachments]
+    to_customer = [m for m in sessions if m.to == ["joanna@meblex.example.com"]]
+    to_agent = [m for m in sessions if m.to == [booked.agent.user.email]]
+    assert len(to_customer) == 2 and len(to_agent) == 2
+    first, second = to_customer
+    # Each message renders the session as it was at its change, though both are sent after the cancel.
     ics_1, ics_2 = str(first.attachments[0][1]), str(second.attachments[0][1])
-    assert "METHOD:REQUEST" in ics_1 and "SEQUENCE:0" in ics_1
+    assert "METHOD:REQUEST" in ics_1 and "SEQUENCE:0" in ics_1 and "STATUS:CONFIRMED" in ics_1
     assert "METHOD:CANCEL" in ics_2 and "SEQUENCE:1" in ics_2 and "STATUS:CANCELLED" in ics_2
     assert f"UID:{booked.uid}@helpdesk" in ics_1 and f"UID:{booked.uid}@helpdesk" in ics_2
-    assert first.to == ["joanna@meblex.example.com"]
     assert f"/portal/appointments/{booked.pk}/" in first.body
+    # One outbox row per (message, recipient), each with its own stable Message-ID.
+    rows = OutboxMessage.objects.filter(handler="appointments.mail").order_by("id")
+    assert [(r.payload["kind"], r.status) for r in rows] == [("booked", "sent")] * 2 + [("cancelled", "sent")] * 2
+    assert sorted(m.extra_headers["Message-ID"] for m in sessions) == sorted(r.message_id for r in rows)
+    assert len({r.message_id for r in rows}) == 4
+
+
+def test_a_booking_writes_its_mail_in_its_own_transaction(start_ticket, django_capture_on_commit_callbacks):
+    """The outbox rows exist exactly when the booking committed: a rolled-back booking leaves none,
+    and the dispatcher is woken only on commit."""
+    tenant = start_ticket.tenant
+    start, _agents = first_slot(start_ticket)
+    woken = []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            booked = services.appointment_book(tenant=tenant, ticket=start_ticket, kind="remote",
+                                               starts_at=start, minutes=60, actor=None, now=NOW)
+            rows = OutboxMessage.objects.filter(handler="appointments.mail", payload__appointment=booked.pk)
+            assert rows.count() == 2  # written inside the booking's transaction, before it ends
+            raise RuntimeError("the request fails after the booking")
+    woken += callbacks
+    assert not Appointment.objects.filter(ticket=start_ticket).exists()
+    assert not OutboxMessage.objects.filter(handler="appointments.mail").exists()
+    assert woken == []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        booked = services.appointment_book(tenant=tenant, ticket=start_ticket, kind="remote", starts_at=start,
+                                           minutes=60, actor=None, now=NOW)
+    assert OutboxMessage.objects.filter(handler="appointments.mail", payload__appointment=booked.pk,
+                                        status="pending").count() == 2
+    assert callbacks  # the dispatcher is woken once the booking commits
 
 
 def test_reminders_are_sent_once(start_ticket, sent, time_machine):
@@ -127,6 +163,8 @@ def test_reminders_are_sent_once(start_ticket, sent, time_machine):
     time_machine.move_to(later - timedelta(minutes=10), tick=False)
     assert reminders_send() == 1 and reminders_send() == 0
     assert [k for _pk, k in sent][-2:] == ["reminder_day", "reminder_soon"]
+    reminders = OutboxMessage.objects.filter(handler="appointments.mail", payload__kind__startswith="reminder_")
+    assert reminders.count() == 4  # two reminders, each to the customer and to the agent
 
 
 def test_after_the_session_one_call_logs_the_rounded_time(start_ticket, sent):
