@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -146,7 +147,7 @@ class SlotViewSet(mixins.ListModelMixin, ApiViewSet):
         data = query.form.cleaned_data
         ticket = Ticket.objects.for_tenant(self.tenant).filter(pk=data["ticket"]).select_related("organization").first()
         if ticket is None:
-            raise serializers.ValidationError({"ticket": ["Unknown ticket."]})
+            raise serializers.ValidationError({"ticket": [_("Unknown ticket.")]}, code="does_not_exist")
         if ticket.organization_id is None:
             return Response([])
         agents = None

@@ -29,7 +29,9 @@ from core.rest.viewsets import ApiViewSet, local_today
 from plans.models import WorkKind
 from tickets.models import Ticket
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years 1900–2199, ASCII digits: the schema's pattern is exactly what the API accepts.
+MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
+MONTH_RE = re.compile(MONTH_PATTERN)
 
 
 def parse_month(value: str | None, *, field: str = "month") -> date:
@@ -227,7 +229,7 @@ class UsageViewSet(ApiViewSet):
                    description="One object: the month's allowance and what was drawn from it, overage, the "
                                "e-mail support limit, the hour packages and the 80 %/100 % alerts.", parameters=[
         OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
-        OpenApiParameter("month", str, required=False, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        OpenApiParameter("month", str, required=False, pattern=MONTH_PATTERN,
                          description="YYYY-MM; default the current month.")])
     def list(self, request, organization_id=None):
         organization = _organization(self, organization_id)
@@ -300,7 +302,7 @@ class _FirstRenderer(BaseContentNegotiation):
 
 _STATEMENT_PARAMETERS = [
     OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
-    OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=MONTH_PATTERN,
                      description="YYYY-MM."),
 ]
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -47,14 +49,21 @@ class _AddressList(serializers.ListField):
         return [getattr(row, self.value_attr) for row in getattr(instance, self.source).all()]
 
 
+# What ``core.services.normalize_phone`` accepts, said so that a schema can state it.
+PHONE_VALIDATOR = RegexValidator(r"^\+?(?:[ ()./-]*[0-9]){6,15}[ ()./-]*$",
+                                 message=gettext_lazy("Use 6–15 digits, optionally with a leading +."))
+
+
 class ContactSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Contact ID.")
     organization = TenantPrimaryKeyField(Organization, help_text="ID of the contact's organization.")
     name = serializers.CharField(max_length=200, help_text="Full name.")
     emails = _AddressList("email", child=serializers.EmailField(), required=False, max_length=20,
                           help_text="E-mail addresses; each identifies one contact in the tenant.")
-    phones = _AddressList("number", child=serializers.CharField(max_length=40), required=False, max_length=20,
-                          help_text="Phone numbers, stored as digits with an optional leading +.")
+    phones = _AddressList("number", child=serializers.CharField(max_length=40, validators=[PHONE_VALIDATOR]),
+                          required=False, max_length=20,
+                          help_text="Phone numbers: 6–15 digits, an optional leading +, spaces, dots, dashes "
+                                    "and brackets between them; stored as digits with the +.")
     can_file_tickets = serializers.BooleanField(
         required=False, default=True,
         help_text="Authorised to file tickets; tickets from others wait in triage.")

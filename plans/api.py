@@ -4,6 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -160,6 +161,47 @@ class AddonSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "calendar", "product", "price_net"]
 
 
+class SubscriptionOverridesSerializer(PlanTermsSerializer):
+    """Per-customer terms that differ from the plan: the plan terms' own fields and types, each optional.
+    In a PATCH, null removes an override (JSON Merge Patch). An error names its key: `overrides.price_net`."""
+
+    # Used for the schema and to check an `overrides` object key by key (``OverridesField``).
+
+    schema_closed = True
+    rounding_units = None  # a plan's term only
+
+    class Meta(PlanTermsSerializer.Meta):
+        exclude = None
+        fields = list(OVERRIDABLE)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+            field.allow_null = True
+        return fields
+
+
+@extend_schema_field(SubscriptionOverridesSerializer)
+class OverridesField(serializers.DictField):
+    """``overrides``: checked against ``SubscriptionOverridesSerializer``; the values are kept as sent (the
+    service stores them and applies its own checks on the merged result)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        errors: dict[str, list[str]] = {}
+        for name in value:
+            if name not in OVERRIDABLE:
+                errors[name] = [_("This term cannot be set per customer.")]
+        checker = SubscriptionOverridesSerializer(data={k: v for k, v in value.items() if k in OVERRIDABLE},
+                                      context=self.context)
+        if not checker.is_valid():
+            errors.update(checker.errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Subscription ID.")
     organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
@@ -169,7 +211,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     ends_on = serializers.DateField(read_only=True, allow_null=True, help_text="Last day, if it ends.")
     accepted_on = BoundedDateField(required=False, help_text="When the order was accepted; default today.")
     notice_given_on = serializers.DateField(read_only=True, allow_null=True, help_text="When notice was given.")
-    overrides = serializers.DictField(required=False, help_text=(
+    overrides = OverridesField(required=False, help_text=(
         "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
     addons = AddonSerializer(many=True, required=False, help_text="Add-ons (extended hours, extra products).")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was created.")
@@ -182,7 +224,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class SubscriptionUpdateSerializer(serializers.Serializer):
-    overrides = serializers.DictField(required=False, help_text=(
+    overrides = OverridesField(required=False, help_text=(
         "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
         "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
     notice_given_on = BoundedDateField(required=False, help_text="Cancel: the day notice was given.")
@@ -252,7 +294,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     def partial_update(self, request, *args, **kwargs):
         subscription = self.get_object()
-        change = SubscriptionUpdateSerializer(data=request.data)
+        change = SubscriptionUpdateSerializer(data=request.data, context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
         with transaction.atomic():

@@ -83,7 +83,8 @@ def _unique_external_id(serializer, value, ticket=None):
         if ticket is not None:
             others = others.exclude(pk=ticket.pk)
         if others.exists():
-            raise serializers.ValidationError(_("Another ticket of this helpdesk already has this external ID."))
+            raise serializers.ValidationError(_("Another ticket of this helpdesk already has this external ID."),
+                                              code="unique")
     return value
 
 

@@ -118,10 +118,45 @@ def _title(status_code: int) -> str:
         return "Error"
 
 
+# Rejections that no schema can foresee: the request is well formed, but it names an object that
+# does not exist in this tenant or breaks a rule of the helpdesk (a service's or a model's check).
+# They answer 422; a duplicate of a unique value answers 409; what the schema describes (types,
+# formats, lengths, ranges, required fields) stays 400.
+RULE_CODES = frozenset({"does_not_exist", "rule"})
+CONFLICT_CODES = frozenset({"unique", "unique_together"})
+
+
+def _leaf_codes(codes) -> list[str]:
+    if isinstance(codes, dict):
+        return [c for value in codes.values() for c in _leaf_codes(value)]
+    if isinstance(codes, (list, tuple)):
+        return [c for value in codes for c in _leaf_codes(value)]
+    return [str(codes)]
+
+
+def validation_status(exc: exceptions.ValidationError) -> tuple[int, str]:
+    """400 for input the schema describes as invalid; 422 when every error is a rule's, 409 when
+    every error is a duplicate."""
+    leaves = set(_leaf_codes(exc.get_codes()))
+    if leaves and leaves <= CONFLICT_CODES:
+        return 409, "conflict"
+    if leaves and leaves <= RULE_CODES | CONFLICT_CODES:
+        return 422, "unprocessable"
+    return 400, "invalid"
+
+
 def problem_exception_handler(exc, context):
     """Every error of the API as ``application/problem+json``; ``None`` (a 500) only for real bugs."""
     if isinstance(exc, DjangoValidationError):
-        return problem(400, _("The data is not valid."), code="invalid", errors=_django_errors(exc))
+        # A service's or a model's rule: the request was well formed (the serializer passed it).
+        # A value that must be unique and is taken is a conflict.
+        flat = [e for errors in exc.error_dict.values() for e in errors] if hasattr(exc, "error_dict") else \
+            exc.error_list
+        if flat and {e.code for e in flat} <= CONFLICT_CODES:
+            return problem(409, _("The data conflicts with an existing record."), code="conflict",
+                           errors=_django_errors(exc))
+        return problem(422, _("The request breaks a rule of the helpdesk."), code="unprocessable",
+                       errors=_django_errors(exc))
     if isinstance(exc, OperationalError) and "locked" in str(exc):
         # SQLite's writer lock held past the busy timeout: nothing was written, a retry will do.
         return problem(503, _("The database is busy: retry in a moment."), code="busy",
@@ -150,7 +185,10 @@ def problem_exception_handler(exc, context):
         return problem(429, _("Too many requests: retry in %(s)s s.") % {"s": wait}, code="throttled",
                        headers=headers)
     if isinstance(exc, exceptions.ValidationError):
-        return problem(400, _("The data is not valid."), code="invalid", errors=_flatten(exc.detail))
+        status_code, code = validation_status(exc)
+        detail = {400: _("The data is not valid."), 409: _("The data conflicts with an existing record."),
+                  422: _("The request breaks a rule of the helpdesk.")}[status_code]
+        return problem(status_code, detail, code=code, errors=_flatten(exc.detail))
     if isinstance(exc, exceptions.ParseError):
         return problem(400, str(exc.detail), code="parse_error", errors={"non_field_errors": [str(exc.detail)]})
     detail = exc.detail if not isinstance(exc.detail, (list, dict)) else json.dumps(exc.detail)

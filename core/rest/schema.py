@@ -23,12 +23,18 @@ class ApiAutoSchema(AutoSchema):
     - every field of a response object is required (it is always sent);
     - a view with ``single_object = True`` answers one object even on its ``list`` route
       (``/organizations/{id}/usage/``);
-    - an operation without an explicit description gets none, not the base class's docstring.
+    - an operation without an explicit description gets none, not the base class's docstring;
+    - a serializer with ``schema_closed = True`` is an object without additional properties.
     """
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        if direction == "response" and schema.get("properties"):
+        closed = getattr(serializer, "schema_closed", False)
+        if closed:
+            # An object of declared, optional keys (e.g. a subscription's overrides): others are refused,
+            # and a response carries only the keys that are set.
+            schema["additionalProperties"] = False
+        if direction == "response" and schema.get("properties") and not closed:
             # A response always carries every field it declares (null where a field has no value), so a
             # generated client need not treat any of them as possibly absent.
             schema["required"] = list(schema["properties"])
@@ -97,7 +103,9 @@ _ERROR_TEXT = {
     "403": "Not allowed: a customer's session, or an agent token where admin is needed.",
     "404": "No such object in your tenant (another tenant's objects are 404 too).",
     "409": "A request with the same Idempotency-Key is still running, or the data conflicts.",
-    "422": "The Idempotency-Key was used with a different request body.",
+    "422": "A rule refuses a well-formed request: it names an object that does not exist in your tenant, "
+           "or the object's state or the plan does not allow it (`errors` says which field); or the "
+           "Idempotency-Key was used with a different request body.",
     "429": "Rate limit exceeded: retry after `Retry-After` seconds.",
 }
 
@@ -127,11 +135,10 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in operations.items():
             if method not in ("get", "post", "patch", "put", "delete"):
                 continue
-            codes = ["400", "401", "403", "404", "429"]
+            codes = ["400", "401", "403", "404", "422", "429"]
             if method in ("post", "patch", "put", "delete"):
                 codes.append("409")
             if method == "post":
-                codes.append("422")
                 operation.setdefault("parameters", []).append({
                     "in": "header", "name": "Idempotency-Key", "required": False,
                     "schema": {"type": "string", "maxLength": 255},

@@ -46,5 +46,10 @@ def test_overrides_patch_is_a_json_merge_patch(alpha):
     assert third["overrides"] == {"reaction_minutes": 120}
     assert alpha.patch(url, {"overrides": {}}).json()["overrides"] == {"reaction_minutes": 120}
     bad = alpha.patch(url, {"overrides": {"no_such_term": 1}})
-    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["overrides"]
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["overrides.no_such_term"]
+    # every error is keyed by the path of its value in the request
+    bad = alpha.patch(url, {"overrides": {"price_net": "cheap", "reaction_minutes": -5, "channels": ["fax"]}})
+    assert bad.status_code == 400
+    assert sorted(bad.json()["errors"]) == ["overrides.channels[0]", "overrides.price_net",
+                                           "overrides.reaction_minutes"]
     assert alpha.get(url).json()["overrides"] == {"reaction_minutes": 120}
