@@ -233,9 +233,8 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "ends_on" in attrs and "notice_given_on" not in attrs:
-            raise serializers.ValidationError({"notice_given_on": ["Give the day notice was given."]})
-        if not attrs:
-            raise serializers.ValidationError("Give overrides or notice_given_on.")
+            # A rule between two optional fields: a 422 (the schema cannot say it), keyed by the missing one.
+            raise serializers.ValidationError({"notice_given_on": [_("Give the day notice was given.")]}, code="rule")
         return attrs
 
 

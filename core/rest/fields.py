@@ -43,7 +43,7 @@ class TenantSlugField(_TenantRowsMixin, serializers.SlugRelatedField):
         super().__init__(slug_field=slug_field, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) or "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
 

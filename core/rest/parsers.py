@@ -1,4 +1,6 @@
-"""Strict JSON: bounded size and nesting, no NUL characters anywhere in a body."""
+"""Strict JSON: bounded size and nesting. NUL characters are refused by the fields that read text
+(DRF's text fields and ``core.rest.fields.TenantSlugField``; the schema's string patterns say so),
+so a 400 names the field; keys the schema does not declare are ignored, like any unknown key."""
 from __future__ import annotations
 
 import json
@@ -16,22 +18,6 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
-
-
-def _has_nul(value) -> bool:
-    # Iterative: a deeply nested body must not exhaust the stack here either.
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def _too_deep(text: str, limit: int) -> bool:
@@ -59,9 +45,9 @@ def _too_deep(text: str, limit: int) -> bool:
 
 
 class StrictJSONParser(JSONParser):
-    """JSON of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (413), nested at most ``MAX_DEPTH`` deep
-    and without NUL characters (400): PostgreSQL cannot store NUL in text or jsonb, so it is a 400
-    here rather than a database error later."""
+    """JSON of at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes (413) and nested at most ``MAX_DEPTH`` deep
+    (400). PostgreSQL cannot store NUL in text or jsonb: every field that reads text refuses it (400,
+    keyed by the field), so it never reaches a query."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -78,8 +64,6 @@ class StrictJSONParser(JSONParser):
             data = json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
             raise exceptions.ParseError(_("JSON parse error: %(error)s") % {"error": exc}) from exc
-        if _has_nul(data):
-            raise exceptions.ParseError(_("Text may not contain NUL characters (\\u0000)."))
         return data
 
 

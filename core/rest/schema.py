@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 
+from django.core.validators import RegexValidator
 from django.utils import translation
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import normalize_result_object
@@ -12,6 +13,9 @@ from core.rest.errors import PROBLEM_CONTENT_TYPE
 from core.rest.filters import MAX_ID
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+# A text value as the API takes it: anything but NUL characters.
+NO_NUL_PATTERN = "^[^\x00]*$"
 
 # Path variables that carry a row ID.
 _ID_VARIABLES = ("id", "pk")
@@ -38,6 +42,16 @@ class ApiAutoSchema(AutoSchema):
             # A response always carries every field it declares (null where a field has no value), so a
             # generated client need not treat any of them as possibly absent.
             schema["required"] = list(schema["properties"])
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        types = schema.get("type") if isinstance(schema, dict) else None
+        own_pattern = any(isinstance(v, RegexValidator) for v in getattr(field, "validators", []))
+        if (direction == "request" and (types == "string" or (isinstance(types, list) and "string" in types))
+                and not own_pattern and not {"pattern", "enum", "format"} & set(schema)):
+            # Text fields refuse NUL characters (PostgreSQL cannot store them): said, not only done.
+            schema["pattern"] = NO_NUL_PATTERN
         return schema
 
     def _is_list_view(self, serializer=None) -> bool:
@@ -135,13 +149,18 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in operations.items():
             if method not in ("get", "post", "patch", "put", "delete"):
                 continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (parameter.get("in") == "query" and schema.get("type") == "string"
+                        and not {"pattern", "enum", "format"} & set(schema)):
+                    schema["pattern"] = NO_NUL_PATTERN  # the API refuses NUL in a query (400)
             codes = ["400", "401", "403", "404", "422", "429"]
             if method in ("post", "patch", "put", "delete"):
                 codes.append("409")
             if method == "post":
                 operation.setdefault("parameters", []).append({
                     "in": "header", "name": "Idempotency-Key", "required": False,
-                    "schema": {"type": "string", "maxLength": 255},
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"},
                     "description": "Repeat-safe POST: the same key and body within 24 h replays the first "
                                    "response; a different body is a 422; a repeat while the first runs is a 409."})
             responses = operation.setdefault("responses", {})

@@ -19,14 +19,14 @@ def test_time_entry_logged_and_listed(alpha, beta):
     assert beta.get(f"/api/v1/time-entries/{entry['id']}/").status_code == 404
     other = beta.post("/api/v1/time-entries/", {"ticket": alpha.ticket.pk, "kind": "phone", "started_at": started,
                                                  "minutes": 5})
-    assert other.status_code == 400 and "ticket" in other.json()["errors"]
+    assert other.status_code == 422 and "ticket" in other.json()["errors"]
     assert alpha.post("/api/v1/time-entries/", {"ticket": alpha.ticket.pk, "kind": "phone",
                                                  "started_at": started, "minutes": 0}).status_code == 400
 
 
 def test_package_purchase_needs_a_package_plan(alpha):
     response = alpha.post("/api/v1/packages/", {"organization": alpha.world.organization.pk})
-    assert response.status_code == 400 and "organization" in response.json()["errors"]
+    assert response.status_code == 422 and "organization" in response.json()["errors"]
 
 
 def test_usage_of_a_month(alpha, beta):

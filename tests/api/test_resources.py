@@ -39,7 +39,7 @@ def test_contact_create_and_replace_addresses(alpha):
     changed = alpha.patch(f"/api/v1/contacts/{contact['id']}/", {"emails": ["ola2@x.example.com"]})
     assert changed.json()["emails"] == ["ola2@x.example.com"] and changed.json()["phones"] == ["+48555111222"]
     taken = alpha.post("/api/v1/contacts/", {"organization": org, "name": "Copy", "emails": ["ola2@x.example.com"]})
-    assert taken.status_code == 400 and "emails" in taken.json()["errors"]
+    assert taken.status_code == 422 and "emails" in taken.json()["errors"]
 
 
 def test_subscription_create_and_cancel_follow_the_rules(alpha):
@@ -51,7 +51,7 @@ def test_subscription_create_and_cancel_follow_the_rules(alpha):
     assert sub["starts_on"] == "2026-04-01" and sub["plan"] == "basic"
     bad = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"notice_given_on": "2026-05-02",
                                                               "ends_on": "2026-05-15"})
-    assert bad.status_code == 400 and "ends_on" in bad.json()["errors"]
+    assert bad.status_code == 422 and "ends_on" in bad.json()["errors"]
     ok = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"notice_given_on": "2026-05-02"})
     assert ok.status_code == 200 and ok.json()["ends_on"] == "2026-05-31"
     overrides = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"reaction_minutes": 60}})
@@ -72,7 +72,7 @@ def test_ticket_create_update_and_filters(alpha):
     assert changed.status_code == 200, changed.json()
     body = changed.json()
     assert (body["critical"], body["assignee"], body["status"]) == (True, world.agent.pk, "open")
-    assert alpha.patch(f"/api/v1/tickets/{ticket['id']}/", {"status": "triage"}).status_code == 400
+    assert alpha.patch(f"/api/v1/tickets/{ticket['id']}/", {"status": "triage"}).status_code == 422
     found = alpha.get("/api/v1/tickets/", critical="true", assignee=world.agent.pk, status="open").json()["results"]
     assert [t["id"] for t in found] == [ticket["id"]]
     assert alpha.get("/api/v1/tickets/", external_id="CASE-1").json()["results"][0]["id"] == ticket["id"]
@@ -91,7 +91,7 @@ def test_messages_staff_reply_customer_relay_and_internal_notes(alpha):
     assert [(m["body"], m["internal"]) for m in listed][-3:] == [
         ("Check the logs", True), ("We are on it", False), ("Thanks", False)]
     customer_note = alpha.post(url, {"body": "x", "internal": True, "contact": alpha.world.contact.pk})
-    assert customer_note.status_code == 400
+    assert customer_note.status_code == 422
 
 
 def test_sla_preview_uses_the_command_logic(alpha):
@@ -110,7 +110,7 @@ def test_sla_preview_uses_the_command_logic(alpha):
     assert (body["due_at"] is None) == (expected.due_at is None)
     if expected.due_at is not None:
         assert datetime.fromisoformat(body["due_at"]) == expected.due_at
-    assert alpha.post("/api/v1/sla/preview/", {"plan": "nope", "received_at": received}).status_code == 400
+    assert alpha.post("/api/v1/sla/preview/", {"plan": "nope", "received_at": received}).status_code == 422
 
 
 def _queries(api, path, size):

@@ -88,3 +88,18 @@ def test_every_operation_declares_the_422_of_its_rules():
     for operations in RAW_SCHEMA["paths"].values():
         for operation in operations.values():
             assert "422" in operation["responses"]
+
+
+def test_nul_is_refused_by_the_field_that_reads_it_and_said_by_the_schema(alpha):
+    name = RAW_SCHEMA["components"]["schemas"]["ContactRequest"]["properties"]["name"]
+    assert not re.fullmatch(name["pattern"], "a\x00b") and re.fullmatch(name["pattern"], "Ala")
+    body = {"organization": alpha.world.organization.pk, "name": "a\x00b"}
+    response = alpha.post("/api/v1/contacts/", body)
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["name"]
+    # A key the schema does not declare is ignored, NUL or not, like any unknown key.
+    response = alpha.post("/api/v1/contacts/", {**body, "name": "Ala", "x\x00": ["y\x00"]})
+    assert response.status_code == 201, response.content
+    key = RAW_SCHEMA["paths"]["/api/v1/contacts/"]["post"]["parameters"]
+    assert {"minLength": 1, "maxLength": 255, "pattern": "\\S"}.items() <= next(
+        p for p in key if p["name"] == "Idempotency-Key")["schema"].items()
+    assert alpha.post("/api/v1/contacts/", {**body, "name": "Ola"}, **{"Idempotency-Key": "   "}).status_code == 400

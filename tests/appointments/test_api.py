@@ -33,7 +33,7 @@ def test_slots_book_reschedule_cancel(start_ticket, staff_client, sent, time_mac
     twice = staff_client.post("/api/v1/appointments/", {
         "ticket": start_ticket.pk, "kind": "remote", "minutes": 60, "starts_at": slots[0]["starts_at"],
         "agent": body["agent"]}, format="json")
-    assert twice.status_code == 400 and "starts_at" in twice.json()["errors"]
+    assert twice.status_code == 422 and "starts_at" in twice.json()["errors"]
     moved = staff_client.patch(f"/api/v1/appointments/{body['id']}/", {"starts_at": slots[-1]["starts_at"]},
                                format="json")
     assert moved.status_code == 200 and moved.json()["sequence"] == 1
