@@ -197,9 +197,21 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 # --- webhooks --------------------------------------------------------------------------------------
 
 
+# The URLs the schema promises to take: http(s), a host name of up to four labels, a port, a path. What
+# such a URL reaches is the outbound policy's to judge (``core.outbound``): a rule, so a 422.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?"
+WEBHOOK_URL_VALIDATOR = RegexValidator(
+    rf"^https?://(?:{_LABEL}(?:\.{_LABEL}){{0,2}}\.[a-zA-Z]{{2,30}}|localhost|{_OCTET}(?:\.{_OCTET}){{3}})"
+    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+    message=gettext_lazy("Enter a valid URL."))
+
+
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Endpoint ID.")
-    url = serializers.URLField(max_length=500, help_text="Where events are POSTed (http or https).")
+    url = serializers.URLField(max_length=500, validators=[WEBHOOK_URL_VALIDATOR], help_text=(
+        "Where events are POSTed: an http or https URL with a host name (an address that resolves to a "
+        "private, loopback or link-local network is refused with a 422)."))
     description = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                         help_text="What receives the events.")
     events = serializers.ListField(child=serializers.ChoiceField(choices=webhooks.EVENTS), min_length=1,
