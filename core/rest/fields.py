@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.rest.filters import is_id
@@ -16,6 +17,12 @@ class _TenantRowsMixin:
         if tenant is None:
             return self.model.objects.none()
         return self.model.objects.for_tenant(tenant)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for relations; the schema says a code or ID (or null where allowed).
+        if data == "":
+            raise serializers.ValidationError(_("Give an ID or a code, or null."), code="invalid")
+        return super().run_validation(data)
 
 
 class TenantPrimaryKeyField(_TenantRowsMixin, serializers.PrimaryKeyRelatedField):

@@ -3,11 +3,13 @@ text throughout, and every operation's problem+json errors."""
 from __future__ import annotations
 
 import contextvars
+import re
 
 from django.core.validators import RegexValidator
 from django.utils import translation
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import normalize_result_object
+from rest_framework import serializers
 
 from core.rest.errors import PROBLEM_CONTENT_TYPE
 from core.rest.filters import MAX_ID
@@ -16,6 +18,9 @@ ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 # A text value as the API takes it: anything but NUL characters.
 NO_NUL_PATTERN = "^[^\x00]*$"
+
+# drf-spectacular's pattern of a decimal string field.
+_DECIMAL_PATTERN = re.compile(r"\^-\?\\d\{0,(?P<whole>[0-9]+)\}\(\?:\\\.\\d\{0,(?P<places>[0-9]+)\}\)\?\$")
 
 # Path variables that carry a row ID.
 _ID_VARIABLES = ("id", "pk")
@@ -47,6 +52,12 @@ class ApiAutoSchema(AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         types = schema.get("type") if isinstance(schema, dict) else None
+        decimal = _DECIMAL_PATTERN.fullmatch(str(schema.get("pattern", ""))) if isinstance(
+            field, serializers.DecimalField) else None
+        if decimal:
+            # A decimal sent as a string: at least one digit, ASCII digits, no sign when its minimum is 0.
+            sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+            schema["pattern"] = rf"^{sign}[0-9]{{1,{decimal['whole']}}}(?:\.[0-9]{{1,{decimal['places']}}})?$"
         own_pattern = any(isinstance(v, RegexValidator) for v in getattr(field, "validators", []))
         if (direction == "request" and (types == "string" or (isinstance(types, list) and "string" in types))
                 and not own_pattern and not {"pattern", "enum", "format"} & set(schema)):

@@ -100,7 +100,7 @@ def run(base_url: str, token: str, *, package_plan: str, tag: str) -> dict[str, 
 
     # A duplicate CRM ID is a problem keyed by the field the request sent.
     duplicate = expect(organizations_create.sync(client=client, body=request), Problem)
-    assert duplicate.status == 400 and error_keys(duplicate) == ["external_id"], duplicate
+    assert duplicate.status == 409 and error_keys(duplicate) == ["external_id"], duplicate
 
     contact = expect(contacts_create.sync(client=client, body=ContactRequest(
         organization=organization.id, name="Kasia Kowalska", emails=[f"kasia-{tag}@generated.example.com"])),
