@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["free_slots", "intersect", "subtract", "team_slots"]
+__all__ = ["free_slots", "intersect", "subtract", "team_free_slots", "team_slots"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 Interval = tuple[datetime, datetime]
@@ -82,15 +82,9 @@ def _free(open_: list[list[int]], blocked: list[list[int]]) -> list[tuple[int, i
     return out
 
 
-def free_slots(*, open_intervals: Iterable[Interval], busy: Iterable[Interval], length: timedelta,
-               step: timedelta, not_before: datetime, not_after: datetime,
-               buffer: timedelta = timedelta(0)) -> list[datetime]:
-    """Start instants (aware, UTC, ascending) of the free slots; see the module docstring."""
-    size = _span(length, "length", positive=True)
-    grid = _span(step, "step", positive=True)
-    gap = _span(buffer, "buffer", positive=False)
-    lo = _seconds(not_before, "not_before")
-    hi = _seconds(not_after, "not_after")
+def _free_starts(open_intervals: Iterable[Interval], busy: Iterable[Interval], size: int, grid: int, gap: int,
+                 lo: int, hi: int) -> list[int]:
+    """``free_slots`` in whole seconds since the epoch (arguments already checked)."""
     if hi - lo < size:
         return []
     open_ = _merged((max(_seconds(s, "open start"), lo), min(_seconds(e, "open end"), hi))
@@ -99,15 +93,38 @@ def free_slots(*, open_intervals: Iterable[Interval], busy: Iterable[Interval], 
     # widen each busy interval by the buffer and the rule becomes plain non-overlap.
     blocked = _merged((_seconds(s, "busy start") - gap, _seconds(e, "busy end") + gap)
                       for s, e in busy if e > s)
-    starts: list[datetime] = []
+    starts: list[int] = []
     for s, e in _free(open_, blocked):
         first = -(-s // grid) * grid
-        for t in range(first, e - size + 1, grid):
-            starts.append(_EPOCH + timedelta(seconds=t))
+        starts.extend(range(first, e - size + 1, grid))
     return starts
 
 
-def team_slots(per_agent: Mapping[Hashable, Sequence[datetime]],
+def free_slots(*, open_intervals: Iterable[Interval], busy: Iterable[Interval], length: timedelta,
+               step: timedelta, not_before: datetime, not_after: datetime,
+               buffer: timedelta = timedelta(0)) -> list[datetime]:
+    """Start instants (aware, UTC, ascending) of the free slots; see the module docstring."""
+    starts = _free_starts(open_intervals, busy, _span(length, "length", positive=True),
+                          _span(step, "step", positive=True), _span(buffer, "buffer", positive=False),
+                          _seconds(not_before, "not_before"), _seconds(not_after, "not_after"))
+    return [_EPOCH + timedelta(seconds=t) for t in starts]
+
+
+def team_free_slots(*, open_by_agent: Mapping[Hashable, Iterable[Interval]],
+                    busy_by_agent: Mapping[Hashable, Iterable[Interval]], length: timedelta, step: timedelta,
+                    not_before: datetime, not_after: datetime, buffer: timedelta = timedelta(0),
+                    preference: Sequence[Hashable] = ()) -> list[tuple[datetime, list[Hashable]]]:
+    """``team_slots`` of every agent's ``free_slots`` (same result), computed in whole seconds and
+    turning each distinct start into a datetime once: what a team's booking page asks for."""
+    size, grid = _span(length, "length", positive=True), _span(step, "step", positive=True)
+    gap = _span(buffer, "buffer", positive=False)
+    lo, hi = _seconds(not_before, "not_before"), _seconds(not_after, "not_after")
+    per_agent = {key: _free_starts(open_, busy_by_agent.get(key, ()), size, grid, gap, lo, hi)
+                 for key, open_ in open_by_agent.items()}
+    return [(_EPOCH + timedelta(seconds=t), keys) for t, keys in team_slots(per_agent, preference)]
+
+
+def team_slots(per_agent: Mapping[Hashable, Sequence],
                preference: Sequence[Hashable] = ()) -> list[tuple[datetime, list[Hashable]]]:
     """Merge the agents' free starts: each start once, with the agents free then, preferred ones
     first (``preference`` order, e.g. the account manager), the rest in ``per_agent`` order."""

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, strategies as st
 
-from appointments.slots import free_slots, intersect, subtract, team_slots
+from appointments.slots import free_slots, intersect, subtract, team_free_slots, team_slots
 from sla.calendar import BusinessCalendar
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -83,6 +83,25 @@ def test_free_slots_match_minute_stepping_reference(s):
                      buffer=s["buffer"], not_before=s["lo"], not_after=s["hi"])
     # then they are exactly those a minute-by-minute walk accepts
     assert got == reference(s["cal"], s["busy"], s["length"], s["step"], s["buffer"], s["lo"], s["hi"])
+
+
+@given(st.lists(scenario(), min_size=1, max_size=4), st.integers(0, 3))
+def test_team_free_slots_equal_merging_each_agents_slots(agents, preferred):
+    # given several agents (each their own open stretches and sessions held) and common bounds
+    lo, hi = agents[0]["lo"], agents[0]["hi"]
+    length, step, buffer = agents[0]["length"], agents[0]["step"], agents[0]["buffer"]
+    open_by_agent = {i: a["cal"].open_intervals(lo, hi) for i, a in enumerate(agents)}
+    busy_by_agent = {i: a["busy"] for i, a in enumerate(agents)}
+    preference = [preferred] if preferred < len(agents) else []
+    # when the team's slots are found in one pass
+    got = team_free_slots(open_by_agent=open_by_agent, busy_by_agent=busy_by_agent, length=length, step=step,
+                          buffer=buffer, not_before=lo, not_after=hi, preference=preference)
+    # then they equal each agent's free_slots merged by team_slots, and every start is one of theirs
+    per_agent = {i: free_slots(open_intervals=open_by_agent[i], busy=busy_by_agent[i], length=length, step=step,
+                               buffer=buffer, not_before=lo, not_after=hi) for i in open_by_agent}
+    assert got == team_slots(per_agent, preference=preference)
+    for start, keys in got:
+        assert all(start in per_agent[k] for k in keys)
 
 
 @given(scenario())
