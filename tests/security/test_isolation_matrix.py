@@ -266,6 +266,10 @@ TABLE = {
     "portal:callback_request": POST_ONLY,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
+    # absences name no ticket (their owner is a POST field, checked in tests/appointments/test_availability.py):
+    # an equal table, not POST_ONLY itself, keeps them out of the foreign-ticket POST test
+    "agent:availability": AGENT_PAGE, "agent:absences": everyone(NOT_ALLOWED),
+    "agent:booking_rules": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": OK},
     **{f"agent:{n}": POST_ONLY for n in ("callback_new", "appointment_log", "appointment_status", "callback_done")},
     "appointment_feed": everyone(NOT_FOUND),
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
