@@ -100,6 +100,10 @@ def test_team_free_slots_equal_merging_each_agents_slots(agents, preferred):
     per_agent = {i: free_slots(open_intervals=open_by_agent[i], busy=busy_by_agent[i], length=length, step=step,
                                buffer=buffer, not_before=lo, not_after=hi) for i in open_by_agent}
     assert got == team_slots(per_agent, preference=preference)
+    # and the same with the sessions held given as whole seconds, as the database returns them
+    seconds = {i: [(int(a.timestamp()), int(b.timestamp())) for a, b in busy] for i, busy in busy_by_agent.items()}
+    assert got == team_free_slots(open_by_agent=open_by_agent, busy_seconds_by_agent=seconds, length=length,
+                                  step=step, buffer=buffer, not_before=lo, not_after=hi, preference=preference)
     for start, keys in got:
         assert all(start in per_agent[k] for k in keys)
 
@@ -164,3 +168,11 @@ def test_rejects_naive_and_float_inputs():
     with pytest.raises(ValueError):
         free_slots(open_intervals=[], busy=[], length=timedelta(0), step=timedelta(minutes=15),
                    not_before=datetime(2026, 1, 1, tzinfo=UTC), not_after=datetime(2026, 1, 2, tzinfo=UTC))
+
+
+def test_team_busy_seconds_must_be_whole_seconds():
+    lo = datetime(2026, 6, 3, 6, tzinfo=UTC)
+    with pytest.raises(TypeError):
+        team_free_slots(open_by_agent={1: [(lo, lo + timedelta(hours=4))]}, busy_seconds_by_agent={1: [(1.5, 2)]},
+                        length=timedelta(minutes=30), step=timedelta(minutes=15), not_before=lo,
+                        not_after=lo + timedelta(hours=4))
