@@ -36,9 +36,8 @@ def seeded(settings, tmp_path, monkeypatch):
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Forum e-mails wait in the delivery outbox (no worker is woken); a test dispatches them itself.
     monkeypatch.setattr("core.outbox.wake", lambda task: None)
-    monkeypatch.setattr("helpcenter.services.common.notify", lambda kind, pk: None)
-    monkeypatch.setattr("helpcenter.services.forum.notify", lambda kind, pk: None)
     seed()
     seed_helpcenter()
 
@@ -93,6 +92,16 @@ def test_visitor_reads_customer_asks_staff_answers_customer_accepts(seeded, live
     staff.get_by_label("Twoja odpowiedź").fill("Ustaw w sterowniku format 10×15 i język **ZPL**.")
     staff.get_by_role("button", name="Odpowiedz").click()
     expect(staff.locator(".msg--staff").last).to_contain_text("zespół Wysyłki Pro")
+
+    # the answer reaches the customer by e-mail, through the delivery outbox
+    from django.core import mail
+
+    from core import outbox
+
+    outbox.dispatch()
+    to_her = [m for m in mail.outbox if m.to == [CUSTOMER] and "Jak drukować etykiety A6 na Zebrze?" in m.subject]
+    assert len(to_her) == 1 and "ZPL" in to_her[0].body
+    assert to_her[0].extra_headers["List-Unsubscribe"].startswith("<http://wysylki.localhost")
 
     # the customer marks it as the solution
     customer.goto(f"{base}/help/forum/t/{topic.pk}/")
