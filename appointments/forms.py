@@ -68,7 +68,7 @@ class WorkingHoursForm(forms.Form):
         for day, label in DAY_LABELS:
             self.fields[day] = forms.CharField(
                 label=label, required=False, max_length=100, initial=_windows_text(windows.get(day, [])),
-                widget=forms.TextInput(attrs={"placeholder": "08:00–16:00", "inputmode": "numeric"}))
+                widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean(self):
         data = super().clean()
