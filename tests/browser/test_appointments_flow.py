@@ -1,6 +1,7 @@
 """In Chromium on the tenant's host: a START customer books a remote session from a ticket in the portal
 (picks the kind, sees the free times and the cost before confirming, confirms); the agent sees it in
-the agenda. The agenda also fits a 390 px wide phone screen."""
+the agenda; the customer reschedules it; the agent logs the session held; the customer's usage
+(on the ticket) shows the hours. The agenda also fits a 390 px wide phone screen."""
 import os
 import re
 
@@ -105,6 +106,47 @@ def test_start_customer_books_a_remote_session_and_the_agent_sees_it(seeded, liv
     expect(row).to_be_visible()
     expect(row).to_contain_text("Meblex")
     expect(row).to_contain_text(re.compile(rf"{when}–"))
+
+    # the customer moves it to another free time: same calendar UID, next SEQUENCE
+    customer.get_by_role("link", name="Zmień termin").click()
+    customer.wait_for_load_state("networkidle")
+    other = customer.locator("#slots .chip").nth(2)
+    later = other.inner_text().strip()
+    other.click()
+    customer.get_by_role("button", name="Przenieś sesję").click()
+    customer.wait_for_load_state("networkidle")
+    moved = Appointment.objects.get(pk=appointment.pk)
+    assert moved.starts_at != appointment.starts_at and moved.sequence == appointment.sequence + 1
+    assert moved.uid == appointment.uid
+    expect(customer.get_by_role("heading", level=1)).to_contain_text(later)
+
+    # the session is held (its time comes: moved to the past here), and the agent logs it
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
+    Appointment.objects.filter(pk=appointment.pk).update(starts_at=start, ends_at=start + timedelta(minutes=60))
+    agent.goto(f"{base}/agent/tickets/{ticket.pk}/#sessions")
+    sessions = agent.locator("#sessions")
+    sessions.get_by_label("Faktyczny czas, minuty").fill("50")
+    sessions.get_by_role("button", name="Zapisz sesję").click()
+    agent.wait_for_load_state("networkidle")
+    held = Appointment.objects.select_related("time_entry").get(pk=appointment.pk)
+    assert held.status == "done" and held.time_entry is not None and held.time_entry.minutes == 50
+
+    # the ticket's usage shows the hours used this month and what is left of START's 3 hours
+    from billing.selectors import organization_usage
+    from billing.templatetags.billing import hours
+
+    usage = organization_usage(tenant=contact.tenant, organization=ticket.organization,
+                               month=timezone.localdate().replace(day=1))
+    assert usage.used_minutes >= held.time_entry.billed_minutes > 0
+    assert usage.remaining_minutes == usage.included_minutes - usage.used_minutes
+    figures = agent.locator(".billing-usage__figures")
+    expect(figures).to_contain_text("Wykorzystano")
+    expect(figures).to_contain_text(hours(usage.used_minutes))
+    expect(figures).to_contain_text(hours(usage.remaining_minutes))
 
 
 def test_agenda_fits_a_phone_and_a_desktop_screen(seeded, live_server, browser):
