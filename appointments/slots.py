@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["free_slots", "intersect", "subtract", "team_slots"]
+__all__ = ["free_slots", "intersect", "subtract", "team_free_slots", "team_slots"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 Interval = tuple[datetime, datetime]
@@ -82,32 +82,75 @@ def _free(open_: list[list[int]], blocked: list[list[int]]) -> list[tuple[int, i
     return out
 
 
+def _ints(intervals: Iterable[Interval], name: str) -> list[tuple[int, int]]:
+    return [(_seconds(s, f"{name} start"), _seconds(e, f"{name} end")) for s, e in intervals]
+
+
+def _free_starts(open_: list[tuple[int, int]], busy: Iterable[tuple[int, int]], size: int, grid: int, gap: int,
+                 lo: int, hi: int) -> list[int]:
+    """``free_slots`` in whole seconds since the epoch (arguments already checked and converted)."""
+    if hi - lo < size:
+        return []
+    open_ = _merged((max(s, lo), min(e, hi)) for s, e in open_)
+    # A slot must end ``gap`` before a busy interval starts and start ``gap`` after it ends:
+    # widen each busy interval by the buffer and the rule becomes plain non-overlap.
+    blocked = _merged((s - gap, e + gap) for s, e in busy if e > s)
+    starts: list[int] = []
+    for s, e in _free(open_, blocked):
+        first = -(-s // grid) * grid
+        starts.extend(range(first, e - size + 1, grid))
+    return starts
+
+
 def free_slots(*, open_intervals: Iterable[Interval], busy: Iterable[Interval], length: timedelta,
                step: timedelta, not_before: datetime, not_after: datetime,
                buffer: timedelta = timedelta(0)) -> list[datetime]:
     """Start instants (aware, UTC, ascending) of the free slots; see the module docstring."""
-    size = _span(length, "length", positive=True)
-    grid = _span(step, "step", positive=True)
+    size, grid = _span(length, "length", positive=True), _span(step, "step", positive=True)
     gap = _span(buffer, "buffer", positive=False)
-    lo = _seconds(not_before, "not_before")
-    hi = _seconds(not_after, "not_after")
-    if hi - lo < size:
-        return []
-    open_ = _merged((max(_seconds(s, "open start"), lo), min(_seconds(e, "open end"), hi))
-                    for s, e in open_intervals)
-    # A slot must end ``gap`` before a busy interval starts and start ``gap`` after it ends:
-    # widen each busy interval by the buffer and the rule becomes plain non-overlap.
-    blocked = _merged((_seconds(s, "busy start") - gap, _seconds(e, "busy end") + gap)
-                      for s, e in busy if e > s)
-    starts: list[datetime] = []
-    for s, e in _free(open_, blocked):
-        first = -(-s // grid) * grid
-        for t in range(first, e - size + 1, grid):
-            starts.append(_EPOCH + timedelta(seconds=t))
-    return starts
+    lo, hi = _seconds(not_before, "not_before"), _seconds(not_after, "not_after")
+    starts = _free_starts(_ints(open_intervals, "open"), _ints(busy, "busy"), size, grid, gap, lo, hi)
+    return [_EPOCH + timedelta(seconds=t) for t in starts]
 
 
-def team_slots(per_agent: Mapping[Hashable, Sequence[datetime]],
+def _whole_seconds(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = list(intervals)
+    for pair in out:
+        if type(pair[0]) is not int or type(pair[1]) is not int:
+            raise TypeError(f"busy seconds must be whole seconds since the epoch, got {pair!r}")
+    return out
+
+
+def team_free_slots(*, open_by_agent: Mapping[Hashable, Sequence[Interval]],
+                    busy_by_agent: Mapping[Hashable, Iterable[Interval]] | None = None, length: timedelta,
+                    step: timedelta, not_before: datetime, not_after: datetime, buffer: timedelta = timedelta(0),
+                    preference: Sequence[Hashable] = (),
+                    busy_seconds_by_agent: Mapping[Hashable, Iterable[tuple[int, int]]] | None = None,
+                    ) -> list[tuple[datetime, list[Hashable]]]:
+    """``team_slots`` of every agent's ``free_slots`` (same result), computed in whole seconds and
+    turning each distinct start into a datetime once: what a team's booking page asks for.
+
+    The sessions held come as aware intervals (``busy_by_agent``) or, as a database can return them
+    without building datetimes, as whole seconds since the epoch (``busy_seconds_by_agent``). Agents
+    sharing the same list object of open stretches (the same working hours, no absence) have it
+    converted once."""
+    size, grid = _span(length, "length", positive=True), _span(step, "step", positive=True)
+    gap = _span(buffer, "buffer", positive=False)
+    lo, hi = _seconds(not_before, "not_before"), _seconds(not_after, "not_after")
+    converted: dict[int, list[tuple[int, int]]] = {}
+    per_agent = {}
+    for key, open_ in open_by_agent.items():
+        if id(open_) not in converted:
+            converted[id(open_)] = _ints(open_, "open")
+        if busy_seconds_by_agent is not None:
+            busy = _whole_seconds(busy_seconds_by_agent.get(key, ()))
+        else:
+            busy = _ints((busy_by_agent or {}).get(key, ()), "busy")
+        per_agent[key] = _free_starts(converted[id(open_)], busy, size, grid, gap, lo, hi)
+    return [(_EPOCH + timedelta(seconds=t), keys) for t, keys in team_slots(per_agent, preference)]
+
+
+def team_slots(per_agent: Mapping[Hashable, Sequence],
                preference: Sequence[Hashable] = ()) -> list[tuple[datetime, list[Hashable]]]:
     """Merge the agents' free starts: each start once, with the agents free then, preferred ones
     first (``preference`` order, e.g. the account manager), the rest in ``per_agent`` order."""

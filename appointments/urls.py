@@ -1,7 +1,7 @@
 """Appointment pages in the ``portal`` and ``agent`` namespaces (mounted by the project's URL conf)."""
 from django.urls import path
 
-from appointments.views import agent, portal
+from appointments.views import agent, availability, portal
 
 portal_patterns = [
     path("tickets/<int:pk>/book/", portal.book, name="appointment_book"),
@@ -20,6 +20,9 @@ agent_patterns = [
     path("callbacks/", agent.callbacks, name="callbacks"),
     path("callbacks/<int:pk>/done/", agent.callback_done, name="callback_done"),
     path("calls/new/", agent.phone_call, name="phone_call"),
+    path("availability/", availability.working_hours, name="availability"),
+    path("availability/absences/", availability.absences, name="absences"),
+    path("availability/rules/", availability.booking_rules, name="booking_rules"),
 ]
 
 # Outside both namespaces: a calendar program fetches it without a session.

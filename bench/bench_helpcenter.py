@@ -90,20 +90,47 @@ def build(n: int, seed: int):
     return tenant, time.perf_counter() - started
 
 
+def explain(viewer, search) -> None:
+    """EXPLAIN ANALYZE of every statement one search of a few queries runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for query in ("faktura", "etykieta drukarka", "drukrka", "konfigur"):
+        with CaptureQueriesContext(connection) as captured:
+            search(viewer=viewer, query=query, limit=20, language="pl", prefix_last=query == "konfigur")
+        for statement in captured.captured_queries:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement["sql"])
+                print(f"--- {query!r}: {statement['sql'][:160]}")
+                print("\n".join(row[0] for row in cursor.fetchall()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=10_000, help="articles + topics in the index")
     parser.add_argument("--queries", type=int, default=200, help="timed searches (after a warm-up round)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the bench tenant and its index")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse a kept bench tenant when it already holds N entries (implies --keep)")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of a few queries (PostgreSQL)")
     args = parser.parse_args()
     setup_django()
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import Tenant
+    from helpcenter.models import SearchEntry
 
     from helpcenter.models import Viewer
     from helpcenter.search.engine import search
 
-    tenant, build_s = build(args.n, args.seed)
+    kept = Tenant.objects.filter(slug="bench-help").first() if args.reuse else None
+    if kept is not None and SearchEntry.objects.filter(tenant=kept).count() == args.n:
+        tenant, build_s = kept, 0.0
+    else:
+        tenant, build_s = build(args.n, args.seed)
+    args.keep = args.keep or args.reuse
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE helpcenter_searchentry")
@@ -112,18 +139,23 @@ def main() -> int:
     try:
         for query in QUERIES:  # warm-up
             search(viewer=viewer, query=query, limit=20, language="pl")
-        timings, hits = [], 0
+        timings, hits, queries = [], 0, []
         for i in range(args.queries):
             query = QUERIES[i % len(QUERIES)]
-            started = time.perf_counter()
-            result = search(viewer=viewer, query=query, limit=20, language="pl", prefix_last=(i % 4 == 0))
-            timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                result = search(viewer=viewer, query=query, limit=20, language="pl", prefix_last=(i % 4 == 0))
+                timings.append((time.perf_counter() - started) * 1000)
+            queries.append(len(captured.captured_queries))
             hits += len(result.hits)
         timings.sort()
         p95 = timings[int(len(timings) * 0.95) - 1]
         print(f"database: {connection.vendor}; index: {args.n} entries (built in {build_s:.1f} s)")
         print(f"{args.queries} searches: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
               f"max {timings[-1]:.1f} ms; {hits / args.queries:.1f} hits per search (limit 20)")
+        print(f"SQL queries per search: min {min(queries)}, max {max(queries)}")
+        if args.explain and connection.vendor == "postgresql":
+            explain(viewer, search)
     finally:
         if not args.keep:
             tenant.delete()

@@ -4,7 +4,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from helpcenter.models import ForumCategory, Suggestion
+from helpcenter.models import Article, ForumCategory, HelpCategory, Suggestion, Visibility
+from helpcenter.models.kb import LANGUAGES
 from plans.models import Product
 
 MARKDOWN_HELP = _("Markdown: **bold**, *italics*, `code`, lists, [link](https://…). HTML is shown as text.")
@@ -66,3 +67,36 @@ class MergeForm(forms.Form):
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = queryset
+
+
+class ArticleForm(forms.Form):
+    """The staff editor of a manual section or a how-to article (one language version)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Article.Kind.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(label=_("Address (slug)"), max_length=120, required=False,
+                           help_text=_("Empty: made from the title."))
+    summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
+    body = forms.CharField(label=_("Text"), required=False, max_length=100_000, help_text=MARKDOWN_HELP,
+                           widget=forms.Textarea(attrs={"rows": 18, "class": "mono"}))
+    product = forms.ModelChoiceField(label=_("Product (manual)"), queryset=Product.objects.none(), required=False)
+    parent = forms.ModelChoiceField(label=_("Chapter"), queryset=Article.objects.none(), required=False,
+                                    empty_label=_("— none: this is a chapter —"))
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=32_000, initial=0)
+    category = forms.ModelChoiceField(label=_("Category (how-to)"), queryset=HelpCategory.objects.none(),
+                                      required=False)
+    visibility = forms.ChoiceField(label=_("Visible to"), choices=Visibility.choices)
+    publish_at = forms.DateTimeField(label=_("Publish at"), required=False, input_formats=["%Y-%m-%dT%H:%M"],
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                format="%Y-%m-%dT%H:%M"),
+                                     help_text=_("For “Schedule”: the article appears by itself at that time."))
+    note = forms.CharField(label=_("What changed"), max_length=200, required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.for_tenant(tenant).order_by("name")
+        self.fields["parent"].queryset = (Article.objects.for_tenant(tenant)
+                                          .filter(kind=Article.Kind.MANUAL, parent__isnull=True)
+                                          .order_by("product__name", "language", "position"))
+        self.fields["category"].queryset = HelpCategory.objects.for_tenant(tenant).order_by("position", "name")

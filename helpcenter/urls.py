@@ -1,7 +1,7 @@
 """``/help/``: the tenant's help center (namespace ``help``)."""
 from django.urls import path
 
-from helpcenter.views import deflection, forum, kb, staff, suggestions
+from helpcenter.views import deflection, editor, forum, kb, staff, suggestions
 
 app_name = "help"
 
@@ -37,5 +37,9 @@ urlpatterns = [
     path("deflect/solved/", deflection.deflect_solved, name="deflect_solved"),
     path("staff/moderation/", staff.moderation, name="moderation"),
     path("staff/reports/", staff.report_page, name="reports"),
+    path("staff/articles/", editor.article_list, name="articles"),
+    path("staff/articles/new/", editor.article_new, name="article_new"),
+    path("staff/articles/preview/", editor.article_preview, name="article_preview"),
+    path("staff/articles/<int:pk>/", editor.article_edit, name="article_edit"),
     path("staff/articles/<int:pk>/revisions/", staff.article_revisions, name="revisions"),
 ]

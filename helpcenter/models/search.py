@@ -36,6 +36,10 @@ class SearchEntry(TenantOwned):
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
         constraints = [models.UniqueConstraint(fields=["tenant", "kind", "object_id"], name="searchentry_object_uniq")]
+        # The newest shown entries first: where PostgreSQL's search takes its candidates from when
+        # the words are common (helpcenter.search.engine._run).
+        indexes = [models.Index(models.F("tenant"), models.F("activity_at").desc(),
+                                condition=models.Q(published_at__isnull=False), name="searchentry_recent_idx")]
 
 
 class SearchTerm(TenantOwned):
@@ -50,7 +54,11 @@ class SearchTerm(TenantOwned):
 
 
 class SearchQuery(TenantOwned):
-    """A search someone ran (full page or the new-ticket suggestions), for the "no results" report."""
+    """A search someone ran (full page or the new-ticket suggestions), for the "no results" report.
+
+    The search page logs every query. The new-ticket page searches as the customer types, so it
+    keeps one row per visit of the page: the last words searched, the number of suggestions they
+    found, and whether the customer said a suggestion solved the problem (``deflected``)."""
 
     class Source(models.TextChoices):
         SEARCH = "search", _("search page")
@@ -60,12 +68,17 @@ class SearchQuery(TenantOwned):
     normalized = models.CharField(_("normalised query"), max_length=200)
     results = models.PositiveIntegerField(_("results"))
     source = models.CharField(_("where"), max_length=10, choices=Source.choices, default=Source.SEARCH)
+    visit = models.CharField(_("visit"), max_length=64, blank=True,
+                             help_text=_("New-ticket suggestions: one visit of the page."))
+    deflected = models.BooleanField(_("solved without a ticket"), default=False)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("search query")
         verbose_name_plural = _("search queries")
         indexes = [models.Index(fields=["tenant", "created_at"]), models.Index(fields=["tenant", "results"])]
+        constraints = [models.UniqueConstraint(fields=["tenant", "visit"], condition=~models.Q(visit=""),
+                                               name="searchquery_one_per_visit")]
 
 
 class DeflectionEvent(TenantOwned):

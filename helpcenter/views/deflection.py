@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpcenter.models import DeflectionEvent, SearchEntry
 from helpcenter.search.engine import search
 from helpcenter.selectors.search import resolve
-from helpcenter.services.deflection import deflection_record
+from helpcenter.services.deflection import deflection_record, deflection_search_log
 from helpcenter.views.common import language, writer_required
 
 SHOWN = 5
@@ -37,6 +37,8 @@ def deflect(request):
         result = search(viewer=viewer, query=query, limit=12, language=language(), prefix_last=True)
         found = [f for f in resolve(viewer=viewer, result=result)
                  if f.kind == SearchEntry.Kind.ARTICLE or f.solved][:SHOWN]
+        deflection_search_log(tenant=viewer.tenant, visit=visit, text=query, normalized=" ".join(result.terms),
+                              results=len(found))
     if found:
         deflection_record(tenant=viewer.tenant, kind=DeflectionEvent.Kind.SHOWN, visit=visit, user=viewer.user)
     return render(request, "helpcenter/_deflect.html", {"found": found, "visit": visit, "query": query})

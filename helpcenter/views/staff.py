@@ -35,6 +35,8 @@ def report_page(request):
         "no_results": reports.searches_without_results(tenant=tenant, since=since),
         "searches": reports.search_volume(tenant=tenant, since=since),
         "deflection": reports.deflection(tenant=tenant, since=since),
+        "ticket_page": reports.ticket_page_searches(tenant=tenant, since=since),
+        "ticket_page_recent": reports.recent_ticket_page_searches(tenant=tenant, since=since),
         "top_suggestions": reports.top_suggestions(tenant=tenant), "help_section": "staff"})
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, strategies as st
 
-from appointments.slots import free_slots, intersect, subtract, team_slots
+from appointments.slots import free_slots, intersect, subtract, team_free_slots, team_slots
 from sla.calendar import BusinessCalendar
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -85,6 +85,29 @@ def test_free_slots_match_minute_stepping_reference(s):
     assert got == reference(s["cal"], s["busy"], s["length"], s["step"], s["buffer"], s["lo"], s["hi"])
 
 
+@given(st.lists(scenario(), min_size=1, max_size=4), st.integers(0, 3))
+def test_team_free_slots_equal_merging_each_agents_slots(agents, preferred):
+    # given several agents (each their own open stretches and sessions held) and common bounds
+    lo, hi = agents[0]["lo"], agents[0]["hi"]
+    length, step, buffer = agents[0]["length"], agents[0]["step"], agents[0]["buffer"]
+    open_by_agent = {i: a["cal"].open_intervals(lo, hi) for i, a in enumerate(agents)}
+    busy_by_agent = {i: a["busy"] for i, a in enumerate(agents)}
+    preference = [preferred] if preferred < len(agents) else []
+    # when the team's slots are found in one pass
+    got = team_free_slots(open_by_agent=open_by_agent, busy_by_agent=busy_by_agent, length=length, step=step,
+                          buffer=buffer, not_before=lo, not_after=hi, preference=preference)
+    # then they equal each agent's free_slots merged by team_slots, and every start is one of theirs
+    per_agent = {i: free_slots(open_intervals=open_by_agent[i], busy=busy_by_agent[i], length=length, step=step,
+                               buffer=buffer, not_before=lo, not_after=hi) for i in open_by_agent}
+    assert got == team_slots(per_agent, preference=preference)
+    # and the same with the sessions held given as whole seconds, as the database returns them
+    seconds = {i: [(int(a.timestamp()), int(b.timestamp())) for a, b in busy] for i, busy in busy_by_agent.items()}
+    assert got == team_free_slots(open_by_agent=open_by_agent, busy_seconds_by_agent=seconds, length=length,
+                                  step=step, buffer=buffer, not_before=lo, not_after=hi, preference=preference)
+    for start, keys in got:
+        assert all(start in per_agent[k] for k in keys)
+
+
 @given(scenario())
 def test_open_intervals_agree_with_is_open(s):
     open_ = s["cal"].open_intervals(s["lo"], s["hi"])
@@ -145,3 +168,11 @@ def test_rejects_naive_and_float_inputs():
     with pytest.raises(ValueError):
         free_slots(open_intervals=[], busy=[], length=timedelta(0), step=timedelta(minutes=15),
                    not_before=datetime(2026, 1, 1, tzinfo=UTC), not_after=datetime(2026, 1, 2, tzinfo=UTC))
+
+
+def test_team_busy_seconds_must_be_whole_seconds():
+    lo = datetime(2026, 6, 3, 6, tzinfo=UTC)
+    with pytest.raises(TypeError):
+        team_free_slots(open_by_agent={1: [(lo, lo + timedelta(hours=4))]}, busy_seconds_by_agent={1: [(1.5, 2)]},
+                        length=timedelta(minutes=30), step=timedelta(minutes=15), not_before=lo,
+                        not_after=lo + timedelta(hours=4))

@@ -36,9 +36,8 @@ def seeded(settings, tmp_path, monkeypatch):
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Forum e-mails wait in the delivery outbox (no worker is woken); a test dispatches them itself.
     monkeypatch.setattr("core.outbox.wake", lambda task: None)
-    monkeypatch.setattr("helpcenter.services.common.notify", lambda kind, pk: None)
-    monkeypatch.setattr("helpcenter.services.forum.notify", lambda kind, pk: None)
     seed()
     seed_helpcenter()
 
@@ -94,9 +93,97 @@ def test_visitor_reads_customer_asks_staff_answers_customer_accepts(seeded, live
     staff.get_by_role("button", name="Odpowiedz").click()
     expect(staff.locator(".msg--staff").last).to_contain_text("zespół Wysyłki Pro")
 
+    # the answer reaches the customer by e-mail, through the delivery outbox
+    from django.core import mail
+
+    from core import outbox
+
+    outbox.dispatch()
+    to_her = [m for m in mail.outbox if m.to == [CUSTOMER] and "Jak drukować etykiety A6 na Zebrze?" in m.subject]
+    assert len(to_her) == 1 and "ZPL" in to_her[0].body
+    assert to_her[0].extra_headers["List-Unsubscribe"].startswith("<http://wysylki.localhost")
+
     # the customer marks it as the solution
     customer.goto(f"{base}/help/forum/t/{topic.pk}/")
     customer.locator(".msg--staff").last.get_by_role("button", name="Oznacz jako rozwiązanie").click()
     expect(customer.locator(".solution-box")).to_contain_text("ZPL")
     topic.refresh_from_db()
     assert topic.is_solved and topic.solution.from_staff
+
+
+def test_customer_filing_a_ticket_is_shown_a_matching_article_and_is_deflected(seeded, live_server, browser):
+    from playwright.sync_api import expect
+
+    from helpcenter.models import DeflectionEvent, SearchQuery
+    from tickets.models import Ticket
+
+    port = live_server.url.rsplit(":", 1)[1]
+    base = f"http://wysylki.localhost:{port}"
+    tickets_before = Ticket.objects.count()
+
+    # a customer starts a new ticket and describes the problem
+    customer = browser.new_context().new_page()
+    login(customer, base, CUSTOMER)
+    customer.goto(base + "/portal/new/")
+    customer.get_by_label("Temat").fill("Etykieta drukuje się pusta")
+    # matching articles appear while she types (HTMX, debounced)
+    box = customer.locator("#deflect-results")
+    expect(box.get_by_role("link", name="Etykieta drukuje się pusta")).to_be_visible(timeout=10_000)
+
+    # the article answers her question: she says so instead of filing the ticket
+    box.locator("li", has_text="Etykieta drukuje się pusta").get_by_role(
+        "button", name="To rozwiązało mój problem").click()
+    expect(box).to_contain_text("Świetnie, cieszymy się, że pomogło!")
+    assert Ticket.objects.count() == tickets_before
+    assert DeflectionEvent.objects.filter(kind="solved").count() == 1
+    logged = SearchQuery.objects.get(source="deflection")
+    assert logged.deflected and logged.results >= 1 and "pusta" in logged.text
+
+    # staff see it in the help center's reports
+    staff = browser.new_context().new_page()
+    login(staff, base, AGENT)
+    staff.goto(base + "/help/staff/reports/")
+    expect(staff.locator("#tps-h").locator("xpath=..")).to_contain_text("Etykieta drukuje się pusta")
+
+
+def test_suggestion_is_voted_on_and_planned(seeded, live_server, browser):
+    from playwright.sync_api import expect
+
+    from core.models import Tenant
+    from helpcenter.demo import _viewer_of
+    from helpcenter.services.suggestions import suggestion_create
+
+    tenant = Tenant.objects.get(slug="wysylki")
+    suggestion = suggestion_create(tenant=tenant, viewer=_viewer_of(tenant, "staff"),
+                                   title="Eksport etykiet do PDF w jednym pliku",
+                                   body="Wszystkie etykiety dnia w jednym PDF-ie.")
+    port = live_server.url.rsplit(":", 1)[1]
+    base = f"http://wysylki.localhost:{port}"
+
+    # a customer votes for it
+    customer = browser.new_context().new_page()
+    login(customer, base, CUSTOMER)
+    customer.goto(f"{base}/help/suggestions/{suggestion.pk}/")
+    count = customer.locator(".vote__count").first
+    expect(count).to_have_text("1")  # the author's own vote
+    customer.get_by_role("button", name="Głosuj").first.click()
+    expect(count).to_have_text("2")
+    expect(customer.get_by_role("button", name="Oddano głos ✓").first).to_be_visible()
+    suggestion.refresh_from_db()
+    assert suggestion.vote_count == 2
+
+    # staff plan it and answer officially
+    staff = browser.new_context().new_page()
+    login(staff, base, AGENT)
+    staff.goto(f"{base}/help/suggestions/{suggestion.pk}/")
+    staff.locator("select[name=status]").select_option(value="planned")
+    staff.get_by_label("Oficjalna odpowiedź").fill("Dodamy to w wersji 8.2.")
+    staff.get_by_role("button", name="Zapisz", exact=True).click()
+    staff.wait_for_load_state("networkidle")
+    suggestion.refresh_from_db()
+    assert suggestion.status == "planned"
+
+    # the customer sees the new status and the answer
+    customer.goto(f"{base}/help/suggestions/{suggestion.pk}/")
+    expect(customer.locator("main")).to_contain_text("zaplanowana")
+    expect(customer.locator(".official")).to_contain_text("Dodamy to w wersji 8.2.")

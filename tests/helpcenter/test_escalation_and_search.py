@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from helpcenter.models import DeflectionEvent, SearchEntry, Topic
+from helpcenter.models import DeflectionEvent, SearchEntry, SearchQuery, Topic
 from helpcenter.search.engine import search
 from helpcenter.selectors import reports
 from helpcenter.selectors.escalation import escalation_offer
@@ -147,3 +147,33 @@ def test_report_of_searches_without_results(help_alpha):
     staff.force_login(h.world.agent.user)
     assert "zwrot paczki" in staff.get("/help/staff/reports/").content.decode()
     assert Topic.objects.count() == 0
+
+
+def test_new_ticket_page_searches_are_logged_once_per_visit_with_results_and_deflection(help_alpha):
+    h = help_alpha
+    c = Client(HTTP_HOST=h.tenant.domain)
+    c.force_login(h.world.customer)
+    since = timezone.now() - timedelta(days=1)
+    # given a visit that types two searches and is solved by a suggestion
+    first = c.get("/help/deflect/", {"subject": "korekta fakt"}, HTTP_HX_REQUEST="true").content.decode()
+    visit = first.split('name="visit" value="')[1].split('"')[0]
+    c.get("/help/deflect/", {"subject": "korekta faktury", "visit": visit}, HTTP_HX_REQUEST="true")
+    c.post("/help/deflect/solved/", {"visit": visit, "kind": "article", "object_id": h.howto.pk})
+    # and a second visit whose words find nothing, and which ends in a ticket
+    empty = c.get("/help/deflect/", {"subject": "zwrot paczki kurierem"}, HTTP_HX_REQUEST="true").content.decode()
+    other = empty.split('name="visit" value="')[1].split('"')[0]
+    # then each visit has one logged search: its last words, what they found, deflected or not
+    logged = {q.visit: q for q in SearchQuery.objects.for_tenant(h.tenant).filter(source="deflection")}
+    assert set(logged) == {visit, other}
+    assert logged[visit].text == "korekta faktury" and logged[visit].results >= 1 and logged[visit].deflected
+    assert logged[other].results == 0 and not logged[other].deflected
+    # and the reports count them: searches without results by place, the visits' deflection rate
+    summary = reports.ticket_page_searches(tenant=h.tenant, since=since)
+    assert (summary.visits, summary.without_results, summary.deflected, summary.rate) == (2, 1, 1, 0.5)
+    rows = reports.searches_without_results(tenant=h.tenant, since=since)
+    assert [(r["example"], r["source"], r["count"]) for r in rows] == [("zwrot paczki kurierem", "deflection", 1)]
+    assert reports.search_volume(tenant=h.tenant, since=since) == 0  # the search page's own count
+    staff = Client(HTTP_HOST=h.tenant.domain)
+    staff.force_login(h.world.agent.user)
+    page = staff.get("/help/staff/reports/").content.decode()
+    assert "zwrot paczki kurierem" in page and "korekta faktury" in page and "50 %" in page

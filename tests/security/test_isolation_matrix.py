@@ -103,6 +103,7 @@ UI_PARAMS = {
     ("help:manual_section", "product"): "help_product", ("help:manual_section", "slug"): "help_section",
     ("help:category", "slug"): "help_category", ("help:article", "slug"): "help_article_slug",
     ("help:feedback", "pk"): "help_article_pk", ("help:revisions", "pk"): "help_article_pk",
+    ("help:article_edit", "pk"): "help_article_pk",
     ("help:forum_category", "slug"): "help_forum_category",
     **{(f"help:{name}", "pk"): "help_topic" for name in ("topic", "reply", "subscribe", "topic_moderate",
                                                           "escalate")},
@@ -266,6 +267,10 @@ TABLE = {
     "portal:callback_request": POST_ONLY,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
+    # absences name no ticket (their owner is a POST field, checked in tests/appointments/test_availability.py):
+    # an equal table, not POST_ONLY itself, keeps them out of the foreign-ticket POST test
+    "agent:availability": AGENT_PAGE, "agent:absences": everyone(NOT_ALLOWED),
+    "agent:booking_rules": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": OK},
     **{f"agent:{n}": POST_ONLY for n in ("callback_new", "appointment_log", "appointment_status", "callback_done")},
     "appointment_feed": everyone(NOT_FOUND),
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
@@ -319,6 +324,8 @@ TABLE = {
                                         "post_moderate", "vote", "suggestion_answer", "suggestion_merge",
                                         "deflect_solved")},
     "help:moderation": HELP_STAFF_PAGE, "help:reports": HELP_STAFF_PAGE, "help:revisions": HELP_STAFF_OBJECT,
+    "help:articles": HELP_STAFF_PAGE, "help:article_new": HELP_STAFF_PAGE, "help:article_edit": HELP_STAFF_OBJECT,
+    "help:article_preview": everyone(NOT_ALLOWED),
     "api-help-article-list": HELP_API_LIST, "api-help-article-detail": HELP_API_OBJECT,
     "api-help-topic-list": HELP_API_LIST, "api-help-topic-detail": HELP_API_OBJECT,
     "api-help-topic-posts": HELP_API_OBJECT,
