@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.response import Response
 
 from billing.models import Package, Statement, TimeEntry
@@ -62,7 +62,14 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Package drawn on.")
     amount_net = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True,
                                           help_text="Billable amount, net.")
-    emergency = serializers.BooleanField(required=False, default=False, help_text="An after-hours emergency.")
+    emergency = serializers.BooleanField(required=False, default=False,
+                                         help_text="Recorded as told; pricing follows `after_hours`.")
+    after_hours = serializers.BooleanField(read_only=True, help_text=(
+        "After hours: computed from the start and the plan's service calendar, unless overridden."))
+    after_hours_override = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
+        "Set after hours by hand (true/false) instead of computing it; needs `after_hours_reason`."))
+    after_hours_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                               help_text="Why after hours was overridden (audited).")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="What was done.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was logged.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
@@ -70,8 +77,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TimeEntry
         fields = ["id", "ticket", "organization", "agent", "kind", "started_at", "minutes", "billed_minutes",
-                  "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "note",
-                  "created_at", "updated_at"]
+                  "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "after_hours",
+                  "after_hours_override", "after_hours_reason", "note", "created_at", "updated_at"]
 
 
 class TimeEntryFilter(UpdatedSinceFilterSet):
@@ -108,7 +115,9 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                  if actor is not None else None)
         entry = time_entry_log(tenant=self.tenant, ticket=data["ticket"], agent=agent, kind=data["kind"],
                                started_at=data["started_at"], minutes=data["minutes"], note=data.get("note", ""),
-                               emergency=data.get("emergency", False), actor=actor)
+                               emergency=data.get("emergency", False), actor=actor,
+                               after_hours_override=data.get("after_hours_override"),
+                               after_hours_reason=data.get("after_hours_reason", ""))
         return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -298,6 +307,18 @@ class _FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class _FormatFirst(DefaultContentNegotiation):
+    """``?format=csv|pdf`` names the document: it wins over ``Accept`` (a browser or a client that
+    always sends ``Accept: application/json`` still gets the file). Without it, ordinary negotiation."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        for renderer in renderers:
+            if wanted and renderer.format == wanted:
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 _STATEMENT_PARAMETERS = [
     OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
     OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
@@ -310,6 +331,7 @@ class StatementViewSet(ApiViewSet):
     filter_backends = []
     serializer_class = StatementSerializer
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, PdfRenderer]
+    content_negotiation_class = _FormatFirst
     lookup_field = "month"
 
     @extend_schema(

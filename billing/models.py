@@ -75,6 +75,10 @@ class TimeEntry(TenantOwned):
     counts_as_bug = models.BooleanField(_("bug ticket"), default=False)
     after_hours = models.BooleanField(_("after hours"), default=False)
     emergency = models.BooleanField(_("emergency"), default=False)
+    # RULES 5 decision: after hours is computed from the start and the plan's service calendar; an
+    # agent may override it (True/False) with a reason, which is audited. None: computed.
+    after_hours_override = models.BooleanField(_("after hours, set by the agent"), null=True, blank=True)
+    after_hours_reason = models.CharField(_("reason for setting after hours"), max_length=300, blank=True)
     # One entry may cross the end of the month's allowance: ``deducted_minutes`` came from the
     # allowance (or package), ``overage_minutes`` are billed at ``rate_net``.
     overage_minutes = models.PositiveIntegerField(_("billable minutes"), default=0)
@@ -128,3 +132,28 @@ class Statement(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.month:%Y-%m}"
+
+
+class BillingParty(TenantOwned):
+    """Who is named on a statement: the seller (the vendor, ``organization`` empty) or a buyer.
+
+    The legal name, NIP and address printed on the PDF; a buyer without a row falls back to the
+    organization's name and NIP.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, null=True, blank=True,
+                                        related_name="billing_party", verbose_name=_("organization"),
+                                        help_text=_("Empty: the seller (your company)."))
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax ID (NIP)"), max_length=32, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("statement party")
+        verbose_name_plural = _("statement parties")
+        constraints = [models.UniqueConstraint(fields=["tenant"], condition=models.Q(organization__isnull=True),
+                                               name="billing_party_one_seller_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.legal_name or (self.organization.name if self.organization else str(self.tenant))
