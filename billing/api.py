@@ -398,4 +398,55 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-__all__ = ["PackageViewSet", "StatementViewSet", "TimeEntryViewSet", "UsageViewSet"]
+# --- the yearly update fee (RULES 6.5) --------------------------------------------------------------
+
+
+class UpdateChargeSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM of the statement that carries the charge.")
+    months = serializers.ListField(child=serializers.IntegerField(), help_text=(
+        "Months without OPIEKA that became known in that month (empty for a settlement of earlier charges)."))
+    net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Charge, net (negative: a credit).")
+
+
+class UpdateYearSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="Organization ID.")
+    year = serializers.IntegerField(help_text="Calendar year.")
+    update_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text=(
+        "Yearly update value of the OPIEKA terms; null: no OPIEKA in the year (nothing is charged)."))
+    active_months = serializers.ListField(child=serializers.IntegerField(), help_text="Months with OPIEKA.")
+    inactive_months = serializers.ListField(child=serializers.IntegerField(), help_text="Months without it.")
+    charges = UpdateChargeSerializer(many=True, help_text="What each statement of the year charges.")
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Sum of the charges.")
+
+
+class UpdateFeeViewSet(ApiViewSet):
+    pagination_class = None
+    filter_backends = []
+    serializer_class = UpdateYearSerializer
+    lookup_field = "year"
+
+    @extend_schema(summary="Yearly update fee of an organization", responses=UpdateYearSerializer,
+                   description="How the KJM yearly update fee of a year is computed: value ÷ 12 × the months "
+                               "without OPIEKA, each charged once on the statement of the month it becomes "
+                               "known (the first OPIEKA month for the months before it, the month of the end "
+                               "for the months after it). Issued statements count as charged.",
+                   parameters=[OpenApiParameter("organization_id", int, OpenApiParameter.PATH,
+                                                description="Organization ID."),
+                               OpenApiParameter("year", int, OpenApiParameter.PATH, description="Year, e.g. 2026.")])
+    def retrieve(self, request, organization_id=None, year=None):
+        from billing.statements import update_year
+
+        organization = _organization(self, organization_id)
+        if not (isinstance(year, str) and year.isdigit() and 1900 <= int(year) <= 2199):
+            raise exceptions.ValidationError({"year": [_("Give a year between 1900 and 2199.")]})
+        summary = update_year(tenant=self.tenant, organization=organization, year=int(year))
+        charges = [{"month": f"{summary.year}-{month:02d}", "net": net,
+                    "months": [m for m, k in summary.known_in.items() if k == month]}
+                   for month, net in sorted(summary.charges.items())]
+        return Response(UpdateYearSerializer({
+            "organization": organization.pk, "year": summary.year, "update_value": summary.value,
+            "active_months": list(summary.active_months), "inactive_months": list(summary.inactive_months),
+            "charges": charges, "total": summary.total}).data)
+
+
+__all__ = ["PackageViewSet", "StatementViewSet", "TimeEntryViewSet", "UpdateFeeViewSet", "UsageViewSet"]

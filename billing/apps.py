@@ -22,5 +22,9 @@ class BillingConfig(AppConfig):
         outbox.handler_register(PACKAGE_NOTICE, package_notice_deliver)
 
         hooks.entitlements_register(selectors)
+
+        from plans.services import closed_month_check_register
+
+        closed_month_check_register(selectors.billed_from)
         hooks.agent_panel_register(hooks.TicketPanel(
             name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context))

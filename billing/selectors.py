@@ -46,6 +46,12 @@ def organization_has_valid_package(*, tenant: Tenant, organization: Organization
             .exists())
 
 
+def billed_from(*, tenant: Tenant, organization: Organization, month: date) -> bool:
+    """True when a statement of ``month`` or a later month was issued: those months are billed."""
+    return Statement.objects.for_tenant(tenant).filter(organization=organization,
+                                                       month__gte=month.replace(day=1)).exists()
+
+
 # --- usage of an organization in a month (API: organizations/{id}/usage?month=YYYY-MM) ------------
 
 @dataclass(frozen=True)
@@ -196,11 +202,13 @@ def billable_groups(*, tenant: Tenant, organization: Organization, month: date,
     entries = (TimeEntry.objects.for_tenant(tenant)
                .filter(organization=organization, started_at__gte=begin, started_at__lt=end, overage_minutes__gt=0)
                .order_by("started_at", "id").values_list("after_hours", "kind", "rate_net", "overage_minutes"))
-    for after_hours, kind, rate, minutes in entries:
-        key = (bool(after_hours), kind, rate)
-        groups[key] = groups.get(key, 0) + minutes
     if terms is False:
         terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
+    # After hours is its own line where it has its own price (KJM OPIEKA's price list rate).
+    surcharge_rate = terms.after_hours_rate_net if terms is not None else None
+    for after_hours, kind, rate, minutes in entries:
+        key = (bool(after_hours) and surcharge_rate is not None and rate == surcharge_rate, kind, rate)
+        groups[key] = groups.get(key, 0) + minutes
     result = []
     for (after_hours, kind, rate), minutes in sorted(
             groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] is None, g[0][2] or 0)):

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from appointments.api import AppointmentViewSet, SlotViewSet
-from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
+from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UpdateFeeViewSet, UsageViewSet
 from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
 from helpcenter.api import ArticleViewSet, SuggestionViewSet, TopicViewSet
@@ -35,6 +35,7 @@ router.register("appointments/slots", SlotViewSet, basename="api-appointment-slo
 router.register("appointments", AppointmentViewSet, basename="api-appointment")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
+router.register(r"organizations/(?P<organization_id>[^/]+)/update-fee", UpdateFeeViewSet, basename="api-update-fee")
 router.register("help/articles", ArticleViewSet, basename="api-help-article")
 router.register("help/topics", TopicViewSet, basename="api-help-topic")
 router.register("help/suggestions", SuggestionViewSet, basename="api-help-suggestion")

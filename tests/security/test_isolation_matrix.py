@@ -68,7 +68,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
-             "package", "statement_month", "appointment", "callback"}
+             "package", "statement_month", "statement_year", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
@@ -117,6 +117,7 @@ API_PARAMS = {
     ("tickets", "pk"): "ticket", ("tickets", "id"): "ticket",
     ("organizations", "pk"): "organization", ("organizations", "id"): "organization",
     ("organizations", "organization_id"): "organization", ("organizations", "month"): "statement_month",
+    ("organizations", "year"): "statement_year",
     ("contacts", "pk"): "contact", ("contacts", "id"): "contact",
     ("plans", "code"): "plan",
     ("subscriptions", "pk"): "subscription", ("subscriptions", "id"): "subscription",
@@ -307,7 +308,7 @@ TABLE = {
     # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
     "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
-    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
+    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT, "api-update-fee-detail": API_OBJECT,
     "api-member-list": API_LIST, "api-member-detail": API_OBJECT,
     # the help center
     **{f"help:{n}": HELP_PAGE for n in ("home", "search", "forum", "topic_new", "suggestions", "suggestion_new",
@@ -419,6 +420,8 @@ def body_of(response) -> str:
 def object_value(world, kind, scope):
     """The URL value naming an object of ``kind`` in ``scope`` (own, neighbour, foreign, missing)."""
     if scope == "missing":
+        if kind == "statement_year":
+            return "2099"
         return "2099-01" if kind == "statement_month" else ("no-such-code" if kind == "plan" else MISSING_ID)
     if kind == "content_type":
         from django.contrib.contenttypes.models import ContentType
@@ -437,6 +440,7 @@ def object_value(world, kind, scope):
             "organization": lambda: side.organization.pk, "contact": lambda: side.contact.pk,
             "time_entry": lambda: side.time_entry.pk, "statement_pk": lambda: side.statement.pk,
             "statement_month": lambda: f"{side.statement.month:%Y-%m}",
+            "statement_year": lambda: f"{side.statement.month:%Y}",
             "subscription": lambda: _subscription(side).pk,
             "package": lambda: _package(world, side).pk,
             "appointment": lambda: _appointment(world, side).pk,
