@@ -17,13 +17,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import BillingParty, Package, Statement, TimeEntry
 from billing.services import package_purchase
-from billing.statements import accounting_csv, statement_csv, statement_generate, statement_pdf, vat_percent_label
+from billing.statements import (accounting_csv, statement_csv, statement_generate, statement_pdf, update_year,
+                                vat_percent_label)
 from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin, year_in_range
 from core.models import Organization
 
@@ -150,7 +151,7 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     search_fields = ("organization__name",)
     list_select_related = ("organization",)
     readonly_fields = ("organization", "month", "net", "vat_percent", "vat", "gross", "currency", "generated_at",
-                       "lines_table", "downloads")
+                       "lines_table", "downloads", "update_fee_summary")
     exclude = ("lines", "vat_rate")
     actions = ["download_pdf", "download_csv"]
     change_list_template = "billing/admin/statement_changelist.html"
@@ -175,6 +176,24 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     @admin.display(description=_("VAT rate"))
     def vat_percent(self, obj):
         return vat_percent_label(obj.vat_rate)
+
+    @admin.display(description=_("yearly update fee"))
+    def update_fee_summary(self, obj):
+        """How the KJM yearly update fee of the statement's year is computed (RULES 6.5)."""
+        summary = update_year(tenant=obj.tenant, organization=obj.organization, year=obj.month.year)
+        if summary.value is None:
+            return "—"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (f"{summary.year}-{month:02d}",
+             ", ".join(str(m) for m, k in summary.known_in.items() if k == month) or "—", net)
+            for month, net in sorted(summary.charges.items())))
+        return format_html(
+            "<p>{}: {} · {}: {} · {}: {}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table><p>{}: {}</p>",
+            _("update value"), summary.value, _("months with OPIEKA"),
+            ", ".join(map(str, summary.active_months)) or "—", _("months without OPIEKA"),
+            ", ".join(map(str, summary.inactive_months)) or "—", _("statement"), _("months charged"), _("net"),
+            rows, _("total"), summary.total)
 
     @admin.display(description=_("lines"))
     def lines_table(self, obj):

@@ -23,6 +23,7 @@ from plans.models import (
     Product,
     Subscription,
     SubscriptionAddon,
+    SubscriptionChange,
     WorkKind,
 )
 from plans.selectors import plan_terms_latest
@@ -393,6 +394,24 @@ class AddonInline(TenantScopedInline, admin.TabularInline):
     extra = 0
 
 
+class SubscriptionChangeInline(TenantScopedInline, admin.TabularInline):
+    """The dated changes of the per-customer terms (RULES 6.6): the history of prices and seats."""
+
+    model = SubscriptionChange
+    fields = ("effective_from", "overrides_before", "overrides", "seats", "note", "created_by", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("effective_from",)
+    verbose_name_plural = _("subscription changes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
     list_display = ("organization", "plan", "starts_on", "ends_on", "addon_list")
@@ -408,7 +427,7 @@ class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
         return format_html_join(", ", "{}", ((a.get_kind_display(),) for a in obj.addons.all()))
 
     def get_inlines(self, request, obj):
-        return [AddonInline] if obj else []
+        return [AddonInline, SubscriptionChangeInline] if obj else []
 
     def get_readonly_fields(self, request, obj=None):
         return ("organization", "plan", "starts_on", "accepted_on") if obj else ()
