@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.response import Response
 
-from billing.models import Package, Statement, TimeEntry
+from billing.models import Package, Quote, Statement, TimeEntry
 from billing.selectors import organization_usage
 from billing.services import package_purchase, time_entry_log
 from billing.statements import statement_build, statement_csv, statement_pdf
@@ -70,6 +70,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         "Set after hours by hand (true/false) instead of computing it; needs `after_hours_reason`."))
     after_hours_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                                help_text="Why after hours was overridden (audited).")
+    quote = TenantPrimaryKeyField(Quote, required=False, allow_null=True, default=None,
+                                  help_text="Accepted quote of the ticket the work is billed by.")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="What was done.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was logged.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
@@ -78,7 +80,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         model = TimeEntry
         fields = ["id", "ticket", "organization", "agent", "kind", "started_at", "minutes", "billed_minutes",
                   "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "after_hours",
-                  "after_hours_override", "after_hours_reason", "note", "created_at", "updated_at"]
+                  "after_hours_override", "after_hours_reason", "quote", "note", "created_at", "updated_at"]
 
 
 class TimeEntryFilter(UpdatedSinceFilterSet):
@@ -117,7 +119,7 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                                started_at=data["started_at"], minutes=data["minutes"], note=data.get("note", ""),
                                emergency=data.get("emergency", False), actor=actor,
                                after_hours_override=data.get("after_hours_override"),
-                               after_hours_reason=data.get("after_hours_reason", ""))
+                               after_hours_reason=data.get("after_hours_reason", ""), quote=data.get("quote"))
         return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -398,6 +400,95 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
+# --- quotes for out-of-scope work ------------------------------------------------------------------
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Quote ID.")
+    ticket = TenantPrimaryKeyField(Ticket, help_text="Ticket ID.")
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Organization ID (the ticket's).")
+    description = serializers.CharField(max_length=500, help_text="The work quoted.")
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True,
+                                     min_value=Decimal("0.01"), help_text="Estimated hours (with a rate).")
+    rate_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
+                                        min_value=Decimal("0.01"),
+                                        help_text="Hourly rate, net; default: the plan's rate.")
+    fixed_price_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
+                                               min_value=Decimal("0.01"),
+                                               help_text="Fixed price, net (instead of hours at a rate).")
+    status = serializers.ChoiceField(choices=Quote.Status.choices, read_only=True,
+                                     help_text="draft, sent, accepted or rejected.")
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was sent.")
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When the customer decided.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was prepared.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Quote
+        fields = ["id", "ticket", "organization", "description", "hours", "rate_net", "fixed_price_net", "status",
+                  "sent_at", "decided_at", "created_at", "updated_at"]
+
+
+class QuoteDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: the customer accepts; false: rejects.")
+
+
+class QuoteFilter(UpdatedSinceFilterSet):
+    ticket = IdFilter(field_name="ticket_id", help_text="Ticket ID.")
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+
+    class Meta:
+        model = Quote
+        fields = ["ticket", "organization", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List quotes"),
+    retrieve=extend_schema(summary="Read a quote"),
+    create=extend_schema(summary="Prepare a quote for out-of-scope work (a draft)"),
+)
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quote.objects.none()
+        return Quote.objects.for_tenant(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        from billing.quotes import quote_create
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quote = quote_create(tenant=self.tenant, ticket=data["ticket"], actor=self.actor,
+                             description=data["description"], hours=data.get("hours"), rate_net=data.get("rate_net"),
+                             fixed_price_net=data.get("fixed_price_net"))
+        return Response(self.get_serializer(quote).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Send a quote to the customer", request=None, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        from billing.quotes import quote_send
+
+        quote = quote_send(tenant=self.tenant, quote=self.get_object(), actor=self.actor)
+        return Response(self.get_serializer(quote).data)
+
+    @extend_schema(summary="Record the customer's decision on a sent quote", request=QuoteDecisionSerializer,
+                   responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        from billing.quotes import quote_decide
+
+        quote = self.get_object()  # another tenant's quote is a 404 before the body is looked at
+        decision = QuoteDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        quote = quote_decide(tenant=self.tenant, quote=quote, accept=decision.validated_data["accept"],
+                             actor=self.actor)
+        return Response(self.get_serializer(quote).data)
+
+
 # --- the yearly update fee (RULES 6.5) --------------------------------------------------------------
 
 
@@ -449,4 +540,4 @@ class UpdateFeeViewSet(ApiViewSet):
             "charges": charges, "total": summary.total}).data)
 
 
-__all__ = ["PackageViewSet", "StatementViewSet", "TimeEntryViewSet", "UpdateFeeViewSet", "UsageViewSet"]
+__all__ = ["PackageViewSet", "QuoteViewSet", "StatementViewSet", "TimeEntryViewSet", "UpdateFeeViewSet", "UsageViewSet"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, Organization, TenantOwned
+from core.models import Membership, Organization, TenantOwned, User
 from plans.models import WorkKind
 
 
@@ -52,6 +52,54 @@ class Package(TenantOwned):
         return self.minutes - self.debt_minutes - self.minutes_left
 
 
+class Quote(TenantOwned):
+    """A quote for out-of-scope work on a ticket (RULES 5: custom programming is quoted).
+
+    Either a fixed price, or estimated hours at a rate. The agent drafts and sends it; the customer
+    accepts or rejects it in the portal. A fixed price is charged on the statement of the month it
+    was accepted; the time logged against an hourly quote is billed at the quote's rate.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent to the customer")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="quotes",
+                               verbose_name=_("ticket"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quotes",
+                                     verbose_name=_("organization"))
+    description = models.CharField(_("description"), max_length=500)
+    hours = models.DecimalField(_("estimated hours"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rate_net = models.DecimalField(_("hourly rate, net"), max_digits=10, decimal_places=2, null=True, blank=True)
+    fixed_price_net = models.DecimalField(_("fixed price, net"), max_digits=10, decimal_places=2, null=True,
+                                          blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("prepared by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "organization", "status"]),
+                   models.Index(fields=["tenant", "updated_at"])]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(fixed_price_net__isnull=False, rate_net__isnull=True)
+                       | models.Q(fixed_price_net__isnull=True, rate_net__isnull=False, hours__isnull=False)),
+            name="quote_fixed_price_or_hours_at_a_rate")]
+
+    def __str__(self) -> str:
+        return f"Oferta nr {self.pk}"
+
+
 class TimeEntry(TenantOwned):
     class Pool(models.TextChoices):
         ALLOWANCE = "allowance", _("monthly allowance")
@@ -85,6 +133,8 @@ class TimeEntry(TenantOwned):
     rate_net = models.DecimalField(_("hourly rate, net"), max_digits=10, decimal_places=2, null=True, blank=True)
     package = models.ForeignKey(Package, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="time_entries", verbose_name=_("hour package"))
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="time_entries",
+                              verbose_name=_("quote"), help_text=_("Accepted quote the work is billed by."))
     # Deducted minutes no package could cover when the work was done (RULES 6.2 decision).
     debt_minutes = models.PositiveIntegerField(_("package debt, minutes"), default=0)
     amount_net = models.DecimalField(_("amount, net"), max_digits=10, decimal_places=2, default=Decimal("0.00"))

@@ -187,6 +187,7 @@ class BillableGroup:
     rate: Decimal | None
     minutes: int
     net: Decimal
+    quote_id: int | None = None  # work under an accepted quote (its rate, or within its fixed price)
 
 
 def billable_groups(*, tenant: Tenant, organization: Organization, month: date,
@@ -198,24 +199,26 @@ def billable_groups(*, tenant: Tenant, organization: Organization, month: date,
 
     first = month.replace(day=1)
     begin, end = month_bounds(tenant, first)
-    groups: dict[tuple[bool, str, Decimal | None], int] = {}
+    groups: dict[tuple[bool, str, Decimal | None, int | None], int] = {}
     entries = (TimeEntry.objects.for_tenant(tenant)
                .filter(organization=organization, started_at__gte=begin, started_at__lt=end, overage_minutes__gt=0)
-               .order_by("started_at", "id").values_list("after_hours", "kind", "rate_net", "overage_minutes"))
+               .order_by("started_at", "id")
+               .values_list("after_hours", "kind", "rate_net", "overage_minutes", "quote_id"))
     if terms is False:
         terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
     # After hours is its own line where it has its own price (KJM OPIEKA's price list rate).
     surcharge_rate = terms.after_hours_rate_net if terms is not None else None
-    for after_hours, kind, rate, minutes in entries:
-        key = (bool(after_hours) and surcharge_rate is not None and rate == surcharge_rate, kind, rate)
+    for after_hours, kind, rate, minutes, quote_id in entries:
+        key = (bool(after_hours) and surcharge_rate is not None and rate == surcharge_rate and quote_id is None,
+               kind, rate, quote_id)
         groups[key] = groups.get(key, 0) + minutes
     result = []
-    for (after_hours, kind, rate), minutes in sorted(
-            groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] is None, g[0][2] or 0)):
+    for (after_hours, kind, rate, quote_id), minutes in sorted(
+            groups.items(), key=lambda g: (g[0][3] or 0, g[0][0], g[0][1], g[0][2] is None, g[0][2] or 0)):
         if terms is not None and not terms.rounding_per_intervention:
             minutes = round_total(minutes, kind, rounding_rule(terms))
         net = amount_net(minutes, rate) if rate is not None else Decimal("0.00")
-        result.append(BillableGroup(after_hours, kind, rate, minutes, net))
+        result.append(BillableGroup(after_hours, kind, rate, minutes, net, quote_id))
     return result
 
 

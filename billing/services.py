@@ -123,6 +123,10 @@ def _price(*, entry: TimeEntry, terms: Terms, not_covered: bool) -> _Priced:
     computed = not calendar_from_spec(terms.service_calendar).is_open(entry.started_at)
     after_hours = computed if entry.after_hours_override is None else entry.after_hours_override
     surcharge = after_hours
+    quote = entry.quote if entry.quote_id else None
+    if quote is not None and quote.status == quote.Status.ACCEPTED:
+        # Work under an accepted quote: at the quote's rate, or within its fixed price (0.00 here).
+        return _Priced(Pool.OVERAGE, billed, 0, quote.rate_net, after_hours)
     if not_covered:
         return _Priced(Pool.OVERAGE, billed, 0, terms.hourly_rate_net, after_hours)
     if terms.billing_mode == "package":
@@ -167,7 +171,7 @@ def _recompute_month(*, tenant: Tenant, organization: Organization, month: date,
     begin, end = month_bounds(tenant, month)
     entries = list(TimeEntry.objects.for_tenant(tenant)
                    .filter(organization=organization, started_at__gte=begin, started_at__lt=end)
-                   .select_related("ticket__category").order_by("started_at", "id"))
+                   .select_related("ticket__category", "quote").order_by("started_at", "id"))
     allowance_used = 0
     changed = []
     for entry in entries:
@@ -380,7 +384,8 @@ def _actor(agent: Membership | None, actor: User | None) -> User | None:
 @transaction.atomic
 def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: str, started_at: datetime,
                    minutes: int, note: str = "", emergency: bool = False, actor: User | None = None,
-                   after_hours_override: bool | None = None, after_hours_reason: str = "") -> TimeEntry:
+                   after_hours_override: bool | None = None, after_hours_reason: str = "",
+                   quote=None) -> TimeEntry:
     """Log work on a ticket and draw it from the right pool (see the module docstring)."""
     if ticket.tenant_id != tenant.pk:
         raise ValidationError({"ticket": _("Unknown ticket.")})
@@ -396,10 +401,13 @@ def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: st
         raise ValidationError({"started_at": _("The organization has no plan in force on that day.")})
     _check_open_month(tenant, organization, started_at, "started_at")
     _check_ticket_workable(tenant, ticket, organization, started_at, terms)
+    if quote is not None and (quote.tenant_id != tenant.pk or quote.ticket_id != ticket.pk
+                              or quote.status != quote.Status.ACCEPTED):
+        raise ValidationError({"quote": _("Choose an accepted quote of this ticket.")})
 
     entry = TimeEntry(tenant=tenant, ticket=ticket, organization=organization, agent=agent, kind=kind,
                       started_at=started_at, minutes=minutes, note=(note or "")[:300], emergency=bool(emergency),
-                      after_hours_override=override, after_hours_reason=reason, pool=Pool.OVERAGE)
+                      after_hours_override=override, after_hours_reason=reason, quote=quote, pool=Pool.OVERAGE)
     entry.save()
     pools_recompute(tenant=tenant, organization=organization, months=[local_date(tenant, started_at)])
     entry.refresh_from_db()

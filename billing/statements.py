@@ -34,9 +34,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from billing.models import BillingParty, Package, Statement
+from billing.models import BillingParty, Package, Quote, Statement
 from billing.pricing import Totals, update_fee_due, update_known_month
 from billing.selectors import billable_groups, time_entries_for_month
+from billing.services import month_bounds
 from core import csv_export
 from core.models import Organization, Tenant, User
 from core.services import audit_record
@@ -126,7 +127,12 @@ def _time_lines(tenant: Tenant, organization: Organization, month: date) -> list
     lines = []
     for group in billable_groups(tenant=tenant, organization=organization, month=month):
         kind = KIND_PL.get(group.kind, group.kind)
-        if group.rate is None:
+        if group.quote_id is not None:
+            label = (f"Praca wg oferty nr {group.quote_id} ({kind})" if group.rate is not None
+                     else f"Praca w ramach ceny stałej oferty nr {group.quote_id} ({kind})")
+            lines.append(Line("quote_time", label, _hours(group.minutes), "h", group.rate or Decimal("0.00"),
+                              group.net))
+        elif group.rate is None:
             lines.append(Line("quote_needed", f"Praca poza zakresem planu do wyceny indywidualnej ({kind})",
                               _hours(group.minutes), "h", Decimal("0.00"), group.net))
         elif group.after_hours:
@@ -203,11 +209,22 @@ def _update_lines(tenant: Tenant, organization: Organization, month: date) -> li
                            f"{_money_pl(summary.value)} ÷ 12", Decimal(len(months)), "mies.", unit_price, charge)]
 
 
+def _quote_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+    """Fixed-price quotes accepted in the month (the time logged against them is listed at 0.00)."""
+    begin, end = month_bounds(tenant, month)
+    quotes = (Quote.objects.for_tenant(tenant)
+              .filter(organization=organization, status=Quote.Status.ACCEPTED, fixed_price_net__isnull=False,
+                      decided_at__gte=begin, decided_at__lt=end).order_by("decided_at", "id"))
+    return [Line("quote", f"Oferta nr {q.pk}: {q.description} (przyjęta {_fmt_date(timezone.localtime(q.decided_at))})",
+                 Decimal("1"), "szt.", q.fixed_price_net, q.fixed_price_net) for q in quotes]
+
+
 def statement_build(*, tenant: Tenant, organization: Organization, month: date) -> StatementData:
     """The statement of ``month`` computed from the current data (nothing is stored)."""
     month = month.replace(day=1)
     lines, currency = _subscription_lines(tenant, organization, month)
     lines += _package_lines(tenant, organization, month)
+    lines += _quote_lines(tenant, organization, month)
     lines += _time_lines(tenant, organization, month)
     lines += _update_lines(tenant, organization, month)
     rate = vat_rate()

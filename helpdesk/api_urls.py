@@ -5,7 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from appointments.api import AppointmentViewSet, SlotViewSet
-from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UpdateFeeViewSet, UsageViewSet
+from billing.api import (PackageViewSet, QuoteViewSet, StatementViewSet, TimeEntryViewSet, UpdateFeeViewSet,
+                         UsageViewSet)
 from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
 from helpcenter.api import ArticleViewSet, SuggestionViewSet, TopicViewSet
@@ -30,6 +31,7 @@ router.register("sla/preview", SlaPreviewViewSet, basename="api-sla-preview")
 router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
 router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
 router.register("packages", PackageViewSet, basename="api-package")
+router.register("quotes", QuoteViewSet, basename="api-quote")
 # Before "appointments": its {id} route would take "slots" for an id.
 router.register("appointments/slots", SlotViewSet, basename="api-appointment-slot")
 router.register("appointments", AppointmentViewSet, basename="api-appointment")

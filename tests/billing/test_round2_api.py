@@ -192,6 +192,50 @@ def test_5_custom_programming_on_opieka_without_a_price_is_listed_to_be_quoted(d
     assert _lines(_statement(client, zorza, "2026-11"), "quote_needed") == [("1.50", "0.00")]
 
 
+def test_5_quotes_prepared_by_the_agent_accepted_in_the_portal_and_billed_on_the_statement(demo, client):
+    from core.models import OutboxMessage, User
+
+    api = _client(demo, "kjm")
+    zorza = demo.organization("kjm", "Spółdzielnia")
+    ticket = demo.ticket("kjm", "Spółdzielnia", category="custom_programming", received_at=at(2026, 12, 1, 8))
+    # an hourly quote needs a rate on OPIEKA (the plan has none): a 400 naming the field
+    missing = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Raport", "hours": "3"},
+                       format="json")
+    assert missing.status_code == 400 and "rate_net" in missing.json()["errors"]
+    hourly = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Nowy raport zużycia wody",
+                                          "hours": "3.00", "rate_net": "200.00"}, format="json").json()
+    fixed = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Import danych",
+                                         "fixed_price_net": "1500.00"}, format="json").json()
+    assert (hourly["status"], fixed["status"]) == ("draft", "draft")
+    for quote in (hourly, fixed):
+        sent = api.post(f"/api/v1/quotes/{quote['id']}/send/", format="json")
+        assert sent.status_code == 200 and sent.json()["status"] == "sent"
+    assert OutboxMessage.objects.filter(handler="billing.quote_mail", dedupe_key=f"quote:{hourly['id']}:sent",
+                                        recipient="zofia@zorza.example.com").exists()
+    # time cannot be logged against a quote not accepted yet
+    early = _entry(api, ticket, "development", at(2026, 12, 2, 9), 60, quote=hourly["id"])
+    assert early.status_code == 400 and "quote" in early.json()["errors"]
+    # the customer accepts both in the portal
+    client.force_login(User.objects.get(username="zofia@zorza.example.com"))
+    client.defaults["HTTP_HOST"] = "kjm.localhost"
+    page = client.get(f"/portal/tickets/{ticket.pk}/")
+    assert page.status_code == 200 and "Nowy raport zużycia wody" in page.content.decode()
+    for quote in (hourly, fixed):
+        response = client.post(f"/portal/tickets/{ticket.pk}/quotes/{quote['id']}/decide/", {"decision": "accept"})
+        assert response.status_code == 302
+    assert api.get(f"/api/v1/quotes/{hourly['id']}/").json()["status"] == "accepted"
+    # then the work logged against them is billed by them on the statement
+    by_rate = _entry(api, ticket, "development", at(2026, 12, 2, 9), 90, quote=hourly["id"])
+    assert by_rate.status_code == 201, by_rate.content
+    assert (by_rate.json()["pool"], by_rate.json()["amount_net"]) == ("overage", "300.00")
+    assert _entry(api, ticket, "development", at(2026, 12, 3, 9), 120, quote=fixed["id"]).json()["amount_net"] == \
+        "0.00"
+    statement = _statement(api, zorza, "2026-12")
+    assert _lines(statement, "quote") == [("1.00", "1500.00")]
+    assert sorted(_lines(statement, "quote_time")) == [("1.50", "300.00"), ("2.00", "0.00")]
+    assert Decimal(statement["net"]) == sum(Decimal(line["net"]) for line in statement["lines"])
+
+
 # --- 6. after hours from the calendar -----------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from tests.billing.conftest import at
 ORGS = [("wysylki", "Nova Hurt"), ("wysylki", "Elektro-Mat"), ("wysylki", "Kwiaciarnia"), ("kjm", "Spółdzielnia"),
         ("kjm", "Biuro Rachunkowe")]
 MONTHS = [date(2026, 10, 1), date(2026, 11, 1)]
-TIME_CODES = {"time", "after_hours", "quote_needed"}
+TIME_CODES = {"time", "after_hours", "quote_needed", "quote_time"}
 
 # Nova Hurt (EMAIL: all phone and remote work at the rate) most often, so that rates with odd grosze
 # meet several short entries in a month: where rounding each entry and rounding the sum differ.

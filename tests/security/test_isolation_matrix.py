@@ -68,7 +68,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
-             "package", "statement_month", "statement_year", "appointment", "callback"}
+             "package", "statement_month", "statement_year", "quote", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
@@ -91,6 +91,9 @@ UI_PARAMS = {
     **{(f"agent:{name}", "pk"): "ticket" for name in ("appointment_propose", "callback_new")},
     **{(f"agent:{name}", "pk"): "appointment" for name in ("appointment_log", "appointment_status")},
     ("agent:callback_done", "pk"): "callback",
+    ("agent:ticket_quote", "pk"): "ticket", ("agent:ticket_quote_send", "pk"): "ticket",
+    ("agent:ticket_quote_send", "quote_id"): "quote",
+    ("portal:quote_decide", "pk"): "ticket", ("portal:quote_decide", "quote_id"): "quote",
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -124,6 +127,7 @@ API_PARAMS = {
     ("webhooks", "pk"): "webhook", ("webhooks", "id"): "webhook", ("webhooks", "delivery_id"): "delivery",
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
+    ("quotes", "pk"): "quote", ("quotes", "id"): "quote",
     ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
     ("members", "pk"): "member", ("members", "id"): "member",
     ("help/articles", "pk"): "help_article_pk", ("help/articles", "id"): "help_article_pk",
@@ -264,7 +268,8 @@ TABLE = {
     # appointments: the customer's booking pages, the agent's agenda and call lists, the calendar feed
     **{f"portal:{n}": PORTAL_OBJECT for n in ("appointment_book", "appointment_detail", "appointment_reschedule",
                                               "appointment_ics")},
-    "portal:callback_request": POST_ONLY,
+    "portal:callback_request": POST_ONLY, "portal:quote_decide": POST_ONLY,
+    "agent:ticket_quote": POST_ONLY, "agent:ticket_quote_send": POST_ONLY,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
     **{f"agent:{n}": POST_ONLY for n in ("callback_new", "appointment_log", "appointment_status", "callback_done")},
@@ -304,6 +309,8 @@ TABLE = {
     "api-webhook-redeliver": API_POST_ONLY_OBJECT,
     "api-time-entry-list": API_LIST, "api-time-entry-detail": API_OBJECT,
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
+    "api-quote-list": API_LIST, "api-quote-detail": API_OBJECT, "api-quote-send": API_POST_ONLY_OBJECT,
+    "api-quote-decide": API_POST_ONLY_OBJECT,
     "api-appointment-list": API_LIST, "api-appointment-detail": API_OBJECT,
     # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
     "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
@@ -443,6 +450,7 @@ def object_value(world, kind, scope):
             "statement_year": lambda: f"{side.statement.month:%Y}",
             "subscription": lambda: _subscription(side).pk,
             "package": lambda: _package(world, side).pk,
+            "quote": lambda: _quote(side).pk,
             "appointment": lambda: _appointment(world, side).pk,
             "callback": lambda: _callback(side).pk,
         }[kind]())
@@ -489,6 +497,16 @@ def _callback(side):
     found = Callback.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
     return found or Callback.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
                                             phone="+48555000111", requested_at=timezone.now())
+
+
+def _quote(side):
+    from decimal import Decimal
+
+    from billing.models import Quote
+
+    found = Quote.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
+    return found or Quote.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
+                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"))
 
 
 def _package(world, side):
@@ -786,6 +804,8 @@ COLLECTION_WRITES = {
                                  "contact": w.side(FOREIGN).contact.pk, "subject": "Intruder", "body": "x"},
     "time_entries_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 30,
                                       "started_at": "2026-11-02T10:00:00Z"},
+    "quotes_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "description": "Intruder",
+                                "fixed_price_net": "1.00"},
     "appointments_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 60,
                                       "starts_at": "2026-11-02T10:00:00Z"},
     "webhooks_create": None,  # tenant-level, no reference to another object: covered by the ownership test
