@@ -394,24 +394,6 @@ class AddonInline(TenantScopedInline, admin.TabularInline):
     extra = 0
 
 
-class SubscriptionChangeInline(TenantScopedInline, admin.TabularInline):
-    """The dated changes of the per-customer terms (RULES 6.6): the history of prices and seats."""
-
-    model = SubscriptionChange
-    fields = ("effective_from", "overrides_before", "overrides", "seats", "note", "created_by", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("effective_from",)
-    verbose_name_plural = _("subscription changes")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Subscription)
 class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
     list_display = ("organization", "plan", "starts_on", "ends_on", "addon_list")
@@ -427,10 +409,23 @@ class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
         return format_html_join(", ", "{}", ((a.get_kind_display(),) for a in obj.addons.all()))
 
     def get_inlines(self, request, obj):
-        return [AddonInline, SubscriptionChangeInline] if obj else []
+        return [AddonInline] if obj else []
+
+    @admin.display(description=_("subscription changes"))
+    def changes_history(self, obj):
+        """The dated changes of the per-customer terms (RULES 6.6): the history of prices and seats."""
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (change.effective_from.isoformat(), json.dumps(change.overrides_before, ensure_ascii=False),
+             json.dumps(change.overrides, ensure_ascii=False), change.seats or "—", change.note)
+            for change in SubscriptionChange.objects.filter(subscription=obj).order_by("effective_from")))
+        if not rows:
+            return "—"
+        return format_html("<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+                           "<tbody>{}</tbody></table>", _("effective from"), _("per-customer terms before"),
+                           _("per-customer terms"), _("seats"), _("note"), rows)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("organization", "plan", "starts_on", "accepted_on") if obj else ()
+        return ("organization", "plan", "starts_on", "accepted_on", "changes_history") if obj else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = SubscriptionChangeForm if obj else SubscriptionAddForm

@@ -102,7 +102,7 @@ def test_1_a_gap_is_charged_at_its_start_and_a_closed_statement_is_settled_not_c
 # --- 2. a per-customer price change never rewrites a month --------------------------------------------
 
 
-def test_2_a_price_override_is_a_dated_change_and_months_already_billed_keep_their_price(demo):
+def test_2_a_price_override_is_a_dated_change_and_months_already_billed_keep_their_price(demo, client):
     client = _client(demo, "kjm")
     zorza = demo.organization("kjm", "Spółdzielnia")
     subscription = Subscription.objects.get(organization=zorza)
@@ -119,6 +119,13 @@ def test_2_a_price_override_is_a_dated_change_and_months_already_billed_keep_the
     history = client.get(f"/api/v1/subscriptions/{subscription.pk}/").json()["changes"]
     assert [(c["effective_from"], c["overrides"].get("price_net"), c["seats"]) for c in history] == [
         ("2027-01-01", "2500.00", 12)]
+    # also on the subscription's admin page
+    from core.models import User
+
+    client.force_login(User.objects.get(username="admin@kjm.example.com"))
+    page = client.get(f"/admin/plans/subscription/{subscription.pk}/change/", HTTP_HOST="kjm.localhost")
+    assert page.status_code == 200
+    assert "<td>2027-01-01</td>" in page.content.decode() and "Nowe stanowiska" in page.content.decode()
     # a change into a month whose statement was issued is refused with the field named
     from billing.statements import statement_generate
 
