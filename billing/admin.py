@@ -17,13 +17,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Package, Statement, TimeEntry
+from billing.models import BillingParty, Package, Statement, TimeEntry
 from billing.services import package_purchase
-from billing.statements import accounting_csv, statement_csv, statement_generate, statement_pdf
+from billing.statements import (accounting_csv, statement_csv, statement_generate, statement_pdf, update_year,
+                                vat_percent_label)
 from core.admin_site import ReadOnlyAdminMixin, TenantScopedAdmin, year_in_range
 from core.models import Organization
 
@@ -136,16 +137,23 @@ def parse_month(value: str) -> date:
     return month
 
 
+@admin.register(BillingParty)
+class BillingPartyAdmin(TenantScopedAdmin):
+    list_display = ("__str__", "organization", "tax_id")
+    list_select_related = ("organization",)
+    search_fields = ("legal_name", "tax_id", "organization__name")
+
+
 @admin.register(Statement)
 class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("organization", "month", "net", "vat", "gross", "currency", "generated_at", "downloads")
     list_filter = ("tenant", "month")
     search_fields = ("organization__name",)
     list_select_related = ("organization",)
-    readonly_fields = ("organization", "month", "net", "vat_rate", "vat", "gross", "currency", "generated_at",
-                       "lines_table", "downloads")
-    exclude = ("lines",)
-    actions = ["regenerate", "download_pdf", "download_csv"]
+    readonly_fields = ("organization", "month", "net", "vat_percent", "vat", "gross", "currency", "generated_at",
+                       "lines_table", "downloads", "update_fee_summary")
+    exclude = ("lines", "vat_rate")
+    actions = ["download_pdf", "download_csv"]
     change_list_template = "billing/admin/statement_changelist.html"
 
 
@@ -164,6 +172,28 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
         return format_html('<a href="{}">PDF</a> · <a href="{}">CSV</a>',
                            reverse("admin:billing_statement_pdf", args=[obj.pk]),
                            reverse("admin:billing_statement_csv", args=[obj.pk]))
+
+    @admin.display(description=_("VAT rate"))
+    def vat_percent(self, obj):
+        return vat_percent_label(obj.vat_rate)
+
+    @admin.display(description=_("yearly update fee"))
+    def update_fee_summary(self, obj):
+        """How the KJM yearly update fee of the statement's year is computed (RULES 6.5)."""
+        summary = update_year(tenant=obj.tenant, organization=obj.organization, year=obj.month.year)
+        if summary.value is None:
+            return "—"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (f"{summary.year}-{month:02d}",
+             ", ".join(str(m) for m, k in summary.known_in.items() if k == month) or "—", net)
+            for month, net in sorted(summary.charges.items())))
+        return format_html(
+            "<p>{}: {} · {}: {} · {}: {}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table><p>{}: {}</p>",
+            _("update value"), summary.value, _("months with OPIEKA"),
+            ", ".join(map(str, summary.active_months)) or "—", _("months without OPIEKA"),
+            ", ".join(map(str, summary.inactive_months)) or "—", _("statement"), _("months charged"), _("net"),
+            rows, _("total"), summary.total)
 
     @admin.display(description=_("lines"))
     def lines_table(self, obj):
@@ -233,13 +263,6 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
         context = {**self.admin_site.each_context(request), "title": _("Accounting export"), "error": error,
                    "month": month_value or "", "needs_tenant": tenant is None, "opts": self.model._meta}
         return TemplateResponse(request, "billing/admin/accounting_export.html", context)
-
-    @admin.action(description=_("Generate the selected statements again"))
-    def regenerate(self, request, queryset):
-        for statement in queryset.select_related("tenant", "organization"):
-            statement_generate(tenant=statement.tenant, organization=statement.organization, month=statement.month,
-                               actor=request.user)
-        self.message_user(request, _("Statements generated: %(count)d.") % {"count": queryset.count()})
 
     @admin.action(description=_("Download the selected statements as PDF (ZIP)"))
     def download_pdf(self, request, queryset):

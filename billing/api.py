@@ -14,10 +14,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.response import Response
 
-from billing.models import Package, Statement, TimeEntry
+from billing.models import Package, Quote, Statement, TimeEntry
 from billing.selectors import organization_usage
 from billing.services import package_purchase, time_entry_log
 from billing.statements import statement_build, statement_csv, statement_pdf
@@ -64,7 +64,16 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Package drawn on.")
     amount_net = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True,
                                           help_text="Billable amount, net.")
-    emergency = serializers.BooleanField(required=False, default=False, help_text="An after-hours emergency.")
+    emergency = serializers.BooleanField(required=False, default=False,
+                                         help_text="Recorded as told; pricing follows `after_hours`.")
+    after_hours = serializers.BooleanField(read_only=True, help_text=(
+        "After hours: computed from the start and the plan's service calendar, unless overridden."))
+    after_hours_override = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
+        "Set after hours by hand (true/false) instead of computing it; needs `after_hours_reason`."))
+    after_hours_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                               help_text="Why after hours was overridden (audited).")
+    quote = TenantPrimaryKeyField(Quote, required=False, allow_null=True, default=None,
+                                  help_text="Accepted quote of the ticket the work is billed by.")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="What was done.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was logged.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
@@ -72,8 +81,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TimeEntry
         fields = ["id", "ticket", "organization", "agent", "kind", "started_at", "minutes", "billed_minutes",
-                  "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "note",
-                  "created_at", "updated_at"]
+                  "deducted_minutes", "overage_minutes", "pool", "package", "amount_net", "emergency", "after_hours",
+                  "after_hours_override", "after_hours_reason", "quote", "note", "created_at", "updated_at"]
 
 
 class TimeEntryFilter(UpdatedSinceFilterSet):
@@ -110,7 +119,9 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                  if actor is not None else None)
         entry = time_entry_log(tenant=self.tenant, ticket=data["ticket"], agent=agent, kind=data["kind"],
                                started_at=data["started_at"], minutes=data["minutes"], note=data.get("note", ""),
-                               emergency=data.get("emergency", False), actor=actor)
+                               emergency=data.get("emergency", False), actor=actor,
+                               after_hours_override=data.get("after_hours_override"),
+                               after_hours_reason=data.get("after_hours_reason", ""), quote=data.get("quote"))
         return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -300,6 +311,18 @@ class _FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class _FormatFirst(DefaultContentNegotiation):
+    """``?format=csv|pdf`` names the document: it wins over ``Accept`` (a browser or a client that
+    always sends ``Accept: application/json`` still gets the file). Without it, ordinary negotiation."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        for renderer in renderers:
+            if wanted and renderer.format == wanted:
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 _STATEMENT_PARAMETERS = [
     OpenApiParameter("organization_id", int, OpenApiParameter.PATH, description="Organization ID."),
     OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=MONTH_PATTERN,
@@ -312,6 +335,7 @@ class StatementViewSet(ApiViewSet):
     filter_backends = []
     serializer_class = StatementSerializer
     renderer_classes = [renderers.JSONRenderer, CsvRenderer, PdfRenderer]
+    content_negotiation_class = _FormatFirst
     lookup_field = "month"
 
     @extend_schema(
@@ -378,4 +402,144 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-__all__ = ["PackageViewSet", "StatementViewSet", "TimeEntryViewSet", "UsageViewSet"]
+# --- quotes for out-of-scope work ------------------------------------------------------------------
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="Quote ID.")
+    ticket = TenantPrimaryKeyField(Ticket, help_text="Ticket ID.")
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Organization ID (the ticket's).")
+    description = serializers.CharField(max_length=500, help_text="The work quoted.")
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True,
+                                     min_value=Decimal("0.01"), help_text="Estimated hours (with a rate).")
+    rate_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
+                                        min_value=Decimal("0.01"),
+                                        help_text="Hourly rate, net; default: the plan's rate.")
+    fixed_price_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
+                                               min_value=Decimal("0.01"),
+                                               help_text="Fixed price, net (instead of hours at a rate).")
+    status = serializers.ChoiceField(choices=Quote.Status.choices, read_only=True,
+                                     help_text="draft, sent, accepted or rejected.")
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When it was sent.")
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When the customer decided.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was prepared.")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
+
+    class Meta:
+        model = Quote
+        fields = ["id", "ticket", "organization", "description", "hours", "rate_net", "fixed_price_net", "status",
+                  "sent_at", "decided_at", "created_at", "updated_at"]
+
+
+class QuoteDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: the customer accepts; false: rejects.")
+
+
+class QuoteFilter(UpdatedSinceFilterSet):
+    ticket = IdFilter(field_name="ticket_id", help_text="Ticket ID.")
+    organization = IdFilter(field_name="organization_id", help_text="Organization ID.")
+
+    class Meta:
+        model = Quote
+        fields = ["ticket", "organization", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List quotes"),
+    retrieve=extend_schema(summary="Read a quote"),
+    create=extend_schema(summary="Prepare a quote for out-of-scope work (a draft)"),
+)
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quote.objects.none()
+        return Quote.objects.for_tenant(self.tenant)
+
+    def create(self, request, *args, **kwargs):
+        from billing.quotes import quote_create
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quote = quote_create(tenant=self.tenant, ticket=data["ticket"], actor=self.actor,
+                             description=data["description"], hours=data.get("hours"), rate_net=data.get("rate_net"),
+                             fixed_price_net=data.get("fixed_price_net"))
+        return Response(self.get_serializer(quote).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Send a quote to the customer", request=None, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        from billing.quotes import quote_send
+
+        quote = quote_send(tenant=self.tenant, quote=self.get_object(), actor=self.actor)
+        return Response(self.get_serializer(quote).data)
+
+    @extend_schema(summary="Record the customer's decision on a sent quote", request=QuoteDecisionSerializer,
+                   responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        from billing.quotes import quote_decide
+
+        quote = self.get_object()  # another tenant's quote is a 404 before the body is looked at
+        decision = QuoteDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        quote = quote_decide(tenant=self.tenant, quote=quote, accept=decision.validated_data["accept"],
+                             actor=self.actor)
+        return Response(self.get_serializer(quote).data)
+
+
+# --- the yearly update fee (RULES 6.5) --------------------------------------------------------------
+
+
+class UpdateChargeSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM of the statement that carries the charge.")
+    months = serializers.ListField(child=serializers.IntegerField(), help_text=(
+        "Months without OPIEKA that became known in that month (empty for a settlement of earlier charges)."))
+    net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Charge, net (negative: a credit).")
+
+
+class UpdateYearSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="Organization ID.")
+    year = serializers.IntegerField(help_text="Calendar year.")
+    update_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text=(
+        "Yearly update value of the OPIEKA terms; null: no OPIEKA in the year (nothing is charged)."))
+    active_months = serializers.ListField(child=serializers.IntegerField(), help_text="Months with OPIEKA.")
+    inactive_months = serializers.ListField(child=serializers.IntegerField(), help_text="Months without it.")
+    charges = UpdateChargeSerializer(many=True, help_text="What each statement of the year charges.")
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Sum of the charges.")
+
+
+class UpdateFeeViewSet(ApiViewSet):
+    pagination_class = None
+    filter_backends = []
+    serializer_class = UpdateYearSerializer
+    lookup_field = "year"
+
+    @extend_schema(summary="Yearly update fee of an organization", responses=UpdateYearSerializer,
+                   description="How the KJM yearly update fee of a year is computed: value ÷ 12 × the months "
+                               "without OPIEKA, each charged once on the statement of the month it becomes "
+                               "known (the first OPIEKA month for the months before it, the month of the end "
+                               "for the months after it). Issued statements count as charged.",
+                   parameters=[OpenApiParameter("organization_id", int, OpenApiParameter.PATH,
+                                                description="Organization ID."),
+                               OpenApiParameter("year", int, OpenApiParameter.PATH, description="Year, e.g. 2026.")])
+    def retrieve(self, request, organization_id=None, year=None):
+        from billing.statements import update_year
+
+        organization = _organization(self, organization_id)
+        if not (isinstance(year, str) and year.isdigit() and 1900 <= int(year) <= 2199):
+            raise exceptions.ValidationError({"year": [_("Give a year between 1900 and 2199.")]})
+        summary = update_year(tenant=self.tenant, organization=organization, year=int(year))
+        charges = [{"month": f"{summary.year}-{month:02d}", "net": net,
+                    "months": [m for m, k in summary.known_in.items() if k == month]}
+                   for month, net in sorted(summary.charges.items())]
+        return Response(UpdateYearSerializer({
+            "organization": organization.pk, "year": summary.year, "update_value": summary.value,
+            "active_months": list(summary.active_months), "inactive_months": list(summary.inactive_months),
+            "charges": charges, "total": summary.total}).data)
+
+
+__all__ = ["PackageViewSet", "QuoteViewSet", "StatementViewSet", "TimeEntryViewSet", "UpdateFeeViewSet", "UsageViewSet"]

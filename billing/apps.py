@@ -21,6 +21,18 @@ class BillingConfig(AppConfig):
 
         outbox.handler_register(PACKAGE_NOTICE, package_notice_deliver)
 
+        from billing.quotes import QUOTE_MAIL, quote_mail_deliver
+
+        outbox.handler_register(QUOTE_MAIL, quote_mail_deliver)
+
         hooks.entitlements_register(selectors)
+
+        from plans.services import closed_month_check_register
+
+        closed_month_check_register(selectors.billed_from)
         hooks.agent_panel_register(hooks.TicketPanel(
             name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context))
+        hooks.agent_panel_register(hooks.TicketPanel(
+            name="quotes", template="billing/agent/_quotes_panel.html", context=views.quotes_panel_context))
+        hooks.portal_panel_register(hooks.TicketPanel(
+            name="quotes", template="billing/portal/_quotes_panel.html", context=views.portal_quotes_panel_context))

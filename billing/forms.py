@@ -1,6 +1,8 @@
 """Forms of the billing pages."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,4 +18,21 @@ class TimeEntryForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60)
     emergency = forms.BooleanField(label=_("Emergency outside working hours"), required=False)
+    after_hours_override = forms.TypedChoiceField(
+        label=_("After hours"), required=False, empty_value=None,
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        choices=[("", _("from the service calendar")), ("yes", _("yes (override)")), ("no", _("no (override)"))])
+    after_hours_reason = forms.CharField(label=_("Reason for the override"), required=False, max_length=300)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class QuoteForm(forms.Form):
+    """An agent's quote for out-of-scope work: a fixed price, or estimated hours at a rate."""
+
+    description = forms.CharField(label=_("Work quoted"), max_length=500)
+    hours = forms.DecimalField(label=_("Estimated hours"), required=False, min_value=Decimal("0.01"), max_digits=6,
+                               decimal_places=2)
+    rate_net = forms.DecimalField(label=_("Hourly rate, net"), required=False, min_value=Decimal("0.01"),
+                                  max_digits=10, decimal_places=2)
+    fixed_price_net = forms.DecimalField(label=_("Fixed price, net"), required=False, min_value=Decimal("0.01"),
+                                         max_digits=10, decimal_places=2)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, Organization, TenantOwned
+from core.models import Membership, Organization, TenantOwned, User
 from plans.models import WorkKind
 
 
@@ -52,6 +52,54 @@ class Package(TenantOwned):
         return self.minutes - self.debt_minutes - self.minutes_left
 
 
+class Quote(TenantOwned):
+    """A quote for out-of-scope work on a ticket (RULES 5: custom programming is quoted).
+
+    Either a fixed price, or estimated hours at a rate. The agent drafts and sends it; the customer
+    accepts or rejects it in the portal. A fixed price is charged on the statement of the month it
+    was accepted; the time logged against an hourly quote is billed at the quote's rate.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent to the customer")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="quotes",
+                               verbose_name=_("ticket"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quotes",
+                                     verbose_name=_("organization"))
+    description = models.CharField(_("description"), max_length=500)
+    hours = models.DecimalField(_("estimated hours"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rate_net = models.DecimalField(_("hourly rate, net"), max_digits=10, decimal_places=2, null=True, blank=True)
+    fixed_price_net = models.DecimalField(_("fixed price, net"), max_digits=10, decimal_places=2, null=True,
+                                          blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("prepared by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "organization", "status"]),
+                   models.Index(fields=["tenant", "updated_at"])]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(fixed_price_net__isnull=False, rate_net__isnull=True)
+                       | models.Q(fixed_price_net__isnull=True, rate_net__isnull=False, hours__isnull=False)),
+            name="quote_fixed_price_or_hours_at_a_rate")]
+
+    def __str__(self) -> str:
+        return f"Oferta nr {self.pk}"
+
+
 class TimeEntry(TenantOwned):
     class Pool(models.TextChoices):
         ALLOWANCE = "allowance", _("monthly allowance")
@@ -75,12 +123,18 @@ class TimeEntry(TenantOwned):
     counts_as_bug = models.BooleanField(_("bug ticket"), default=False)
     after_hours = models.BooleanField(_("after hours"), default=False)
     emergency = models.BooleanField(_("emergency"), default=False)
+    # RULES 5 decision: after hours is computed from the start and the plan's service calendar; an
+    # agent may override it (True/False) with a reason, which is audited. None: computed.
+    after_hours_override = models.BooleanField(_("after hours, set by the agent"), null=True, blank=True)
+    after_hours_reason = models.CharField(_("reason for setting after hours"), max_length=300, blank=True)
     # One entry may cross the end of the month's allowance: ``deducted_minutes`` came from the
     # allowance (or package), ``overage_minutes`` are billed at ``rate_net``.
     overage_minutes = models.PositiveIntegerField(_("billable minutes"), default=0)
     rate_net = models.DecimalField(_("hourly rate, net"), max_digits=10, decimal_places=2, null=True, blank=True)
     package = models.ForeignKey(Package, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="time_entries", verbose_name=_("hour package"))
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="time_entries",
+                              verbose_name=_("quote"), help_text=_("Accepted quote the work is billed by."))
     # Deducted minutes no package could cover when the work was done (RULES 6.2 decision).
     debt_minutes = models.PositiveIntegerField(_("package debt, minutes"), default=0)
     amount_net = models.DecimalField(_("amount, net"), max_digits=10, decimal_places=2, default=Decimal("0.00"))
@@ -128,3 +182,28 @@ class Statement(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.month:%Y-%m}"
+
+
+class BillingParty(TenantOwned):
+    """Who is named on a statement: the seller (the vendor, ``organization`` empty) or a buyer.
+
+    The legal name, NIP and address printed on the PDF; a buyer without a row falls back to the
+    organization's name and NIP.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, null=True, blank=True,
+                                        related_name="billing_party", verbose_name=_("organization"),
+                                        help_text=_("Empty: the seller (your company)."))
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax ID (NIP)"), max_length=32, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("statement party")
+        verbose_name_plural = _("statement parties")
+        constraints = [models.UniqueConstraint(fields=["tenant"], condition=models.Q(organization__isnull=True),
+                                               name="billing_party_one_seller_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.legal_name or (self.organization.name if self.organization else str(self.tenant))

@@ -24,6 +24,8 @@ __all__ = [
     "gross",
     "inactive_months",
     "update_fee",
+    "update_fee_due",
+    "update_known_month",
     "vat",
 ]
 
@@ -155,3 +157,36 @@ def update_fee(update_value: Decimal, active_months: Iterable[int] | int) -> Dec
     if value < 0:
         raise ValueError(f"update_value must not be negative, got {update_value}")
     return round_money(value * inactive_months(active_months) / MONTHS_PER_YEAR)
+
+
+def update_known_month(month: int, active_months: Iterable[int]) -> int | None:
+    """The month in which a month without OPIEKA becomes known, and so is charged (RULES 6.5).
+
+    * a month before the year's first OPIEKA month is known in that first month (activation in the
+      course of the year);
+    * a month after an OPIEKA month (the end, or a gap before a re-activation) is known in the last
+      OPIEKA month before it: the month of the end;
+    * an OPIEKA month, or any month of a year without OPIEKA, is never charged (``None``).
+    """
+    active = sorted(set(active_months))
+    if not active or month in active:
+        return None
+    before = [m for m in active if m < month]
+    return before[-1] if before else active[0]
+
+
+def update_fee_due(update_value: Decimal, active_months: Iterable[int], through_month: int) -> Decimal:
+    """What the yearly update costs for the months without OPIEKA known by ``through_month``.
+
+    ``update_fee_due(v, A, 12)`` is ``update_fee(v, A)`` when ``A`` has an OPIEKA month, and 0.00
+    for a year without one. The charge of month ``M`` is ``due(M) − charged before M``, so the
+    charges of a year add up to the yearly fee to the grosz, whatever the pattern of gaps.
+    """
+    active = set(active_months)
+    inactive_months(active)  # validates
+    known = [m for m in range(1, MONTHS_PER_YEAR + 1)
+             if (k := update_known_month(m, active)) is not None and k <= through_month]
+    value = exact_number("update_value", update_value)
+    if value < 0:
+        raise ValueError(f"update_value must not be negative, got {update_value}")
+    return round_money(value * len(known) / MONTHS_PER_YEAR)

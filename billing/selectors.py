@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Package, Statement, TimeEntry
 from core.models import Organization, Tenant
+from plans.terms import Terms
 from plans.dates import first_of_next_month
 
 
@@ -35,14 +36,20 @@ def email_guarantee_used_minutes(*, tenant: Tenant, organization: Organization |
 
 
 def organization_has_valid_package(*, tenant: Tenant, organization: Organization | None, at: datetime) -> bool:
-    """A package with minutes left and within its validity on the day of ``at``."""
+    """A package with minutes left and within its validity on the day of ``at`` (by its dates, not its
+    status: the status is relative to today, and ``at`` may be a day in the past)."""
     if organization is None:
         return False
     day = _local_date(tenant, at)
     return (Package.objects.for_tenant(tenant)
-            .filter(organization=organization, status=Package.Status.ACTIVE, minutes_left__gt=0,
-                    purchased_on__lte=day, valid_until__gte=day)
+            .filter(organization=organization, minutes_left__gt=0, purchased_on__lte=day, valid_until__gte=day)
             .exists())
+
+
+def billed_from(*, tenant: Tenant, organization: Organization, month: date) -> bool:
+    """True when a statement of ``month`` or a later month was issued: those months are billed."""
+    return Statement.objects.for_tenant(tenant).filter(organization=organization,
+                                                       month__gte=month.replace(day=1)).exists()
 
 
 # --- usage of an organization in a month (API: organizations/{id}/usage?month=YYYY-MM) ------------
@@ -111,10 +118,9 @@ def organization_usage(*, tenant: Tenant, organization: Organization, month: dat
     terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
     entries = (TimeEntry.objects.for_tenant(tenant)
                .filter(organization=organization, started_at__gte=begin, started_at__lt=end))
+    billable = billable_groups(tenant=tenant, organization=organization, month=first, terms=terms)
     sums = entries.aggregate(
         allowance=Sum("deducted_minutes", filter=Q(pool=TimeEntry.Pool.ALLOWANCE)),
-        overage=Sum("overage_minutes"),
-        overage_net=Sum("amount_net"),
         email=Sum("billed_minutes", filter=Q(pool=TimeEntry.Pool.EMAIL_LIMIT, counts_as_bug=False)),
     )
     included = terms.included_minutes if terms else 0
@@ -155,14 +161,65 @@ def organization_usage(*, tenant: Tenant, organization: Organization, month: dat
     return Usage(
         month=first, plan_code=terms.plan_code if terms else None, included_minutes=included,
         included_unlimited=bool(terms and terms.included_unlimited), used_minutes=used,
-        remaining_minutes=max(0, included - used), overage_minutes=sums["overage"] or 0,
-        overage_net=sums["overage_net"] or Decimal("0.00"), email_limit_minutes=email_limit,
+        remaining_minutes=max(0, included - used), overage_minutes=sum(g.minutes for g in billable),
+        overage_net=sum((g.net for g in billable), Decimal("0.00")), email_limit_minutes=email_limit,
         email_used_minutes=email_used, package_debt_minutes=max(0, outstanding_debt),
         packages=[PackageUsage(id=p.pk, minutes=p.minutes, minutes_left=p.minutes_left, debt_minutes=p.debt_minutes,
                                purchased_on=p.purchased_on, valid_until=p.valid_until, status=p.status)
                   for p in packages],
         alerts=alerts,
     )
+
+
+@dataclass(frozen=True)
+class BillableGroup:
+    """Billable minutes of one month sharing (after hours, kind, rate): one statement line.
+
+    The one place where billable time becomes money (docs/billing.md, "Rounding"): the group's
+    minutes (rounded as a total when the plan does not round per intervention) × rate ÷ 60,
+    rounded once, half up, to the grosz. The statement's time lines and the usage's
+    ``overage_net`` are both these groups, so they agree to the grosz. ``rate`` None: work the plan
+    has no price for (out of scope, to be quoted): listed with its hours at 0.00.
+    """
+
+    after_hours: bool
+    kind: str
+    rate: Decimal | None
+    minutes: int
+    net: Decimal
+    quote_id: int | None = None  # work under an accepted quote (its rate, or within its fixed price)
+
+
+def billable_groups(*, tenant: Tenant, organization: Organization, month: date,
+                    terms: Terms | None | bool = False) -> list[BillableGroup]:
+    """The month's groups; ``terms``: the terms in force on the 1st, when the caller has them."""
+    from billing.rounding import amount_net, round_total
+    from billing.services import month_bounds, rounding_rule
+    from plans.selectors import plan_in_force
+
+    first = month.replace(day=1)
+    begin, end = month_bounds(tenant, first)
+    groups: dict[tuple[bool, str, Decimal | None, int | None], int] = {}
+    entries = (TimeEntry.objects.for_tenant(tenant)
+               .filter(organization=organization, started_at__gte=begin, started_at__lt=end, overage_minutes__gt=0)
+               .order_by("started_at", "id")
+               .values_list("after_hours", "kind", "rate_net", "overage_minutes", "quote_id"))
+    if terms is False:
+        terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
+    # After hours is its own line where it has its own price (KJM OPIEKA's price list rate).
+    surcharge_rate = terms.after_hours_rate_net if terms is not None else None
+    for after_hours, kind, rate, minutes, quote_id in entries:
+        key = (bool(after_hours) and surcharge_rate is not None and rate == surcharge_rate and quote_id is None,
+               kind, rate, quote_id)
+        groups[key] = groups.get(key, 0) + minutes
+    result = []
+    for (after_hours, kind, rate, quote_id), minutes in sorted(
+            groups.items(), key=lambda g: (g[0][3] or 0, g[0][0], g[0][1], g[0][2] is None, g[0][2] or 0)):
+        if terms is not None and not terms.rounding_per_intervention:
+            minutes = round_total(minutes, kind, rounding_rule(terms))
+        net = amount_net(minutes, rate) if rate is not None else Decimal("0.00")
+        result.append(BillableGroup(after_hours, kind, rate, minutes, net, quote_id))
+    return result
 
 
 def time_entries_for_month(*, tenant: Tenant, month: date, organization: Organization | None = None):

@@ -120,8 +120,13 @@ class _Priced:
 def _price(*, entry: TimeEntry, terms: Terms, not_covered: bool) -> _Priced:
     rule = rounding_rule(terms)
     billed = billed_minutes(entry.minutes, entry.kind, rule)
-    after_hours = not calendar_from_spec(terms.service_calendar).is_open(entry.started_at)
-    surcharge = after_hours and entry.emergency
+    computed = not calendar_from_spec(terms.service_calendar).is_open(entry.started_at)
+    after_hours = computed if entry.after_hours_override is None else entry.after_hours_override
+    surcharge = after_hours
+    quote = entry.quote if entry.quote_id else None
+    if quote is not None and quote.status == quote.Status.ACCEPTED:
+        # Work under an accepted quote: at the quote's rate, or within its fixed price (0.00 here).
+        return _Priced(Pool.OVERAGE, billed, 0, quote.rate_net, after_hours)
     if not_covered:
         return _Priced(Pool.OVERAGE, billed, 0, terms.hourly_rate_net, after_hours)
     if terms.billing_mode == "package":
@@ -131,6 +136,9 @@ def _price(*, entry: TimeEntry, terms: Terms, not_covered: bool) -> _Priced:
         if surcharge and not terms.hours_addon:
             return _Priced(Pool.OVERAGE, billed, 0, terms.after_hours_rate_net, after_hours)
         return _Priced(Pool.FLAT_FEE, billed, 0, None, after_hours)
+    if entry.kind == WorkKind.EMAIL and terms.email_scope == "bugs" and not entry.counts_as_bug:
+        # RULES 5 decision: e-mail support covering bugs only (COMMUNITY) bills other e-mail work at the rate.
+        return _Priced(Pool.OVERAGE, billed, 0, terms.hourly_rate_net, after_hours)
     if entry.kind == WorkKind.EMAIL:
         return _Priced(Pool.EMAIL_LIMIT, billed, billed, None, after_hours)
     if entry.kind in terms.included_kinds and terms.included_minutes > 0:
@@ -163,7 +171,7 @@ def _recompute_month(*, tenant: Tenant, organization: Organization, month: date,
     begin, end = month_bounds(tenant, month)
     entries = list(TimeEntry.objects.for_tenant(tenant)
                    .filter(organization=organization, started_at__gte=begin, started_at__lt=end)
-                   .select_related("ticket__category").order_by("started_at", "id"))
+                   .select_related("ticket__category", "quote").order_by("started_at", "id"))
     allowance_used = 0
     changed = []
     for entry in entries:
@@ -318,9 +326,50 @@ def _validated_started_at(started_at: Any) -> datetime:
     return started_at
 
 
+def month_is_closed(*, tenant: Tenant, organization: Organization, day: date | datetime) -> bool:
+    """True when the statement of the month of ``day`` was issued: the month is billed and frozen."""
+    from billing.models import Statement
+
+    if isinstance(day, datetime):
+        day = local_date(tenant, day)
+    return Statement.objects.for_tenant(tenant).filter(organization=organization, month=month_start(day)).exists()
+
+
+def _check_open_month(tenant: Tenant, organization: Organization, day: date | datetime, field: str) -> None:
+    if month_is_closed(tenant=tenant, organization=organization, day=day):
+        raise ValidationError({field: _("The statement of this month has been issued: the month is closed.")})
+
+
+def _check_ticket_workable(tenant: Tenant, ticket, organization: Organization, started_at: datetime,
+                           terms: Terms) -> None:
+    """RULES 6.7: no time on a ticket waiting for a package, nor on a package plan without a package
+    valid on the day of the work with minutes left (an intervention that needs more than is left
+    still goes through: the rest is a debt, RULES 6.2)."""
+    from billing.selectors import organization_has_valid_package
+
+    waiting = ticket.status == "waiting_package"
+    if waiting or (terms.billing_mode == "package"
+                   and not organization_has_valid_package(tenant=tenant, organization=organization, at=started_at)):
+        raise ValidationError({"ticket": _("The customer has no valid hour package: the ticket waits until a "
+                                           "package is bought, and no time can be logged on it.")})
+
+
+def _validated_override(override: Any, reason: Any) -> tuple[bool | None, str]:
+    if override is not None and not isinstance(override, bool):
+        raise ValidationError({"after_hours_override": _("Choose yes, no or empty (computed).")})
+    reason = (reason or "").strip()[:300] if isinstance(reason, str) or reason is None else None
+    if reason is None:
+        raise ValidationError({"after_hours_reason": _("Give the reason as text.")})
+    if override is not None and not reason:
+        raise ValidationError({"after_hours_reason": _("Give the reason for overriding the after-hours rule.")})
+    return override, (reason if override is not None else "")
+
+
 def _entry_data(entry: TimeEntry) -> dict:
     return {"kind": entry.kind, "started_at": entry.started_at.isoformat(), "minutes": entry.minutes,
-            "emergency": entry.emergency, "pool": entry.pool, "billed_minutes": entry.billed_minutes,
+            "emergency": entry.emergency, "after_hours": entry.after_hours,
+            "after_hours_override": entry.after_hours_override, "after_hours_reason": entry.after_hours_reason,
+            "pool": entry.pool, "billed_minutes": entry.billed_minutes,
             "deducted_minutes": entry.deducted_minutes, "overage_minutes": entry.overage_minutes,
             "debt_minutes": entry.debt_minutes, "amount_net": str(entry.amount_net), "note": entry.note}
 
@@ -334,7 +383,9 @@ def _actor(agent: Membership | None, actor: User | None) -> User | None:
 
 @transaction.atomic
 def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: str, started_at: datetime,
-                   minutes: int, note: str = "", emergency: bool = False, actor: User | None = None) -> TimeEntry:
+                   minutes: int, note: str = "", emergency: bool = False, actor: User | None = None,
+                   after_hours_override: bool | None = None, after_hours_reason: str = "",
+                   quote=None) -> TimeEntry:
     """Log work on a ticket and draw it from the right pool (see the module docstring)."""
     if ticket.tenant_id != tenant.pk:
         raise ValidationError({"ticket": _("Unknown ticket.")})
@@ -343,13 +394,20 @@ def time_entry_log(*, tenant: Tenant, ticket, agent: Membership | None, kind: st
     kind = _validated_kind(kind)
     minutes = _validated_minutes(minutes)
     started_at = _validated_started_at(started_at)
+    override, reason = _validated_override(after_hours_override, after_hours_reason)
     organization = _lock_organization(tenant, ticket.organization_id)
-    if plan_in_force(tenant=tenant, organization=organization, at=started_at).terms is None:
+    terms = plan_in_force(tenant=tenant, organization=organization, at=started_at).terms
+    if terms is None:
         raise ValidationError({"started_at": _("The organization has no plan in force on that day.")})
+    _check_open_month(tenant, organization, started_at, "started_at")
+    _check_ticket_workable(tenant, ticket, organization, started_at, terms)
+    if quote is not None and (quote.tenant_id != tenant.pk or quote.ticket_id != ticket.pk
+                              or quote.status != quote.Status.ACCEPTED):
+        raise ValidationError({"quote": _("Choose an accepted quote of this ticket.")})
 
     entry = TimeEntry(tenant=tenant, ticket=ticket, organization=organization, agent=agent, kind=kind,
                       started_at=started_at, minutes=minutes, note=(note or "")[:300], emergency=bool(emergency),
-                      pool=Pool.OVERAGE)
+                      after_hours_override=override, after_hours_reason=reason, quote=quote, pool=Pool.OVERAGE)
     entry.save()
     pools_recompute(tenant=tenant, organization=organization, months=[local_date(tenant, started_at)])
     entry.refresh_from_db()
@@ -375,7 +433,8 @@ def _event(tenant_id: int, event_type: str, *, time_entry: TimeEntry | None = No
     webhooks.emit(tenant_id, event_type, data, endpoints=endpoints)
 
 
-_EDITABLE = {"kind", "started_at", "minutes", "note", "emergency", "agent"}
+_EDITABLE = {"kind", "started_at", "minutes", "note", "emergency", "agent", "after_hours_override",
+             "after_hours_reason"}
 
 
 @transaction.atomic
@@ -390,6 +449,11 @@ def time_entry_update(*, tenant: Tenant, entry: TimeEntry, actor: User | None = 
     entry = TimeEntry.objects.for_tenant(tenant).get(pk=entry.pk)
     before = _entry_data(entry)
     old_month = local_date(tenant, entry.started_at)
+    _check_open_month(tenant, organization, old_month, "started_at")
+    if "after_hours_override" in changes or "after_hours_reason" in changes:
+        entry.after_hours_override, entry.after_hours_reason = _validated_override(
+            changes.get("after_hours_override", entry.after_hours_override),
+            changes.get("after_hours_reason", entry.after_hours_reason))
     if "kind" in changes:
         entry.kind = _validated_kind(changes["kind"])
     if "minutes" in changes:
@@ -398,6 +462,7 @@ def time_entry_update(*, tenant: Tenant, entry: TimeEntry, actor: User | None = 
         entry.started_at = _validated_started_at(changes["started_at"])
         if plan_in_force(tenant=tenant, organization=organization, at=entry.started_at).terms is None:
             raise ValidationError({"started_at": _("The organization has no plan in force on that day.")})
+        _check_open_month(tenant, organization, entry.started_at, "started_at")
     if "note" in changes:
         entry.note = (changes["note"] or "")[:300]
     if "emergency" in changes:
@@ -424,6 +489,7 @@ def time_entry_delete(*, tenant: Tenant, entry: TimeEntry, actor: User | None = 
     organization = _lock_organization(tenant, entry.organization_id)
     entry = TimeEntry.objects.for_tenant(tenant).get(pk=entry.pk)
     month = local_date(tenant, entry.started_at)
+    _check_open_month(tenant, organization, month, "started_at")
     audit_record(tenant=tenant, actor=actor, action="time_entry.deleted", obj=entry,
                  summary=f"{entry.ticket_id}: {entry.kind} {entry.minutes} min", data=_entry_data(entry))
     entry.delete()
@@ -461,14 +527,37 @@ def package_purchase(*, tenant: Tenant, organization: Organization, purchased_on
                       purchased_on=purchased_on,
                       valid_until=add_months(purchased_on, terms.package_validity_months) - timedelta(days=1),
                       price_net=price_net.quantize(Decimal("0.01")))
+    _check_open_month(tenant, organization, purchased_on, "purchased_on")
     package.save()
     _recompute_packages(tenant=tenant, organization=organization)
     package.refresh_from_db()
+    released = _release_waiting_tickets(tenant=tenant, organization=organization, actor=actor)
     audit_record(tenant=tenant, actor=actor, action="package.purchased", obj=package,
                  summary=f"{organization.name}: {minutes} min, {package.price_net} net, until {package.valid_until}",
                  data={"minutes": minutes, "price_net": str(package.price_net),
-                       "valid_until": package.valid_until.isoformat(), "debt_minutes": package.debt_minutes})
+                       "valid_until": package.valid_until.isoformat(), "debt_minutes": package.debt_minutes,
+                       "released_tickets": released})
     return package
+
+
+def _release_waiting_tickets(*, tenant: Tenant, organization: Organization, actor: User | None) -> list[int]:
+    """RULES 6.7: a valid package releases the organization's tickets waiting for one, oldest first.
+
+    Each goes back to *new* through the ticket service (its status event is what the SLA clock
+    listens to); returns their ids in the order released.
+    """
+    from billing.selectors import organization_has_valid_package
+    from tickets.models import Ticket
+    from tickets.services import ticket_set_status
+
+    if not organization_has_valid_package(tenant=tenant, organization=organization, at=timezone.now()):
+        return []
+    waiting = list(Ticket.objects.for_tenant(tenant)
+                   .filter(organization=organization, status=Ticket.Status.WAITING_PACKAGE)
+                   .order_by("received_at", "id"))
+    for ticket in waiting:
+        ticket_set_status(tenant=tenant, ticket=ticket, status=Ticket.Status.NEW, actor=actor)
+    return [ticket.pk for ticket in waiting]
 
 
 @transaction.atomic

@@ -29,14 +29,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from billing.models import Package, Statement, TimeEntry
-from billing.pricing import Totals, update_fee
-from billing.rounding import amount_net, round_total
-from billing.selectors import time_entries_for_month
-from billing.services import month_bounds, rounding_rule
+from billing.models import BillingParty, Package, Quote, Statement
+from billing.pricing import Totals, update_fee_due, update_known_month
+from billing.selectors import billable_groups, time_entries_for_month
+from billing.services import month_bounds
 from core import csv_export
 from core.models import Organization, Tenant, User
 from core.services import audit_record
@@ -122,45 +123,100 @@ def _package_lines(tenant: Tenant, organization: Organization, month: date) -> l
 
 
 def _time_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
-    """Billable minutes per (after hours emergency, kind, rate), priced as hours × rate."""
-    begin, end = month_bounds(tenant, month)
-    groups: dict[tuple[bool, str, Decimal], int] = {}
-    entries = (TimeEntry.objects.for_tenant(tenant)
-               .filter(organization=organization, started_at__gte=begin, started_at__lt=end, overage_minutes__gt=0)
-               .exclude(rate_net=None).order_by("started_at", "id"))
-    for entry in entries:
-        key = (entry.after_hours and entry.emergency, entry.kind, entry.rate_net)
-        groups[key] = groups.get(key, 0) + entry.overage_minutes
-    terms = plan_in_force(tenant=tenant, organization=organization, at=month).terms
+    """Billable time per (after hours, kind, rate): ``selectors.billable_groups``, priced once per line."""
     lines = []
-    for (after_hours, kind, rate), minutes in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2])):
-        if terms is not None and not terms.rounding_per_intervention:
-            minutes = round_total(minutes, kind, rounding_rule(terms))
-        if after_hours:
-            label = f"Interwencja awaryjna poza godzinami pracy ({KIND_PL.get(kind, kind)})"
-            code = "after_hours"
+    for group in billable_groups(tenant=tenant, organization=organization, month=month):
+        kind = KIND_PL.get(group.kind, group.kind)
+        if group.quote_id is not None:
+            label = (f"Praca wg oferty nr {group.quote_id} ({kind})" if group.rate is not None
+                     else f"Praca w ramach ceny stałej oferty nr {group.quote_id} ({kind})")
+            lines.append(Line("quote_time", label, _hours(group.minutes), "h", group.rate or Decimal("0.00"),
+                              group.net))
+        elif group.rate is None:
+            lines.append(Line("quote_needed", f"Praca poza zakresem planu do wyceny indywidualnej ({kind})",
+                              _hours(group.minutes), "h", Decimal("0.00"), group.net))
+        elif group.after_hours:
+            lines.append(Line("after_hours", f"Interwencja awaryjna poza godzinami pracy ({kind})",
+                              _hours(group.minutes), "h", group.rate, group.net))
         else:
-            label = f"Praca płatna wg stawki godzinowej ({KIND_PL.get(kind, kind)})"
-            code = "time"
-        lines.append(Line(code, label, _hours(minutes), "h", rate, amount_net(minutes, rate)))
+            lines.append(Line("time", f"Praca płatna wg stawki godzinowej ({kind})", _hours(group.minutes), "h",
+                              group.rate, group.net))
     return lines
 
 
+@dataclass(frozen=True)
+class UpdateYear:
+    """How the yearly update fee of one organization and year is computed (RULES 6.5)."""
+
+    year: int
+    value: Decimal | None  # the update value of the year's OPIEKA terms; None: no OPIEKA that year
+    active_months: tuple[int, ...]
+    inactive_months: tuple[int, ...]
+    known_in: dict[int, int]  # month without OPIEKA → the month in which it is charged
+    charges: dict[int, Decimal]  # month → update charge of that month's statement (non-zero only)
+    total: Decimal
+
+
+def _update_terms(tenant: Tenant, organization: Organization, year: int):
+    return [plan_in_force(tenant=tenant, organization=organization, at=date(year, m, 1)).terms for m in range(1, 13)]
+
+
+def update_year(*, tenant: Tenant, organization: Organization, year: int, through_month: int = 12) -> UpdateYear:
+    """The update fee of ``year`` month by month: what each statement charges, and why.
+
+    The charge of a month is what is due for the months without OPIEKA known by then minus what the
+    earlier statements of the year charged: the stored (issued, frozen) statement's update line for
+    a closed month, the computed charge for an open one. So a month is never charged twice, and a
+    change of the data after a statement was issued (a re-activation after an announced end) is
+    settled on the next open statement, a negative line when the customer was charged too much.
+    """
+    terms_by_month = _update_terms(tenant, organization, year)
+    active = tuple(m for m, terms in enumerate(terms_by_month, start=1)
+                   if terms is not None and terms.update_included)
+    values = [terms_by_month[m - 1].update_fee_net for m in active if terms_by_month[m - 1].update_fee_net]
+    inactive = tuple(m for m in range(1, 13) if m not in active)
+    known_in = {m: k for m in inactive if (k := update_known_month(m, active)) is not None}
+    if not values:
+        return UpdateYear(year, None, active, inactive, known_in, {}, Decimal("0.00"))
+    value = values[-1]
+    stored = {s.month.month: sum((Decimal(line["net"]) for line in s.lines if line["code"] == "update"),
+                                 Decimal("0.00"))
+              for s in Statement.objects.for_tenant(tenant).filter(organization=organization, month__year=year)}
+    charges: dict[int, Decimal] = {}
+    charged = Decimal("0.00")
+    for month in range(1, through_month + 1):
+        charge = stored[month] if month in stored else update_fee_due(value, active, month) - charged
+        if charge:
+            charges[month] = charge
+        charged += charge
+    return UpdateYear(year, value, active, inactive, known_in, charges, charged)
+
+
 def _update_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
-    terms = plan_in_force(tenant=tenant, organization=organization, at=month).terms
-    if terms is None or not terms.update_included or not terms.update_fee_net:
+    summary = update_year(tenant=tenant, organization=organization, year=month.year, through_month=month.month)
+    charge = summary.charges.get(month.month)
+    if not charge or summary.value is None:
         return []
-    for earlier in range(1, month.month):
-        earlier_terms = plan_in_force(tenant=tenant, organization=organization, at=date(month.year, earlier, 1)).terms
-        if earlier_terms is not None and earlier_terms.update_included:
-            return []  # already charged (or free) in the first OPIEKA month of the year
-    inactive = month.month - 1
-    fee = update_fee(terms.update_fee_net, set(range(month.month, 13)))
-    if fee == 0:
-        return []
-    return [Line("update", f"Aktualizacja roczna {month.year}: {inactive} mies. bez opieki × "
-                           f"{_money_pl(terms.update_fee_net)} ÷ 12", Decimal(inactive), "mies.",
-                 (terms.update_fee_net / 12).quantize(Decimal("0.01")), fee)]
+    months = [m for m, k in summary.known_in.items() if k == month.month]
+    unit_price = (summary.value / 12).quantize(Decimal("0.01"))
+    if charge < 0 or not months:
+        what = "korekta opłaty naliczonej wcześniej" if charge < 0 else "dopłata za miesiące bez opieki ustalone " \
+            "po wystawieniu wcześniejszych zestawień"
+        return [Line("update", f"Aktualizacja roczna {month.year}: {what} (miesięcy bez opieki w roku: "
+                               f"{len(summary.inactive_months)})", Decimal("1"), "szt.", charge, charge)]
+    names = ", ".join(MONTHS_PL[m - 1] for m in months)
+    return [Line("update", f"Aktualizacja roczna {month.year}: {len(months)} mies. bez opieki ({names}) × "
+                           f"{_money_pl(summary.value)} ÷ 12", Decimal(len(months)), "mies.", unit_price, charge)]
+
+
+def _quote_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+    """Fixed-price quotes accepted in the month (the time logged against them is listed at 0.00)."""
+    begin, end = month_bounds(tenant, month)
+    quotes = (Quote.objects.for_tenant(tenant)
+              .filter(organization=organization, status=Quote.Status.ACCEPTED, fixed_price_net__isnull=False,
+                      decided_at__gte=begin, decided_at__lt=end).order_by("decided_at", "id"))
+    return [Line("quote", f"Oferta nr {q.pk}: {q.description} (przyjęta {_fmt_date(timezone.localtime(q.decided_at))})",
+                 Decimal("1"), "szt.", q.fixed_price_net, q.fixed_price_net) for q in quotes]
 
 
 def statement_build(*, tenant: Tenant, organization: Organization, month: date) -> StatementData:
@@ -168,6 +224,7 @@ def statement_build(*, tenant: Tenant, organization: Organization, month: date) 
     month = month.replace(day=1)
     lines, currency = _subscription_lines(tenant, organization, month)
     lines += _package_lines(tenant, organization, month)
+    lines += _quote_lines(tenant, organization, month)
     lines += _time_lines(tenant, organization, month)
     lines += _update_lines(tenant, organization, month)
     rate = vat_rate()
@@ -178,32 +235,27 @@ def statement_build(*, tenant: Tenant, organization: Organization, month: date) 
 @transaction.atomic
 def statement_generate(*, tenant: Tenant, organization: Organization, month: date,
                        actor: User | None = None) -> Statement:
-    """Store (or refresh) the statement of ``month``. Same data → the same row, untouched."""
+    """Issue the statement of ``month``: computed once, then frozen.
+
+    A stored statement is the issued document of a closed month: it is never recomputed, so a later
+    change of terms, overrides or entries cannot change it (late work of a closed month is refused
+    by the time entry services, see ``billing.services.month_is_closed``).
+    """
     if organization.tenant_id != tenant.pk:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"organization": _("Unknown organization.")})
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
-    data = statement_build(tenant=tenant, organization=organization, month=month)
-    values = {"lines": [line.as_json() for line in data.lines], "net": data.totals.net, "vat": data.totals.vat,
-              "gross": data.totals.gross, "vat_rate": data.vat_rate, "currency": data.currency}
-    statement = Statement.objects.for_tenant(tenant).filter(organization=organization, month=data.month).first()
+    first = month.replace(day=1)
+    statement = Statement.objects.for_tenant(tenant).filter(organization=organization, month=first).first()
     if statement is not None:
-        same = (statement.lines == values["lines"] and statement.net == data.totals.net
-                and statement.vat == data.totals.vat and statement.gross == data.totals.gross
-                and statement.vat_rate == data.vat_rate and statement.currency == data.currency)
-        if same:
-            return statement
-        for name, value in values.items():
-            setattr(statement, name, value)
-        statement.generated_at = timezone.now()
-        statement.save()
-        action = "statement.regenerated"
-    else:
-        statement = Statement.objects.create(tenant=tenant, organization=organization, month=data.month,
-                                             generated_at=timezone.now(), **values)
-        action = "statement.generated"
-    audit_record(tenant=tenant, actor=actor, action=action, obj=statement,
+        return statement
+    data = statement_build(tenant=tenant, organization=organization, month=first)
+    statement = Statement.objects.create(
+        tenant=tenant, organization=organization, month=data.month, generated_at=timezone.now(),
+        lines=[line.as_json() for line in data.lines], net=data.totals.net, vat=data.totals.vat,
+        gross=data.totals.gross, vat_rate=data.vat_rate, currency=data.currency)
+    audit_record(tenant=tenant, actor=actor, action="statement.generated", obj=statement,
                  summary=f"{organization.name} {data.month:%Y-%m}: {data.totals.gross} {data.currency}",
                  data={"net": str(data.totals.net), "vat": str(data.totals.vat), "gross": str(data.totals.gross)})
     return statement
@@ -236,20 +288,36 @@ def _money_pl(value: Decimal | str) -> str:
     return f"{sign}{chr(0xA0).join(groups)},{cents}"
 
 
+def vat_percent_label(rate: Decimal) -> str:
+    """0.230 → "23 %", 0.085 → "8,5 %" (a percentage, as on a Polish invoice)."""
+    percent = (Decimal(rate) * 100).normalize()
+    text = f"{percent:f}"
+    if get_language() and get_language().startswith("pl"):
+        text = text.replace(".", ",")
+    return f"{text}\u00a0%"
+
+
 def statement_csv(statement: Statement) -> str:
-    """The statement as CSV: one row per line, then net, VAT and gross (decimal point, UTF-8)."""
+    """The statement as CSV: one row per line, then net, VAT and gross.
+
+    Headers and the totals' descriptions are in the active language (Polish by default, English for
+    an English user); the ``code`` column and the numbers stay machine-readable (decimal point,
+    UTF-8), so a spreadsheet or an import reads them the same in both languages.
+    """
     buffer = io.StringIO()
     writer = csv_export.writer(buffer)
-    writer.writerow(["organization", "tax_id", "month", "code", "description", "quantity", "unit", "unit_price",
-                     "net", "currency"])
+    writer.writerow([_("Organization"), _("Tax ID (NIP)"), _("Month"), _("Code"), _("Description"), _("Quantity"),
+                     _("Unit"), _("Unit price, net"), _("Net"), _("Currency")])
     org = statement.organization
     month = f"{statement.month:%Y-%m}"
     for line in statement.lines:
         writer.writerow([org.name, org.tax_id, month, line["code"], line["description"], line["quantity"],
                          line["unit"], line["unit_price"], line["net"], statement.currency])
-    for code, value in (("net", statement.net), ("vat", statement.vat), ("gross", statement.gross)):
-        writer.writerow([org.name, org.tax_id, month, code, code.upper() if code == "vat" else code, "", "", "",
-                         f"{value:.2f}", statement.currency])
+    totals = (("net", _("Total net"), statement.net),
+              ("vat", _("VAT %(rate)s") % {"rate": vat_percent_label(statement.vat_rate)}, statement.vat),
+              ("gross", _("Total gross"), statement.gross))
+    for code, label, value in totals:
+        writer.writerow([org.name, org.tax_id, month, code, label, "", "", "", f"{value:.2f}", statement.currency])
     return buffer.getvalue()
 
 
@@ -288,6 +356,29 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+@dataclass(frozen=True)
+class Party:
+    name: str
+    tax_id: str
+    address: str
+    email: str = ""
+
+
+def statement_parties(statement: Statement) -> tuple[Party, Party]:
+    """Seller (the vendor's ``BillingParty`` without an organization) and buyer of a statement."""
+    tenant, org = statement.tenant, statement.organization
+    rows = {row.organization_id: row for row in BillingParty.objects.for_tenant(tenant)
+            .filter(Q(organization__isnull=True) | Q(organization=org))}
+    seller_row, buyer_row = rows.get(None), rows.get(org.pk)
+    seller = Party(name=(seller_row.legal_name if seller_row and seller_row.legal_name else tenant.name),
+                   tax_id=seller_row.tax_id if seller_row else "", address=seller_row.address if seller_row else "",
+                   email=tenant.support_email or "")
+    buyer = Party(name=(buyer_row.legal_name if buyer_row and buyer_row.legal_name else org.name),
+                  tax_id=(buyer_row.tax_id if buyer_row and buyer_row.tax_id else org.tax_id),
+                  address=buyer_row.address if buyer_row else "")
+    return seller, buyer
+
+
 def statement_pdf(statement: Statement) -> bytes:
     """The statement as a one-page-per-screenful A4 PDF in Polish."""
     from reportlab.lib import colors
@@ -316,11 +407,14 @@ def statement_pdf(statement: Statement) -> bytes:
     avail = doc.width - 12  # the frame's 6 pt padding on each side
     story = []
     month = _month_label(statement.month)
+    seller, buyer = statement_parties(statement)
     parties = Table([
         [Paragraph("Sprzedawca", small), Paragraph("Nabywca", small)],
-        [Paragraph(esc(tenant.name), head), Paragraph(esc(org.name), head)],
-        [Paragraph(esc(tenant.support_email or ""), base),
-         Paragraph(f"NIP: {esc(org.tax_id)}" if org.tax_id else "NIP: —", base)],
+        [Paragraph(esc(seller.name), head), Paragraph(esc(buyer.name), head)],
+        [Paragraph(f"NIP: {esc(seller.tax_id or '—')}", base), Paragraph(f"NIP: {esc(buyer.tax_id or '—')}", base)],
+        [Paragraph(esc(seller.address).replace("\n", "<br/>") or "—", base),
+         Paragraph(esc(buyer.address).replace("\n", "<br/>") or "—", base)],
+        [Paragraph(esc(seller.email), base), Paragraph("", base)],
     ], colWidths=[avail / 2, avail / 2])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                  ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
@@ -354,11 +448,11 @@ def statement_pdf(statement: Statement) -> bytes:
     ]))
     story += [table, Spacer(1, 6 * mm)]
 
-    rate_percent = (statement.vat_rate * 100).normalize()
     currency = statement.currency
     totals = Table([
         [Paragraph("Razem netto", right), Paragraph(f"{_money_pl(statement.net)} {currency}", right)],
-        [Paragraph(f"VAT {rate_percent:f} %", right), Paragraph(f"{_money_pl(statement.vat)} {currency}", right)],
+        [Paragraph(f"VAT {vat_percent_label(statement.vat_rate)}", right),
+         Paragraph(f"{_money_pl(statement.vat)} {currency}", right)],
         [Paragraph("Do zapłaty brutto", right_bold), Paragraph(f"{_money_pl(statement.gross)} {currency}", right_bold)],
     ], colWidths=[avail - 50 * mm, 50 * mm])
     totals.setStyle(TableStyle([("LINEABOVE", (0, 2), (-1, 2), 0.8, colors.HexColor("#33475b")),

@@ -5,8 +5,11 @@ from billing import views
 
 portal_patterns = [
     path("plan/", views.portal_plan, name="plan"),
+    path("tickets/<int:pk>/quotes/<int:quote_id>/decide/", views.portal_quote_decide, name="quote_decide"),
 ]
 
 agent_patterns = [
     path("tickets/<int:pk>/time/", views.ticket_time, name="ticket_time"),
+    path("tickets/<int:pk>/quotes/", views.ticket_quote, name="ticket_quote"),
+    path("tickets/<int:pk>/quotes/<int:quote_id>/send/", views.ticket_quote_send, name="ticket_quote_send"),
 ]

@@ -1,12 +1,16 @@
 """Billing's pages: the customer's plan and usage, and the time panel of the agent's ticket page."""
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.forms import TimeEntryForm
+from billing.forms import QuoteForm, TimeEntryForm
+from billing.models import Quote
+from billing.quotes import quote_create, quote_decide, quote_send
 from billing.selectors import organization_usage, time_entries_for_ticket
 from billing.services import time_entry_log
 from plans.selectors import plan_in_force
@@ -15,7 +19,7 @@ from tickets.models import Ticket
 from tickets.selectors import product_names
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.views.agent import done, ticket_page
-from tickets.views.common import agent_required, contact_required, form_service
+from tickets.views.common import agent_required, contact_required, error_text, form_service
 
 
 def time_panel_context(request, ticket: Ticket) -> dict | None:
@@ -42,11 +46,76 @@ def ticket_time(request, pk: int):
         entry = form_service(form, lambda: time_entry_log(
             tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
             started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
-            emergency=data["emergency"], actor=request.user))
+            emergency=data["emergency"], actor=request.user, after_hours_override=data["after_hours_override"],
+            after_hours_reason=data["after_hours_reason"]))
         if entry is not None:
             return done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
                 "minutes": entry.minutes, "billed": entry.billed_minutes})
     return ticket_page(request, ticket, panel_overrides={"time": {"time_form": form}}, status=400)
+
+
+def quotes_panel_context(request, ticket: Ticket) -> dict | None:
+    """The "Quotes" panel of the agent's ticket page: the ticket's quotes and a form for a new one."""
+    if ticket.organization is None:
+        return None
+    return {"quotes": list(Quote.objects.for_tenant(request.tenant).filter(ticket=ticket).order_by("id")),
+            "quote_form": QuoteForm()}
+
+
+def portal_quotes_panel_context(request, ticket: Ticket) -> dict | None:
+    """The customer's view: quotes sent to them, with accept/reject on those awaiting a decision."""
+    quotes = list(Quote.objects.for_tenant(request.tenant).filter(ticket=ticket).exclude(status=Quote.Status.DRAFT)
+                  .order_by("id"))
+    return {"quotes": quotes} if quotes else None
+
+
+@require_POST
+@agent_required
+def ticket_quote(request, pk: int):
+    tenant = request.tenant
+    ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    form = QuoteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        quote = form_service(form, lambda: quote_create(
+            tenant=tenant, ticket=ticket, actor=request.user, description=data["description"], hours=data["hours"],
+            rate_net=data["rate_net"], fixed_price_net=data["fixed_price_net"]))
+        if quote is not None:
+            return done(request, ticket, _("Quote prepared: %(quote)s.") % {"quote": quote})
+    return ticket_page(request, ticket, panel_overrides={"quotes": {"quote_form": form}}, status=400)
+
+
+@require_POST
+@agent_required
+def ticket_quote_send(request, pk: int, quote_id: int):
+    tenant = request.tenant
+    ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    quote = get_object_or_404(Quote.objects.for_tenant(tenant), pk=quote_id, ticket=ticket)
+    try:
+        quote_send(tenant=tenant, quote=quote, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error_text(error)))
+        return redirect("agent:ticket_detail", pk=ticket.pk)
+    return done(request, ticket, _("Quote sent to the customer."))
+
+
+@require_POST
+@contact_required
+def portal_quote_decide(request, pk: int, quote_id: int):
+    tenant, contact = request.tenant, request.contact
+    ticket = ticket_selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    quote = get_object_or_404(Quote.objects.for_tenant(tenant), pk=quote_id, ticket=ticket)
+    accept = request.POST.get("decision") == "accept"
+    if request.POST.get("decision") not in ("accept", "reject"):
+        messages.error(request, _("Choose to accept or reject the quote."))
+    else:
+        try:
+            quote_decide(tenant=tenant, quote=quote, accept=accept, actor=request.user, contact=contact)
+        except ValidationError as error:
+            messages.error(request, " ".join(error_text(error)))
+        else:
+            messages.success(request, _("Quote accepted.") if accept else _("Quote rejected."))
+    return redirect("portal:ticket_detail", pk=ticket.pk)
 
 
 @require_GET

@@ -5,7 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from appointments.api import AppointmentViewSet, SlotViewSet
-from billing.api import PackageViewSet, StatementViewSet, TimeEntryViewSet, UsageViewSet
+from billing.api import (PackageViewSet, QuoteViewSet, StatementViewSet, TimeEntryViewSet, UpdateFeeViewSet,
+                         UsageViewSet)
 from core.api import ContactViewSet, MemberViewSet, WebhookEndpointViewSet
 from core.rest.errors import not_found
 from helpcenter.api import ArticleViewSet, SuggestionViewSet, TopicViewSet
@@ -30,11 +31,13 @@ router.register("sla/preview", SlaPreviewViewSet, basename="api-sla-preview")
 router.register("webhooks", WebhookEndpointViewSet, basename="api-webhook")
 router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
 router.register("packages", PackageViewSet, basename="api-package")
+router.register("quotes", QuoteViewSet, basename="api-quote")
 # Before "appointments": its {id} route would take "slots" for an id.
 router.register("appointments/slots", SlotViewSet, basename="api-appointment-slot")
 router.register("appointments", AppointmentViewSet, basename="api-appointment")
 router.register(r"organizations/(?P<organization_id>[^/]+)/usage", UsageViewSet, basename="api-usage")
 router.register(r"organizations/(?P<organization_id>[^/]+)/statements", StatementViewSet, basename="api-statement")
+router.register(r"organizations/(?P<organization_id>[^/]+)/update-fee", UpdateFeeViewSet, basename="api-update-fee")
 router.register("help/articles", ArticleViewSet, basename="api-help-article")
 router.register("help/topics", TopicViewSet, basename="api-help-topic")
 router.register("help/suggestions", SuggestionViewSet, basename="api-help-suggestion")

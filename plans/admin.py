@@ -23,6 +23,7 @@ from plans.models import (
     Product,
     Subscription,
     SubscriptionAddon,
+    SubscriptionChange,
     WorkKind,
 )
 from plans.selectors import plan_terms_latest
@@ -410,8 +411,21 @@ class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
     def get_inlines(self, request, obj):
         return [AddonInline] if obj else []
 
+    @admin.display(description=_("subscription changes"))
+    def changes_history(self, obj):
+        """The dated changes of the per-customer terms (RULES 6.6): the history of prices and seats."""
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (change.effective_from.isoformat(), json.dumps(change.overrides_before, ensure_ascii=False),
+             json.dumps(change.overrides, ensure_ascii=False), change.seats or "—", change.note)
+            for change in SubscriptionChange.objects.filter(subscription=obj).order_by("effective_from")))
+        if not rows:
+            return "—"
+        return format_html("<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+                           "<tbody>{}</tbody></table>", _("effective from"), _("per-customer terms before"),
+                           _("per-customer terms"), _("seats"), _("note"), rows)
+
     def get_readonly_fields(self, request, obj=None):
-        return ("organization", "plan", "starts_on", "accepted_on") if obj else ()
+        return ("organization", "plan", "starts_on", "accepted_on", "changes_history") if obj else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = SubscriptionChangeForm if obj else SubscriptionAddForm

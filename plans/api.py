@@ -17,7 +17,8 @@ from core.rest.filters import IdFilter, UpdatedSinceFilterSet
 from core.rest.permissions import AdminForWrites, IsTenantStaff
 from core.rest.viewsets import ApiViewSet, local_today
 from core.services import organization_create, organization_update
-from plans.models import AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription, SubscriptionAddon, WorkKind
+from plans.models import (AddonKind, Calendar, Channel, Plan, PlanTerms, Subscription, SubscriptionAddon,
+                          SubscriptionChange, WorkKind)
 from plans.services import (
     plan_terms_update,
     subscription_addon_add,
@@ -202,6 +203,19 @@ class OverridesField(serializers.DictField):
         return value
 
 
+class SubscriptionChangeSerializer(serializers.ModelSerializer):
+    effective_from = serializers.DateField(read_only=True, help_text="First month it applies to.")
+    overrides = serializers.DictField(read_only=True, help_text="Per-customer terms from that month.")
+    overrides_before = serializers.DictField(read_only=True, help_text="Per-customer terms before it.")
+    seats = serializers.IntegerField(read_only=True, allow_null=True, help_text="Seats the price was agreed for.")
+    note = serializers.CharField(read_only=True, help_text="Why it changed.")
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was recorded.")
+
+    class Meta:
+        model = SubscriptionChange
+        fields = ["effective_from", "overrides", "overrides_before", "seats", "note", "created_at"]
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True, help_text="Subscription ID.")
     organization = TenantPrimaryKeyField(Organization, help_text="Organization ID.")
@@ -214,19 +228,28 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     overrides = OverridesField(required=False, help_text=(
         "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
     addons = AddonSerializer(many=True, required=False, help_text="Add-ons (extended hours, extra products).")
+    changes = SubscriptionChangeSerializer(many=True, read_only=True, help_text=(
+        "Dated changes of the per-customer terms, oldest first: each applies from its `effective_from`."))
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was created.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
 
     class Meta:
         model = Subscription
         fields = ["id", "organization", "plan", "starts_on", "ends_on", "accepted_on", "notice_given_on",
-                  "overrides", "addons", "created_at", "updated_at"]
+                  "overrides", "addons", "changes", "created_at", "updated_at"]
 
 
 class SubscriptionUpdateSerializer(serializers.Serializer):
     overrides = OverridesField(required=False, help_text=(
         "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
         "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
+    effective_from = BoundedDateField(required=False, help_text=(
+        "With `overrides`: the first day of the month the change applies from (default: the 1st of next "
+        "month). A month whose statement was issued cannot be changed."))
+    seats = serializers.IntegerField(required=False, min_value=1, max_value=100_000, help_text=(
+        "With `overrides`: the number of seats the new terms were agreed for."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=(
+        "With `overrides`: why the terms change (kept in the history)."))
     notice_given_on = BoundedDateField(required=False, help_text="Cancel: the day notice was given.")
     ends_on = BoundedDateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
@@ -235,6 +258,11 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
         if "ends_on" in attrs and "notice_given_on" not in attrs:
             # A rule between two optional fields: a 422 (the schema cannot say it), keyed by the missing one.
             raise serializers.ValidationError({"notice_given_on": [_("Give the day notice was given.")]}, code="rule")
+        if not attrs:
+            raise serializers.ValidationError(_("Give overrides or notice_given_on."), code="rule")
+        for name in ("effective_from", "seats", "note"):
+            if name in attrs and "overrides" not in attrs:
+                raise serializers.ValidationError({name: [_("Give it with overrides.")]}, code="rule")
         return attrs
 
 
@@ -272,7 +300,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if getattr(self, "swagger_fake_view", False):
             return Subscription.objects.none()
         return (Subscription.objects.for_tenant(self.tenant).select_related("plan")
-                .prefetch_related(Prefetch("addons", queryset=SubscriptionAddon.objects.select_related("calendar"))))
+                .prefetch_related(Prefetch("addons", queryset=SubscriptionAddon.objects.select_related("calendar")),
+                                  Prefetch("changes", queryset=SubscriptionChange.objects.order_by("effective_from"))))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -303,7 +332,9 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                 merged = {**current.overrides, **data["overrides"]}
                 merged = {name: value for name, value in merged.items() if value is not None}
                 subscription = subscription_set_overrides(tenant=self.tenant, subscription=current,
-                                                          overrides=merged, actor=self.actor)
+                                                          overrides=merged, actor=self.actor,
+                                                          effective_from=data.get("effective_from"),
+                                                          seats=data.get("seats"), note=data.get("note", ""))
             if "notice_given_on" in data:
                 subscription = subscription_cancel(tenant=self.tenant, subscription=subscription,
                                                    notice_given_on=data["notice_given_on"],

@@ -354,6 +354,52 @@ class Subscription(TenantOwned):
         return f"{self.organization} — {self.plan} ({self.starts_on.isoformat()} – {end})"
 
 
+class SubscriptionChange(TenantOwned):
+    """A dated change of a subscription's per-customer terms (RULES 6.6 decision).
+
+    From ``effective_from`` (the 1st of a month) the subscription's overrides are ``overrides``;
+    the months before keep what applied then (``overrides_before`` for the months before the first
+    change). ``seats`` records how many workstations the price was agreed for. A month whose
+    statement was issued is never changed (``plans.services.subscription_set_overrides``).
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="changes",
+                                     verbose_name=_("subscription"))
+    effective_from = models.DateField(_("effective from"))
+    overrides = models.JSONField(_("per-customer terms"), default=dict, blank=True)
+    overrides_before = models.JSONField(_("per-customer terms before"), default=dict, blank=True)
+    seats = models.PositiveIntegerField(_("seats"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription change")
+        verbose_name_plural = _("subscription changes")
+        ordering = ["effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "effective_from"], name="subscription_change_month_uniq"),
+            models.CheckConstraint(condition=models.Q(effective_from__day=1),
+                                   name="subscription_change_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.effective_from.isoformat()}"
+
+
+def overrides_on(subscription: Subscription, changes: list[SubscriptionChange], on) -> dict:
+    """The subscription's overrides in force on ``on`` given its dated changes (oldest first)."""
+    if not changes:
+        return subscription.overrides or {}
+    current = changes[0].overrides_before
+    for change in changes:
+        if change.effective_from > on:
+            break
+        current = change.overrides
+    return current or {}
+
+
 class AddonKind(models.TextChoices):
     EXTENDED_HOURS = "extended_hours", _("extended hours")
     NIGHT = "night", _("night service")

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.models import Organization, Tenant
-from plans.models import AddonKind, Calendar, Plan, PlanTerms, Subscription, SubscriptionAddon
+from plans.models import (AddonKind, Calendar, Plan, PlanTerms, Subscription, SubscriptionAddon, SubscriptionChange,
+                          overrides_on)
 from plans.terms import OVERRIDABLE, Terms, terms_from_values
 
 _TERMS_COPY_EXCLUDE = {"id", "tenant", "plan", "created_at", "created_by", "change_note",
@@ -61,7 +62,8 @@ def subscription_in_force(*, tenant: Tenant, organization: Organization, on: dat
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
             .select_related("plan")
             .prefetch_related(Prefetch("addons", queryset=SubscriptionAddon.objects.select_related("calendar")
-                                       .prefetch_related("calendar__windows", "calendar__dates")))
+                                       .prefetch_related("calendar__windows", "calendar__dates")),
+                              Prefetch("changes", queryset=SubscriptionChange.objects.order_by("effective_from")))
             .order_by("-starts_on").first())
 
 
@@ -95,7 +97,7 @@ def plan_in_force(*, tenant: Tenant, organization: Organization | None, at: date
         return PlanInForce(plan=plan, subscription=subscription, terms=None)
     values = terms_values(row)
     if subscription is not None:
-        values = apply_subscription(values, subscription, tenant=tenant)
+        values = apply_subscription(values, subscription, tenant=tenant, on=on)
     return PlanInForce(plan=plan, subscription=subscription, terms=terms_from_values(values), terms_row_id=row.pk)
 
 
@@ -105,10 +107,12 @@ def _default_plan(tenant: Tenant) -> Plan | None:
     return Plan.objects.for_tenant(tenant).filter(pk=tenant.default_plan_id).first()
 
 
-def apply_subscription(values: dict, subscription: Subscription, *, tenant: Tenant) -> dict:
-    """Per-customer overrides, then add-ons, on top of the plan's terms values."""
+def apply_subscription(values: dict, subscription: Subscription, *, tenant: Tenant, on: date | None = None) -> dict:
+    """Per-customer overrides in force on ``on`` (dated changes), then add-ons, on the plan's terms values."""
     values = dict(values)
-    overrides = {k: v for k, v in (subscription.overrides or {}).items() if k in OVERRIDABLE}
+    in_force = (overrides_on(subscription, list(subscription.changes.all()), on) if on is not None
+                else subscription.overrides or {})
+    overrides = {k: v for k, v in in_force.items() if k in OVERRIDABLE}
     calendar_codes = {k: overrides.pop(k) for k in ("service_calendar", "critical_calendar") if k in overrides}
     values.update(coerce_overrides(overrides))
     for name, code in calendar_codes.items():

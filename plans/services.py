@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,7 @@ from plans.models import (
     PlanTerms,
     Subscription,
     SubscriptionAddon,
+    SubscriptionChange,
     hhmm_validator,
 )
 from plans.selectors import plan_in_force, plan_terms_in_force, plan_terms_latest
@@ -381,15 +382,63 @@ def subscription_cancel(*, tenant: Tenant, subscription: Subscription, notice_gi
     return subscription
 
 
+# Months a change may no longer reach: billing registers "is a statement from this month on issued?"
+# (plans sits below billing and cannot ask it directly).
+_closed_month_checks: list[Callable[..., bool]] = []
+
+
+def closed_month_check_register(check: Callable[..., bool]) -> None:
+    """``check(tenant=, organization=, month=)`` → True when a month from ``month`` on is billed."""
+    if check not in _closed_month_checks:
+        _closed_month_checks.append(check)
+
+
+def _default_effective_from(tenant: Tenant) -> date:
+    """RULES 6.3 decision: changes take effect on the first day of the next month."""
+    from django.utils import timezone
+    from zoneinfo import ZoneInfo
+
+    return first_of_next_month(timezone.now().astimezone(ZoneInfo(tenant.time_zone)).date())
+
+
 @transaction.atomic
 def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, overrides: dict,
-                               actor: User | None = None) -> Subscription:
+                               actor: User | None = None, effective_from: date | None = None,
+                               seats: int | None = None, note: str = "") -> Subscription:
+    """Agree new per-customer terms from ``effective_from`` (default: the 1st of next month).
+
+    A dated change (``SubscriptionChange``, RULES 6.6 decision): the months before keep their terms,
+    so neither a month already billed nor an issued statement changes. ``subscription.overrides``
+    holds the latest agreed terms (what the contract says from its newest change on).
+    """
     if subscription.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown subscription."))
     validate_overrides(overrides, tenant=tenant)
+    if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int) or not 0 < seats <= 100_000):
+        raise ValidationError({"seats": _("Give the number of seats as a positive whole number.")})
+    effective_from = effective_from or _default_effective_from(tenant)
+    changes = list(subscription.changes.order_by("effective_from"))
+    if effective_from.day != 1:
+        raise ValidationError({"effective_from": _("A change takes effect on the first day of a month.")})
+    if changes and effective_from < changes[-1].effective_from:
+        raise ValidationError({"effective_from": _("A later change is already agreed (from %(day)s): a change "
+                                                   "cannot take effect before it.")
+                               % {"day": _fmt(changes[-1].effective_from)}})
+    if any(check(tenant=tenant, organization=subscription.organization, month=effective_from)
+           for check in _closed_month_checks):
+        raise ValidationError({"effective_from": _("A statement from %(day)s on has been issued: a change cannot "
+                                                   "reach a billed month.") % {"day": _fmt(effective_from)}})
     before = subscription.overrides
+    change = next((c for c in changes if c.effective_from == effective_from), None)
+    if change is None:
+        change = SubscriptionChange(tenant=tenant, subscription=subscription, effective_from=effective_from,
+                                    overrides_before=before or {})
+    change.overrides, change.seats, change.note, change.created_by = overrides, seats, (note or "")[:300], actor
+    change.save()
     subscription.overrides = overrides
     subscription.save(update_fields=["overrides", "updated_at"])
     audit_record(tenant=tenant, actor=actor, action="subscription.overrides_changed", obj=subscription,
-                 summary=subscription.organization.name, data={"before": before, "after": overrides})
+                 summary=f"{subscription.organization.name} od {effective_from.isoformat()}",
+                 data={"before": before, "after": overrides, "effective_from": effective_from.isoformat(),
+                       "seats": seats, "note": change.note})
     return subscription

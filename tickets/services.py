@@ -330,6 +330,17 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
     return message
 
 
+def _needs_package(ticket: Ticket, at: datetime) -> bool:
+    """RULES 6.7: a ticket of a package plan (KJM PAKIET) is not handled without a valid package."""
+    if ticket.status == S.WAITING_PACKAGE:
+        return True
+    if ticket.organization_id is None:
+        return False
+    terms = plan_in_force(tenant=ticket.tenant, organization=ticket.organization, at=at).terms
+    return bool(terms and terms.billing_mode == "package" and not hooks.entitlements().organization_has_valid_package(
+        tenant=ticket.tenant, organization=ticket.organization, at=at))
+
+
 def _set_status(ticket: Ticket, status: str, actor: User | None, at: datetime, reason: str = "") -> None:
     if status not in Ticket.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -359,7 +370,11 @@ def ticket_set_status(*, tenant: Tenant, ticket: Ticket, status: str, actor: Use
     if ticket.status == S.TRIAGE and status == S.NEW:
         return ticket_accept(tenant=tenant, ticket=ticket, actor=actor, at=at)
     previous_status = ticket.status
-    _set_status(ticket, status, actor, at or timezone.now())
+    at = at or timezone.now()
+    if status == S.OPEN and _needs_package(ticket, at):
+        raise ValidationError({"status": _("The customer has no valid hour package: the ticket waits until a "
+                                           "package is bought.")})
+    _set_status(ticket, status, actor, at)
     ticket.save()
     _event("ticket.updated", ticket, previous_status=previous_status, changes=["status"])
     return ticket

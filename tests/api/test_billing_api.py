@@ -50,7 +50,7 @@ def test_statement_as_json_csv_and_pdf(alpha, beta):
     assert body["final"] is False and body["currency"] and {"lines", "net", "vat", "gross"} <= set(body)
     csv = alpha.client.get(url + "?format=csv")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().splitlines()[0].startswith("organization,tax_id,month")
+    assert csv.content.decode().splitlines()[0].startswith("Organization,Tax ID (NIP),Month,Code")
     pdf = alpha.client.get(url + "?format=pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
     assert alpha.get(url.replace(month, "2026-00")).status_code == 400

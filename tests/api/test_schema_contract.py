@@ -51,11 +51,12 @@ def test_statement_documents_are_operations_of_their_own(alpha, beta, live_schem
     csv = alpha.client.get(url + "csv/", HTTP_ACCEPT="application/json")
     assert csv.status_code == 200 and csv["Content-Type"] == "text/csv; charset=utf-8"
     assert csv["Content-Disposition"] == f'attachment; filename="statement-{alpha.world.organization.pk}-{month}.csv"'
-    assert csv.content.decode().startswith("organization,tax_id,month")
+    assert csv.content.decode().startswith("Organization,Tax ID (NIP),Month")
     pdf = alpha.client.get(url + "pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
-    # The older ?format= spelling still works.
+    # The older ?format= spelling still works, whatever Accept says.
     assert alpha.client.get(url + "?format=csv").content == csv.content
+    assert alpha.client.get(url + "?format=csv", HTTP_ACCEPT="application/json").content == csv.content
     missing = beta.client.get(url + "pdf/")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
     assert json.loads(missing.content)["status"] == 404
@@ -76,7 +77,7 @@ def test_row_ids_in_paths_are_integers(live_schema):
                     seen += 1
                     assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, path
                 else:
-                    assert name in ("code", "month"), (path, name)
+                    assert name in ("code", "month", "year"), (path, name)
     assert seen > 10
 
 

@@ -57,3 +57,17 @@ def test_package_added_in_the_admin_goes_through_the_purchase_service(demo, clie
     refused = admin.post("/admin/billing/package/add/", {"organization": demo.organization("kjm", "Wodociągi").pk,
                                                          "purchased_on": "2026-12-01"})
     assert refused.status_code == 200 and Package.objects.count() == 1
+
+
+def test_statement_page_shows_vat_as_a_percentage_and_how_the_update_fee_was_computed(demo, client):
+    kjm = demo.tenant("kjm")
+    statement = statement_generate(tenant=kjm, organization=demo.organization("kjm", "Wodociągi"),
+                                   month=date(2026, 4, 1))
+    page = _admin_client(client, "admin@kjm.example.com", "kjm.localhost").get(
+        f"/admin/billing/statement/{statement.pk}/change/", HTTP_ACCEPT_LANGUAGE="pl")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "23\u00a0%" in html and "0,230" not in html
+    # OPIEKA from April: January–March charged on the April statement
+    assert "Roczna opłata za aktualizację" in html
+    assert "<td>2026-04</td><td>1, 2, 3</td><td>300.00</td>" in html

@@ -1,5 +1,5 @@
 """Time entries and the pools they draw on, through the services, on the demo catalogue."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,8 @@ Pool = TimeEntry.Pool
 
 
 def log(demo, slug, org, kind, when, minutes, *, ticket=None, emergency=False, category=None):
-    ticket = ticket or demo.ticket(slug, org, category=category)
+    # A ticket received just before the work (so it was not waiting for a package then).
+    ticket = ticket or demo.ticket(slug, org, category=category, received_at=when - timedelta(hours=1))
     return time_entry_log(tenant=demo.tenant(slug), ticket=ticket, agent=demo.agent(slug), kind=kind,
                           started_at=when, minutes=minutes, emergency=emergency)
 
@@ -92,7 +93,7 @@ def test_pakiet_overdraw_zeroes_the_package_and_the_debt_comes_from_the_next_one
     kjm = demo.tenant("kjm")
     bilans = demo.organization("kjm", "Biuro Rachunkowe")
     first = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 2, 5))
-    ticket = demo.ticket("kjm", "Biuro Rachunkowe")
+    ticket = demo.ticket("kjm", "Biuro Rachunkowe", received_at=at(2026, 2, 10, 8))
     log(demo, "kjm", "Biuro Rachunkowe", "phone", at(2026, 2, 10, 9), 150, ticket=ticket)
     first.refresh_from_db()
     assert first.minutes_left == 30
@@ -118,12 +119,25 @@ def test_after_hours_pakiet_emergency_of_40_minutes_deducts_2_hours(demo):
     assert package.minutes_left == 60
 
 
-def test_after_hours_work_that_is_no_emergency_is_deducted_once(demo):
+def test_after_hours_is_computed_from_the_calendar_and_an_override_needs_a_reason(demo):
     kjm = demo.tenant("kjm")
     package_purchase(tenant=kjm, organization=demo.organization("kjm", "Biuro Rachunkowe"),
                      purchased_on=date(2026, 2, 5))
+    # Tuesday 20:00 is outside KJM's working hours: doubled without anyone ticking "emergency"
     entry = log(demo, "kjm", "Biuro Rachunkowe", "email", at(2026, 2, 10, 20), 40)
-    assert (entry.after_hours, entry.deducted_minutes) == (True, 60)
+    assert (entry.after_hours, entry.deducted_minutes) == (True, 120)
+    # an agent who knows it was no emergency overrides it, with a reason, and it is deducted once
+    with pytest.raises(ValidationError) as error:
+        time_entry_update(tenant=kjm, entry=entry, after_hours_override=False)
+    assert "after_hours_reason" in error.value.message_dict
+    entry = time_entry_update(tenant=kjm, entry=entry, after_hours_override=False,
+                              after_hours_reason="Odpowiedź na e-mail, nie awaria")
+    assert (entry.after_hours, entry.deducted_minutes, entry.after_hours_override) == (False, 60, False)
+    audit = AuditEvent.objects.filter(action="time_entry.updated", object_id=str(entry.pk)).get()
+    assert audit.data["after"]["after_hours_reason"] == "Odpowiedź na e-mail, nie awaria"
+    # and clearing the override goes back to the computed value
+    entry = time_entry_update(tenant=kjm, entry=entry, after_hours_override=None)
+    assert (entry.after_hours, entry.deducted_minutes, entry.after_hours_reason) == (True, 120, "")
 
 
 def test_oldest_valid_package_is_used_first_and_an_expired_one_not_at_all(demo):
@@ -131,7 +145,7 @@ def test_oldest_valid_package_is_used_first_and_an_expired_one_not_at_all(demo):
     bilans = demo.organization("kjm", "Biuro Rachunkowe")
     old = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 1, 10))  # until 9 April
     new = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 3, 1))
-    ticket = demo.ticket("kjm", "Biuro Rachunkowe")
+    ticket = demo.ticket("kjm", "Biuro Rachunkowe", received_at=at(2026, 3, 2, 8))
     log(demo, "kjm", "Biuro Rachunkowe", "phone", at(2026, 3, 2, 9), 30, ticket=ticket)
     log(demo, "kjm", "Biuro Rachunkowe", "phone", at(2026, 4, 20, 9), 30, ticket=ticket)
     old.refresh_from_db()
@@ -202,7 +216,7 @@ def test_deleting_the_overdrawing_entry_clears_the_debt(demo):
     kjm = demo.tenant("kjm")
     bilans = demo.organization("kjm", "Biuro Rachunkowe")
     first = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 2, 5))
-    ticket = demo.ticket("kjm", "Biuro Rachunkowe")
+    ticket = demo.ticket("kjm", "Biuro Rachunkowe", received_at=at(2026, 2, 10, 8))
     log(demo, "kjm", "Biuro Rachunkowe", "phone", at(2026, 2, 10, 9), 150, ticket=ticket)
     over = log(demo, "kjm", "Biuro Rachunkowe", "phone", at(2026, 2, 11, 9), 70, ticket=ticket)
     second = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 2, 20))

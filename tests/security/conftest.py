@@ -131,6 +131,10 @@ def _build() -> World:
         contact = (Contact.objects.for_tenant(t.tenant).select_related("user")
                    .filter(organization=organization, user__isnull=False).order_by("id").first())
         category = Category.objects.for_tenant(t.tenant).filter(in_scope=True).order_by("position").first()
+        package = None
+        if slug == "kjm" and name.startswith("Biuro"):  # a package plan: work needs a valid package (RULES 6.7)
+            package = package_purchase(tenant=t.tenant, organization=organization,
+                                       purchased_on=timezone.localdate(now), actor=t.admin.user)
         ticket = ticket_create(tenant=t.tenant, channel="portal", contact=contact, subject=f"Subject {key}",
                                body=f"Public {key}", category=category, actor=contact.user,
                                attachments=[attachment_check(f"{key}.png", PNG)])
@@ -141,10 +145,6 @@ def _build() -> World:
         entry = time_entry_log(tenant=t.tenant, ticket=ticket, agent=t.agent, kind="remote",
                                started_at=now - timedelta(hours=1), minutes=30, note=f"Time {key}",
                                actor=t.agent.user)
-        package = None
-        if slug == "kjm" and name.startswith("Biuro"):
-            package = package_purchase(tenant=t.tenant, organization=organization,
-                                       purchased_on=timezone.localdate(now), actor=t.admin.user)
         statement = statement_generate(tenant=t.tenant, organization=organization,
                                        month=timezone.localdate(now).replace(day=1), actor=t.admin.user)
         sides.append(Side(slug=slug, key=key, tenant=t.tenant, organization=organization, contact=contact,

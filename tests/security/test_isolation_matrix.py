@@ -68,7 +68,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
-             "package", "statement_month", "appointment", "callback"}
+             "package", "statement_month", "statement_year", "quote", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
@@ -91,6 +91,9 @@ UI_PARAMS = {
     **{(f"agent:{name}", "pk"): "ticket" for name in ("appointment_propose", "callback_new")},
     **{(f"agent:{name}", "pk"): "appointment" for name in ("appointment_log", "appointment_status")},
     ("agent:callback_done", "pk"): "callback",
+    ("agent:ticket_quote", "pk"): "ticket", ("agent:ticket_quote_send", "pk"): "ticket",
+    ("agent:ticket_quote_send", "quote_id"): "quote",
+    ("portal:quote_decide", "pk"): "ticket", ("portal:quote_decide", "quote_id"): "quote",
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -118,12 +121,14 @@ API_PARAMS = {
     ("tickets", "pk"): "ticket", ("tickets", "id"): "ticket",
     ("organizations", "pk"): "organization", ("organizations", "id"): "organization",
     ("organizations", "organization_id"): "organization", ("organizations", "month"): "statement_month",
+    ("organizations", "year"): "statement_year",
     ("contacts", "pk"): "contact", ("contacts", "id"): "contact",
     ("plans", "code"): "plan",
     ("subscriptions", "pk"): "subscription", ("subscriptions", "id"): "subscription",
     ("webhooks", "pk"): "webhook", ("webhooks", "id"): "webhook", ("webhooks", "delivery_id"): "delivery",
     ("time-entries", "pk"): "time_entry", ("time-entries", "id"): "time_entry",
     ("packages", "pk"): "package", ("packages", "id"): "package",
+    ("quotes", "pk"): "quote", ("quotes", "id"): "quote",
     ("appointments", "pk"): "appointment", ("appointments", "id"): "appointment",
     ("members", "pk"): "member", ("members", "id"): "member",
     ("help/articles", "pk"): "help_article_pk", ("help/articles", "id"): "help_article_pk",
@@ -264,7 +269,8 @@ TABLE = {
     # appointments: the customer's booking pages, the agent's agenda and call lists, the calendar feed
     **{f"portal:{n}": PORTAL_OBJECT for n in ("appointment_book", "appointment_detail", "appointment_reschedule",
                                               "appointment_ics")},
-    "portal:callback_request": POST_ONLY,
+    "portal:callback_request": POST_ONLY, "portal:quote_decide": POST_ONLY,
+    "agent:ticket_quote": POST_ONLY, "agent:ticket_quote_send": POST_ONLY,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
     # absences name no ticket (their owner is a POST field, checked in tests/appointments/test_availability.py):
@@ -308,11 +314,13 @@ TABLE = {
     "api-webhook-redeliver": API_POST_ONLY_OBJECT,
     "api-time-entry-list": API_LIST, "api-time-entry-detail": API_OBJECT,
     "api-package-list": API_LIST, "api-package-detail": API_OBJECT,
+    "api-quote-list": API_LIST, "api-quote-detail": API_OBJECT, "api-quote-send": API_POST_ONLY_OBJECT,
+    "api-quote-decide": API_POST_ONLY_OBJECT,
     "api-appointment-list": API_LIST, "api-appointment-detail": API_OBJECT,
     # the slot search needs its query (ticket, kind, minutes): without it, staff get a 400
     "api-appointment-slot-list": {**API_LIST, **{r: 400 for r in ("agent", "admin", "token_admin", "token_agent")}},
     "api-usage-list": API_OBJECT, "api-statement-detail": API_OBJECT,
-    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT,
+    "api-statement-csv": API_OBJECT, "api-statement-pdf": API_OBJECT, "api-update-fee-detail": API_OBJECT,
     "api-member-list": API_LIST, "api-member-detail": API_OBJECT,
     # the help center
     **{f"help:{n}": HELP_PAGE for n in ("home", "search", "forum", "topic_new", "suggestions", "suggestion_new",
@@ -426,6 +434,8 @@ def body_of(response) -> str:
 def object_value(world, kind, scope):
     """The URL value naming an object of ``kind`` in ``scope`` (own, neighbour, foreign, missing)."""
     if scope == "missing":
+        if kind == "statement_year":
+            return "2099"
         return "2099-01" if kind == "statement_month" else ("no-such-code" if kind == "plan" else MISSING_ID)
     if kind == "content_type":
         from django.contrib.contenttypes.models import ContentType
@@ -444,8 +454,10 @@ def object_value(world, kind, scope):
             "organization": lambda: side.organization.pk, "contact": lambda: side.contact.pk,
             "time_entry": lambda: side.time_entry.pk, "statement_pk": lambda: side.statement.pk,
             "statement_month": lambda: f"{side.statement.month:%Y-%m}",
+            "statement_year": lambda: f"{side.statement.month:%Y}",
             "subscription": lambda: _subscription(side).pk,
             "package": lambda: _package(world, side).pk,
+            "quote": lambda: _quote(side).pk,
             "appointment": lambda: _appointment(world, side).pk,
             "callback": lambda: _callback(side).pk,
         }[kind]())
@@ -492,6 +504,16 @@ def _callback(side):
     found = Callback.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
     return found or Callback.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
                                             phone="+48555000111", requested_at=timezone.now())
+
+
+def _quote(side):
+    from decimal import Decimal
+
+    from billing.models import Quote
+
+    found = Quote.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
+    return found or Quote.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
+                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"))
 
 
 def _package(world, side):
@@ -789,6 +811,8 @@ COLLECTION_WRITES = {
                                  "contact": w.side(FOREIGN).contact.pk, "subject": "Intruder", "body": "x"},
     "time_entries_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 30,
                                       "started_at": "2026-11-02T10:00:00Z"},
+    "quotes_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "description": "Intruder",
+                                "fixed_price_net": "1.00"},
     "appointments_create": lambda w: {"ticket": w.side(FOREIGN).ticket.pk, "kind": "remote", "minutes": 60,
                                       "starts_at": "2026-11-02T10:00:00Z"},
     "webhooks_create": None,  # tenant-level, no reference to another object: covered by the ownership test

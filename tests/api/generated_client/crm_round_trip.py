@@ -166,7 +166,7 @@ def run(base_url: str, token: str, *, package_plan: str, tag: str) -> dict[str, 
     statement = expect(organizations_statements_retrieve.sync(organization.id, month, client=client), Statement)
     assert statement.organization == organization.id and statement.final is False and statement.currency
     csv = expect(organizations_statements_csv_retrieve.sync(organization.id, month, client=client), str)
-    assert csv.splitlines()[0].startswith("organization,tax_id,month")
+    assert csv.splitlines()[0].startswith("Organization,Tax ID (NIP),Month")
     pdf = expect(organizations_statements_pdf_retrieve.sync(organization.id, month, client=client), File)
     assert pdf.payload.read(4) == b"%PDF"
 
