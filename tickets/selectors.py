@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -96,8 +96,11 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
 def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status: str = "",
                    search: str = "") -> QuerySet[Ticket]:
     """The tickets of the contact's organization, newest first."""
+    # Whether an agent has written to the customer: the list says "answered" only then (RULES 4.1).
+    replies = Message.objects.filter(ticket=OuterRef("pk"), from_staff=True, internal=False).exclude(
+        source=Message.Source.SYSTEM)
     tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id)
-               .select_related("tenant", "contact", "category", "product"))
+               .select_related("tenant", "contact", "category", "product").annotate(replied=Exists(replies)))
     if state == "open":
         tickets = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
     elif state == "closed":
