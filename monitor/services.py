@@ -26,7 +26,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -35,6 +35,7 @@ from core import outbox, webhooks
 from core.models import Membership, OutboxMessage, Role, Tenant, WebhookEndpoint
 from core.outbox import claim_transaction as _claim_transaction, locked as _locked
 from monitor.models import SlaEvent
+from tickets import sla_targets
 from tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,28 @@ RUNNING = Ticket.SlaState.RUNNING
 WEBHOOK_EVENTS = {SlaEvent.Kind.WARNING: "sla.warning", SlaEvent.Kind.BREACH: "sla.breached"}
 HISTORY_KINDS = {SlaEvent.Kind.WARNING: "sla_warning", SlaEvent.Kind.BREACH: "sla_breached"}
 DIGEST = "sla.digest"
+REACTION = sla_targets.REACTION
+
+
+@dataclass(frozen=True)
+class TargetFields:
+    """Where a target beyond the reaction keeps its times on the ticket (RULES 4.7)."""
+
+    due: str
+    warn: str
+    breached: str
+    cycle: str | None  # None: one cycle per ticket
+    pending: Q
+
+
+TARGETS = {
+    sla_targets.NEXT_REPLY: TargetFields(
+        "reply_due_at", "reply_warn_at", "reply_breached_at", "reply_cycle",
+        Q(reply_due_at__isnull=False, reply_met_at__isnull=True, reply_breached_at__isnull=True)),
+    sla_targets.RESOLUTION: TargetFields(
+        "resolution_due_at", "resolution_warn_at", "resolution_breached_at", None,
+        Q(resolution_due_at__isnull=False, resolution_breached_at__isnull=True, resolved_at__isnull=True)),
+}
 
 
 @dataclass
@@ -80,7 +103,10 @@ def sla_scan(*, now: datetime | None = None, batch_size: int = 500,
     """
     now = now or timezone.now()
     result = ScanResult()
-    for step in (_warnings_batch, _breaches_batch):
+    steps = [_warnings_batch, _breaches_batch]
+    for target in TARGETS:
+        steps += [_target_step(_target_warnings_batch, target), _target_step(_target_breaches_batch, target)]
+    for step in steps:
         while True:
             claimed = step(now, batch_size, result)
             if claimed:
@@ -136,20 +162,74 @@ def _breaches_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
     return len(rows)
 
 
+def _target_step(batch: Callable, target: str) -> Callable:
+    return lambda now, batch_size, result: batch(target, now, batch_size, result)
+
+
+def _cycle(fields: TargetFields):
+    return F(fields.cycle) if fields.cycle else Value(1)
+
+
+def _target_warnings_batch(target: str, now: datetime, batch_size: int, result: ScanResult) -> int:
+    """Next-reply and resolution warnings: pending targets past their warning time, not yet warned in
+    this cycle. The pending rows are few (open tickets owing a reply, unresolved ones with a target)."""
+    fields = TARGETS[target]
+    warned = SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=SlaEvent.Kind.WARNING, target=target,
+                                     cycle=OuterRef("_cycle"))
+    with _claim_transaction():
+        due = (Ticket.objects.filter(fields.pending, **{f"{fields.warn}__lte": now}).annotate(_cycle=_cycle(fields))
+               .filter(~Exists(warned)).order_by(fields.warn))
+        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        if not rows:
+            return 0
+        late = {pk for pk, _t, _w, due_at, _c in rows if due_at <= now}
+        result.warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _d, _c in rows], now,
+                                          late=late, target=target, cycles={pk: c for pk, *_x, c in rows})
+    return len(rows)
+
+
+def _target_breaches_batch(target: str, now: datetime, batch_size: int, result: ScanResult) -> int:
+    """Next-reply and resolution breaches: pending targets past their due time; missed at the due time."""
+    fields = TARGETS[target]
+    with _claim_transaction():
+        due = (Ticket.objects.filter(fields.pending, **{f"{fields.due}__lte": now}).annotate(_cycle=_cycle(fields))
+               .order_by(fields.due))
+        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        if not rows:
+            return 0
+        ids = [row[0] for row in rows]
+        Ticket.objects.filter(fields.pending, pk__in=ids).update(**{fields.breached: F(fields.due)})
+        cycles = {pk: c for pk, *_x, c in rows}
+        # A warning missed by the scans (the target became due between them) is recorded, late, first.
+        result.late_warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w or d) for pk, t, w, d, _c in rows],
+                                               now, late=set(ids), target=target, cycles=cycles)
+        result.breaches += _events_record(SlaEvent.Kind.BREACH, [(pk, t, d) for pk, t, _w, d, _c in rows], now,
+                                          target=target, cycles=cycles)
+    return len(rows)
+
+
 def _events_record(kind: str, rows: list[tuple], now: datetime, *, late: set[int] = frozenset(),
-                   tickets: dict[int, Ticket] | None = None) -> int:
-    """Insert the events of claimed rows (ticket id, tenant id, at); the unique constraint drops any
-    that already exist. Writes their history rows and their webhooks in the same transaction."""
+                   tickets: dict[int, Ticket] | None = None, target: str = REACTION,
+                   cycles: dict[int, int] | None = None) -> int:
+    """Insert the events of claimed rows (ticket id, tenant id, at) of one target (each ticket in its
+    cycle, 1 unless ``cycles`` says otherwise); the unique constraint drops any that already exist.
+    Writes their history rows and their webhooks in the same transaction."""
+    cycles = cycles or {}
     ticket_ids = [row[0] for row in rows]
-    existing = set(SlaEvent.objects.filter(ticket_id__in=ticket_ids, kind=kind).values_list("ticket_id", flat=True))
-    fresh = [row for row in rows if row[0] not in existing]
+    existing = set(SlaEvent.objects.filter(ticket_id__in=ticket_ids, kind=kind, target=target)
+                   .values_list("ticket_id", "cycle"))
+    fresh = [row for row in rows if (row[0], cycles.get(row[0], 1)) not in existing]
     if not fresh:
         return 0
-    events = [SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late)
+    events = [SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late,
+                       target=target, cycle=cycles.get(pk, 1))
               for pk, tenant_id, at, *_rest in fresh]
     SlaEvent.objects.bulk_create(events, ignore_conflicts=True)
+    extra = {} if target == REACTION else {"target": target}
     history = [TicketEvent(tenant_id=tenant_id, ticket_id=pk, kind=HISTORY_KINDS[kind], at=at,
-                           data={"recorded_at": now.isoformat(), **({"late": True} if pk in late else {})})
+                           data={"recorded_at": now.isoformat(), **extra,
+                                 **({"cycle": cycles[pk]} if pk in cycles else {}),
+                                 **({"late": True} if pk in late else {})})
                for pk, tenant_id, at, *_rest in fresh]
     TicketEvent.objects.bulk_create(history)
     _webhooks_emit(kind, events, tickets or {})
@@ -177,16 +257,30 @@ def _webhooks_emit(kind: str, events: list[SlaEvent], tickets: dict[int, Ticket]
         webhooks.emit(event.tenant_id, name, {
             "ticket": ticket_data(ticket), "kind": event.kind, "at": webhooks.timestamp_text(event.at),
             "late": event.late, "recorded_at": webhooks.timestamp_text(event.recorded_at),
+            "target": event.target, "cycle": event.cycle,
         }, endpoints=endpoints[event.tenant_id], at=event.recorded_at, wake=False)
     webhooks.wake_on_commit()
 
 
-def breach_found(*, ticket: Ticket, found_at: datetime) -> None:
-    """A reaction after the deadline set ``ticket`` breached before a scan saw it (``tickets.hooks``).
+def breach_found(*, ticket: Ticket, found_at: datetime, target: str = REACTION) -> None:
+    """A reaction, reply or resolution after its due time set ``ticket`` breached before a scan saw it
+    (``tickets.hooks``).
 
     Records what the scan would have: the warning if it is missing (late), the breach at the
-    deadline, their history and webhooks; the next scan's digest step escalates it.
+    due time, their history and webhooks; the next scan's digest step escalates it.
     """
+    if target != REACTION:
+        fields = TARGETS[target]
+        due_at = getattr(ticket, fields.due)
+        if due_at is None:
+            return
+        cycles = {ticket.pk: getattr(ticket, fields.cycle) if fields.cycle else 1}
+        warn_at = getattr(ticket, fields.warn) or due_at
+        _events_record(SlaEvent.Kind.WARNING, [(ticket.pk, ticket.tenant_id, warn_at)], found_at, late={ticket.pk},
+                       tickets={ticket.pk: ticket}, target=target, cycles=cycles)
+        _events_record(SlaEvent.Kind.BREACH, [(ticket.pk, ticket.tenant_id, due_at)], found_at,
+                       tickets={ticket.pk: ticket}, target=target, cycles=cycles)
+        return
     if ticket.due_at is None:
         return
     rows = [(ticket.pk, ticket.tenant_id, ticket.warn_at or ticket.due_at)]
@@ -270,14 +364,21 @@ def _team(tenant: Tenant, cache: dict | None, roles: tuple[str, ...] = (Role.AGE
     return emails
 
 
+# The digest is in Polish, like the rest of the staff's mail of the monitor.
+DUE_WORDS = {REACTION: "termin reakcji", sla_targets.NEXT_REPLY: "termin kolejnej odpowiedzi",
+             sla_targets.RESOLUTION: "termin rozwiązania"}
+
+
 def _digest_line(event: SlaEvent, zone: ZoneInfo) -> str:
     ticket = event.ticket
     head = f"- {ticket.reference} {ticket.subject}"
     if ticket.organization_id:
         head += f" ({ticket.organization.name})"
+    words = DUE_WORDS.get(event.target, DUE_WORDS[REACTION])
     if event.kind == SlaEvent.Kind.BREACH:
-        return f"{head}\n  termin reakcji minął: {event.at.astimezone(zone):%Y-%m-%d %H:%M}"
-    due = f"{ticket.due_at.astimezone(zone):%Y-%m-%d %H:%M}" if ticket.due_at else "—"
+        return f"{head}\n  {words} minął: {event.at.astimezone(zone):%Y-%m-%d %H:%M}"
+    due_at = ticket.due_at if event.target == REACTION else getattr(ticket, TARGETS[event.target].due)
+    due = f"{due_at.astimezone(zone):%Y-%m-%d %H:%M}" if due_at else "—"
     if event.late:
         head += " [ostrzeżenie spóźnione: termin już minął]"
     if ticket.assignee_id:
@@ -285,7 +386,7 @@ def _digest_line(event: SlaEvent, zone: ZoneInfo) -> str:
         who = f"przypisane: {user.get_full_name() or user.username}"
     else:
         who = "nieprzypisane"
-    return f"{head}\n  termin reakcji: {due}, {who}"
+    return f"{head}\n  {words}: {due}, {who}"
 
 
 def digest_send(row: OutboxMessage) -> None:

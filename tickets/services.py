@@ -349,8 +349,7 @@ def _reply_clock(ticket: Ticket, at: datetime, *, answered: bool) -> None:
         ticket.reply_met_at = at
         if ticket.reply_due_at is not None and at > ticket.reply_due_at and ticket.reply_breached_at is None:
             ticket.reply_breached_at = ticket.reply_due_at
-            event_record(ticket=ticket, kind="sla_breached", at=at, target=sla_targets.NEXT_REPLY,
-                         cycle=ticket.reply_cycle)
+            hooks.sla_breached(ticket=ticket, found_at=timezone.now(), target=sla_targets.NEXT_REPLY)
 
 
 def _set_status(ticket: Ticket, status: str, actor: User | None, at: datetime, reason: str = "") -> None:

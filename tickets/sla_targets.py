@@ -24,7 +24,10 @@ from datetime import datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from django.utils import timezone
+
 from sla import clock, policy
+from tickets import hooks
 from tickets.models import SlaPause, Ticket
 
 S = Ticket.Status
@@ -132,6 +135,7 @@ def refresh(ticket: Ticket, at: datetime, pauses: list[clock.Pause] | None = Non
                 and ticket.resolution_breached_at is None):
             # Resolved after the due time, before the monitor saw it: missed at the due time.
             ticket.resolution_breached_at = ticket.resolution_due_at
+            hooks.sla_breached(ticket=ticket, found_at=timezone.now(), target=RESOLUTION)
     else:
         ticket.resolution_due_at = ticket.resolution_warn_at = None
 
