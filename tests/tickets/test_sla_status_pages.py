@@ -63,3 +63,9 @@ def test_the_queue_row_counts_down_to_the_next_due_target(client, standard):  # 
     due = timezone.localtime(ticket.next_due_at).isoformat()
     assert f'data-countdown="{due}"' in body
     assert 'data-left="zostało {t}"' in body and 'data-over="po terminie {t}"' in body
+
+
+def test_the_customers_plan_page_states_the_targets_of_their_terms(client, standard):  # noqa: F811
+    body = _page(client, standard["customer"].user, reverse("portal:plan"))
+    assert "Kolejna odpowiedź na Twoją wiadomość" in body and "2 godziny w godzinach obsługi" in body
+    assert "Czas rozwiązania" in body and "10 godzin w godzinach obsługi, bez czasu oczekiwania" in body

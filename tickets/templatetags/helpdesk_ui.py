@@ -187,6 +187,13 @@ def terms_lines(terms, product_names: dict[str, str] | None = None) -> list[Term
                              _("%(time)s, within the hours below") % {
                                  "time": hours_text(terms.critical_reaction_minutes)},
                              tuple(calendar_lines(terms.critical_calendar))))
+    if getattr(terms, "next_reply_minutes", None):
+        rows.append(TermLine(_("Next reply to your message"),
+                             _("%(time)s of service hours") % {"time": hours_text(terms.next_reply_minutes)}))
+    if getattr(terms, "resolution_minutes", None):
+        rows.append(TermLine(_("Resolution time"),
+                             _("%(time)s of service hours, not counting the time we wait for you or for a package") % {
+                                 "time": hours_text(terms.resolution_minutes)}))
     if terms.critical_on_days_off:
         rows.append(TermLine(_("Critical problems on days off"),
                              _("may be reported; the on-call staff is paged at once")))
