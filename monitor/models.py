@@ -28,9 +28,10 @@ class SlaEvent(TenantOwned):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events",
                                verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    target = models.CharField(_("target"), max_length=12, default="reaction",
+    # Database defaults too: a monitor of the release before records reaction events without them.
+    target = models.CharField(_("target"), max_length=12, default="reaction", db_default="reaction",
                               help_text=_("reaction, next_reply or resolution"))
-    cycle = models.PositiveIntegerField(_("cycle"), default=1)
+    cycle = models.PositiveIntegerField(_("cycle"), default=1, db_default=1)
     # When it happened by the rules (warn_at, due_at, paged_at), not when the monitor noticed.
     at = models.DateTimeField(_("time"))
     recorded_at = models.DateTimeField(_("recorded"))

@@ -116,7 +116,8 @@ class Ticket(TenantOwned):
     # The first public message of the customer that no public reply of an agent has answered yet.
     customer_waiting_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
     reply_started_at = models.DateTimeField(_("next reply clock started"), null=True, blank=True)
-    reply_cycle = models.PositiveIntegerField(_("next reply cycle"), default=0)
+    # Database defaults too: the release still serving during an upgrade inserts tickets without them.
+    reply_cycle = models.PositiveIntegerField(_("next reply cycle"), default=0, db_default=0)
     reply_warn_at = models.DateTimeField(_("next reply warning due"), null=True, blank=True)
     reply_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
     reply_met_at = models.DateTimeField(_("next reply given"), null=True, blank=True)
@@ -126,10 +127,10 @@ class Ticket(TenantOwned):
     resolution_breached_at = models.DateTimeField(_("resolution missed"), null=True, blank=True)
     # The queue (RULES 4.5): whether an agent has to act now, since when the ticket waits in its
     # group, and the earliest pending target. Recomputed in the transaction of every change.
-    needs_agent = models.BooleanField(_("needs an agent now"), default=True)
+    needs_agent = models.BooleanField(_("needs an agent now"), default=True, db_default=True)
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
-    next_due_target = models.CharField(_("next due target"), max_length=12, blank=True, default="")
+    next_due_target = models.CharField(_("next due target"), max_length=12, blank=True, default="", db_default="")
 
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

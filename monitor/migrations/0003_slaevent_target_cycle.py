@@ -38,12 +38,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="slaevent",
             name="cycle",
-            field=models.PositiveIntegerField(default=1, verbose_name="cycle"),
+            field=models.PositiveIntegerField(db_default=1, default=1, verbose_name="cycle"),
         ),
         migrations.AddField(
             model_name="slaevent",
             name="target",
-            field=models.CharField(default="reaction", help_text="reaction, next_reply or resolution", max_length=12,
+            field=models.CharField(db_default="reaction", default="reaction", help_text="reaction, next_reply or resolution", max_length=12,
                                    verbose_name="target"),
         ),
         migrations.SeparateDatabaseAndState(

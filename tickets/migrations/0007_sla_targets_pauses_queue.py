@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='needs_agent',
-            field=models.BooleanField(default=True, verbose_name='needs an agent now'),
+            field=models.BooleanField(db_default=True, default=True, verbose_name='needs an agent now'),
         ),
         migrations.AddField(
             model_name='ticket',
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='next_due_target',
-            field=models.CharField(blank=True, default='', max_length=12, verbose_name='next due target'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=12, verbose_name='next due target'),
         ),
         migrations.AddField(
             model_name='ticket',
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ticket',
             name='reply_cycle',
-            field=models.PositiveIntegerField(default=0, verbose_name='next reply cycle'),
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name='next reply cycle'),
         ),
         migrations.AddField(
             model_name='ticket',
