@@ -152,7 +152,7 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
                "requester_name", "channel", "category_id", "critical", "status", "coverage", "assignee_id",
                "plan_id", "queue_priority", "received_at", "sla_state", "sla_reason", "sla_started_at", "warn_at",
                "due_at", "reacted_at", "warned_at", "breached_at", "resolved_at", "closed_at", "created_at",
-               "updated_at"]
+               "updated_at", "needs_agent", "waiting_since", "next_due_at", "next_due_target"]
     rows = []
     for i in range(total):
         tenant = tenants[0] if rng.random() < 0.4 else tenants[-1]  # kjm 40 %, wysylki 60 %
@@ -184,6 +184,15 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
             reacted = min(reacted, now)
         resolved = received + age * rng.uniform(0.1, 0.9) if status in ("resolved", "closed") else None
         closed = resolved + timedelta(days=3) if status == "closed" and resolved else None
+        # The queue (RULES 4.5): who has to act, since when, and the earliest pending target.
+        needs_agent = status in ("triage", "new") or (status == "open" and rng.random() < 0.5)
+        waiting_since = received if status in ("triage", "new") else received + age * rng.uniform(0.1, 0.9)
+        if sla_state in ("running", "breached") and reacted is None:
+            next_due, next_target = due, "reaction"
+        elif active and status not in ("waiting_customer", "waiting_package") and rng.random() < 0.3:
+            next_due, next_target = now + timedelta(minutes=rng.randint(-600, 6000)), "resolution"
+        else:
+            next_due, next_target = None, ""
         name, email = (contact[1], contact[2]) if contact else ("", f"nadawca{i}@example.com")
         rows.append((
             tenant.pk, w["number"], f"{rng.choice(SUBJECTS)} #{i}", org, contact[0] if contact else None, email,
@@ -194,6 +203,7 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
             rng.choice(w["plans"]) if org and w["plans"] else None, rng.choice([0, 0, 0, 1, 2]) if org else 0,
             received, sla_state, reason, received if guaranteed else None, warn, due, reacted, warned, breached,
             resolved, closed, received, closed or resolved or reacted or received,
+            needs_agent, waiting_since, next_due, next_target,
         ))
 
     with connection.cursor() as cursor:

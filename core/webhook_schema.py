@@ -31,6 +31,10 @@ _SLA = {
            "description": "When it happened by the rules: the warning time or the deadline."},
     "late": {"type": "boolean", "description": "A warning recorded only once the deadline had passed too."},
     "recorded_at": {"type": "string", "format": "date-time", "description": "When it was recorded."},
+    "target": {"type": "string", "enum": ["reaction", "next_reply", "resolution"],
+               "description": "Which target (RULES 4.7): the reaction, the next reply or the resolution."},
+    "cycle": {"type": "integer", "minimum": 1,
+              "description": "The target's cycle: each reply owed is a new next-reply cycle; 1 otherwise."},
 }
 _PACKAGE = {"package": _ref("Package")}
 
@@ -44,8 +48,9 @@ DATA: dict[str, dict] = {
     }, "One change of a ticket, with the ticket as it was right after it."),
     "ticket.message_added": _object({"ticket": _TICKET, "message": _ref("Message")},
                                     "A public message, with the ticket as it was when the message was added."),
-    "sla.warning": _object(_SLA, "A reaction deadline is near (or passed: `late`)."),
-    "sla.breached": _object(_SLA, "A reaction deadline passed without a reaction."),
+    "sla.warning": _object(_SLA, "A target's due time (reaction, next reply, resolution) is near (or passed: "
+                                 "`late`)."),
+    "sla.breached": _object(_SLA, "A target (reaction, next reply, resolution) was missed: its due time passed."),
     "time_entry.created": _object({"time_entry": _ref("TimeEntry")}, "Work was logged."),
     "package.low": _object(_PACKAGE, "A package ends within 7 days and has hours left."),
     "package.exhausted": _object(_PACKAGE, "A package ran out, at the moment its last minutes were used."),

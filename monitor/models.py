@@ -9,9 +9,11 @@ from core.models import TenantOwned
 
 
 class SlaEvent(TenantOwned):
-    """One warning, breach or page of one ticket.
+    """One warning, breach or page of one target of one ticket, in one cycle.
 
-    The unique (ticket, kind) constraint is what makes the monitor exactly-once: however many
+    Targets (RULES 4.7): the reaction, the next reply (one cycle per reply owed, ``Ticket.reply_cycle``)
+    and the resolution (one cycle). The unique (ticket, kind, target, cycle) constraint is what makes
+    the monitor exactly-once: however many
     workers scan at the same time, a second insert of the same event is refused by the database.
     Notification is a separate step: the scan's digest step puts every event that is in no digest
     yet into one outbox message per recipient and sets ``notified_at`` in the same transaction; the
@@ -26,6 +28,10 @@ class SlaEvent(TenantOwned):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events",
                                verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Database defaults too: a monitor of the release before records reaction events without them.
+    target = models.CharField(_("target"), max_length=12, default="reaction", db_default="reaction",
+                              help_text=_("reaction, next_reply or resolution"))
+    cycle = models.PositiveIntegerField(_("cycle"), default=1, db_default=1)
     # When it happened by the rules (warn_at, due_at, paged_at), not when the monitor noticed.
     at = models.DateTimeField(_("time"))
     recorded_at = models.DateTimeField(_("recorded"))
@@ -44,7 +50,8 @@ class SlaEvent(TenantOwned):
         verbose_name = _("SLA event")
         verbose_name_plural = _("SLA events")
         ordering = ["-at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="slaevent_ticket_kind_uniq")]
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind", "target", "cycle"],
+                                               name="slaevent_ticket_target_cycle_uniq")]
         indexes = [
             models.Index(fields=["tenant", "kind", "at"], name="slaevent_tenant_kind_at_idx"),
             # Delivery reads only what is still to be sent.

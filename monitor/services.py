@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -36,6 +36,7 @@ from core import outbox, webhooks
 from core.models import Membership, OutboxMessage, Role, Tenant, WebhookEndpoint
 from core.outbox import claim_transaction as _claim_transaction, locked as _locked
 from monitor.models import SlaEvent
+from tickets import sla_targets
 from tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,28 @@ RUNNING = Ticket.SlaState.RUNNING
 WEBHOOK_EVENTS = {SlaEvent.Kind.WARNING: "sla.warning", SlaEvent.Kind.BREACH: "sla.breached"}
 HISTORY_KINDS = {SlaEvent.Kind.WARNING: "sla_warning", SlaEvent.Kind.BREACH: "sla_breached"}
 DIGEST = "sla.digest"
+REACTION = sla_targets.REACTION
+
+
+@dataclass(frozen=True)
+class TargetFields:
+    """Where a target beyond the reaction keeps its times on the ticket (RULES 4.7)."""
+
+    due: str
+    warn: str
+    breached: str
+    cycle: str | None  # None: one cycle per ticket
+    pending: Q
+
+
+TARGETS = {
+    sla_targets.NEXT_REPLY: TargetFields(
+        "reply_due_at", "reply_warn_at", "reply_breached_at", "reply_cycle",
+        Q(reply_due_at__isnull=False, reply_met_at__isnull=True, reply_breached_at__isnull=True)),
+    sla_targets.RESOLUTION: TargetFields(
+        "resolution_due_at", "resolution_warn_at", "resolution_breached_at", None,
+        Q(resolution_due_at__isnull=False, resolution_breached_at__isnull=True, resolved_at__isnull=True)),
+}
 
 
 @dataclass
@@ -81,7 +104,10 @@ def sla_scan(*, now: datetime | None = None, batch_size: int = 500,
     """
     now = now or timezone.now()
     result = ScanResult()
-    for step in (_warnings_batch, _breaches_batch):
+    steps = [_warnings_batch, _breaches_batch]
+    for target in TARGETS:
+        steps += [_target_step(_target_warnings_batch, target), _target_step(_target_breaches_batch, target)]
+    for step in steps:
         while True:
             claimed = step(now, batch_size, result)
             if claimed:
@@ -137,68 +163,133 @@ def _breaches_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
     return len(rows)
 
 
+def _target_step(batch: Callable, target: str) -> Callable:
+    return lambda now, batch_size, result: batch(target, now, batch_size, result)
+
+
+def _cycle(fields: TargetFields):
+    return F(fields.cycle) if fields.cycle else Value(1)
+
+
+def _target_warnings_batch(target: str, now: datetime, batch_size: int, result: ScanResult) -> int:
+    """Next-reply and resolution warnings: pending targets past their warning time, not yet warned in
+    this cycle. The pending rows are few (open tickets owing a reply, unresolved ones with a target)."""
+    fields = TARGETS[target]
+    warned = SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=SlaEvent.Kind.WARNING, target=target,
+                                     cycle=OuterRef("_cycle"))
+    with _claim_transaction():
+        due = (Ticket.objects.filter(fields.pending, **{f"{fields.warn}__lte": now}).annotate(_cycle=_cycle(fields))
+               .filter(~Exists(warned)).order_by(fields.warn))
+        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        if not rows:
+            return 0
+        late = {pk for pk, _t, _w, due_at, _c in rows if due_at <= now}
+        result.warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _d, _c in rows], now,
+                                          late=late, target=target, cycles={pk: c for pk, *_x, c in rows})
+    return len(rows)
+
+
+def _target_breaches_batch(target: str, now: datetime, batch_size: int, result: ScanResult) -> int:
+    """Next-reply and resolution breaches: pending targets past their due time; missed at the due time."""
+    fields = TARGETS[target]
+    with _claim_transaction():
+        due = (Ticket.objects.filter(fields.pending, **{f"{fields.due}__lte": now}).annotate(_cycle=_cycle(fields))
+               .order_by(fields.due))
+        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        if not rows:
+            return 0
+        ids = [row[0] for row in rows]
+        Ticket.objects.filter(fields.pending, pk__in=ids).update(**{fields.breached: F(fields.due)})
+        cycles = {pk: c for pk, *_x, c in rows}
+        # A warning missed by the scans (the target became due between them) is recorded, late, first.
+        result.late_warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w or d) for pk, t, w, d, _c in rows],
+                                               now, late=set(ids), target=target, cycles=cycles)
+        result.breaches += _events_record(SlaEvent.Kind.BREACH, [(pk, t, d) for pk, t, _w, d, _c in rows], now,
+                                          target=target, cycles=cycles)
+    return len(rows)
+
+
 def _events_record(kind: str, rows: list[tuple], now: datetime, *, late: set[int] = frozenset(),
-                   tickets: dict[int, Ticket] | None = None) -> int:
-    """Insert the events of claimed rows (ticket id, tenant id, at); the unique constraint drops any
-    that already exist. Writes their history rows and their webhooks in the same transaction."""
+                   tickets: dict[int, Ticket] | None = None, target: str = REACTION,
+                   cycles: dict[int, int] | None = None) -> int:
+    """Insert the events of claimed rows (ticket id, tenant id, at) of one target (each ticket in its
+    cycle, 1 unless ``cycles`` says otherwise); the unique constraint drops any that already exist.
+    Writes their history rows and their webhooks in the same transaction."""
+    cycles = cycles or {}
     if connection.vendor == "postgresql":
-        fresh_ids = _events_insert_sql(kind, rows, now, late)
+        fresh_ids = _events_insert_sql(kind, rows, now, late, target, cycles)
         fresh = [row for row in rows if row[0] in fresh_ids]
     else:
-        fresh = _events_insert_orm(kind, rows, now, late)
+        fresh = _events_insert_orm(kind, rows, now, late, target, cycles)
     if fresh:
-        _webhooks_emit(kind, fresh, now, late, tickets or {})
+        _webhooks_emit(kind, fresh, now, late, tickets or {}, target, cycles)
     return len(fresh)
 
 
-def _events_insert_orm(kind: str, rows: list[tuple], now: datetime, late: set[int]) -> list[tuple]:
+def _history_data(now: datetime, target: str, cycle: int | None, late: bool) -> dict:
+    return {"recorded_at": now.isoformat(), **({"target": target} if target != REACTION else {}),
+            **({"cycle": cycle} if cycle is not None else {}), **({"late": True} if late else {})}
+
+
+def _events_insert_orm(kind: str, rows: list[tuple], now: datetime, late: set[int], target: str,
+                       cycles: dict[int, int]) -> list[tuple]:
     ticket_ids = [row[0] for row in rows]
-    existing = set(SlaEvent.objects.filter(ticket_id__in=ticket_ids, kind=kind).values_list("ticket_id", flat=True))
-    fresh = [row for row in rows if row[0] not in existing]
+    existing = set(SlaEvent.objects.filter(ticket_id__in=ticket_ids, kind=kind, target=target)
+                   .values_list("ticket_id", "cycle"))
+    fresh = [row for row in rows if (row[0], cycles.get(row[0], 1)) not in existing]
     if not fresh:
         return []
-    events = [SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late)
-              for pk, tenant_id, at, *_rest in fresh]
-    SlaEvent.objects.bulk_create(events, ignore_conflicts=True)
+    SlaEvent.objects.bulk_create([
+        SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late,
+                 target=target, cycle=cycles.get(pk, 1))
+        for pk, tenant_id, at, *_rest in fresh], ignore_conflicts=True)
     TicketEvent.objects.bulk_create([
         TicketEvent(tenant_id=tenant_id, ticket_id=pk, kind=HISTORY_KINDS[kind], at=at,
-                    data={"recorded_at": now.isoformat(), **({"late": True} if pk in late else {})})
+                    data=_history_data(now, target, cycles.get(pk), pk in late))
         for pk, tenant_id, at, *_rest in fresh])
     return fresh
 
 
-def _events_insert_sql(kind: str, rows: list[tuple], now: datetime, late: set[int]) -> set[int]:
-    """PostgreSQL: the events and their history rows in one statement from four arrays, so a batch
-    of 500 costs one round trip and no per-row model work. ``ON CONFLICT DO NOTHING … RETURNING``
-    yields exactly the events this call inserted, and only those get a history row (and webhooks)."""
+def _events_insert_sql(kind: str, rows: list[tuple], now: datetime, late: set[int], target: str,
+                       cycles: dict[int, int]) -> set[int]:
+    """PostgreSQL: the events and their history rows in one statement from arrays, so a batch of 500
+    costs one round trip and no per-row model work. ``ON CONFLICT DO NOTHING … RETURNING`` yields
+    exactly the events this call inserted, and only those get a history row (and webhooks). The
+    history's JSON carries the same keys as ``_history_data`` (nulls stripped)."""
     events_table, history_table = SlaEvent._meta.db_table, TicketEvent._meta.db_table
     sql = f"""
         WITH input AS (
             SELECT * FROM unnest(%(tickets)s::bigint[], %(tenants)s::bigint[], %(ats)s::timestamptz[],
-                                 %(lates)s::boolean[]) AS i(ticket_id, tenant_id, at, late)
+                                 %(lates)s::boolean[], %(cycles)s::integer[], %(history_cycles)s::integer[])
+                     AS i(ticket_id, tenant_id, at, late, cycle, history_cycle)
         ), fresh AS (
-            INSERT INTO {events_table} (tenant_id, ticket_id, kind, at, recorded_at, late, recipients)
-            SELECT tenant_id, ticket_id, %(kind)s, at, %(now)s, late, '[]'::jsonb FROM input
-            ON CONFLICT (ticket_id, kind) DO NOTHING
+            INSERT INTO {events_table} (tenant_id, ticket_id, kind, target, cycle, at, recorded_at, late, recipients)
+            SELECT tenant_id, ticket_id, %(kind)s, %(target)s, cycle, at, %(now)s, late, '[]'::jsonb FROM input
+            ON CONFLICT (ticket_id, kind, target, cycle) DO NOTHING
             RETURNING tenant_id, ticket_id, at, late
         ), history AS (
             INSERT INTO {history_table} (tenant_id, ticket_id, at, kind, data)
-            SELECT tenant_id, ticket_id, at, %(history)s,
-                   CASE WHEN late THEN jsonb_build_object('recorded_at', %(now_text)s::text, 'late', true)
-                        ELSE jsonb_build_object('recorded_at', %(now_text)s::text) END
-              FROM fresh
+            SELECT f.tenant_id, f.ticket_id, f.at, %(history)s,
+                   jsonb_strip_nulls(jsonb_build_object(
+                       'recorded_at', %(now_text)s::text, 'target', %(history_target)s::text,
+                       'cycle', i.history_cycle, 'late', CASE WHEN f.late THEN true END))
+              FROM fresh f JOIN input i ON i.ticket_id = f.ticket_id
         )
         SELECT ticket_id FROM fresh
     """
     params = {"tickets": [row[0] for row in rows], "tenants": [row[1] for row in rows],
-              "ats": [row[2] for row in rows], "lates": [row[0] in late for row in rows], "kind": kind,
+              "ats": [row[2] for row in rows], "lates": [row[0] in late for row in rows],
+              "cycles": [cycles.get(row[0], 1) for row in rows],
+              "history_cycles": [cycles.get(row[0]) for row in rows], "kind": kind, "target": target,
+              "history_target": None if target == REACTION else target,
               "now": now, "history": HISTORY_KINDS[kind], "now_text": now.isoformat()}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {ticket_id for (ticket_id,) in cursor.fetchall()}
 
 
-def _webhooks_emit(kind: str, fresh: list[tuple], now: datetime, late: set[int], tickets: dict[int, Ticket]) -> None:
+def _webhooks_emit(kind: str, fresh: list[tuple], now: datetime, late: set[int], tickets: dict[int, Ticket],
+                   target: str = REACTION, cycles: dict[int, int] | None = None) -> None:
     """``sla.warning`` / ``sla.breached`` for tenants with a subscribed endpoint: one event each.
 
     ``fresh`` are the rows (ticket id, tenant id, at) whose event this transaction inserted."""
@@ -211,7 +302,9 @@ def _webhooks_emit(kind: str, fresh: list[tuple], now: datetime, late: set[int],
                                                                                                  "events"):
         if name in (endpoint.events or []):
             endpoints[endpoint.tenant_id].append(endpoint)
-    wanted = [SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late)
+    cycles = cycles or {}
+    wanted = [SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late,
+                       target=target, cycle=cycles.get(pk, 1))
               for pk, tenant_id, at, *_rest in fresh if endpoints.get(tenant_id)]
     if not wanted:
         return
@@ -222,16 +315,30 @@ def _webhooks_emit(kind: str, fresh: list[tuple], now: datetime, late: set[int],
         webhooks.emit(event.tenant_id, name, {
             "ticket": ticket_data(ticket), "kind": event.kind, "at": webhooks.timestamp_text(event.at),
             "late": event.late, "recorded_at": webhooks.timestamp_text(event.recorded_at),
+            "target": event.target, "cycle": event.cycle,
         }, endpoints=endpoints[event.tenant_id], at=event.recorded_at, wake=False)
     webhooks.wake_on_commit()
 
 
-def breach_found(*, ticket: Ticket, found_at: datetime) -> None:
-    """A reaction after the deadline set ``ticket`` breached before a scan saw it (``tickets.hooks``).
+def breach_found(*, ticket: Ticket, found_at: datetime, target: str = REACTION) -> None:
+    """A reaction, reply or resolution after its due time set ``ticket`` breached before a scan saw it
+    (``tickets.hooks``).
 
     Records what the scan would have: the warning if it is missing (late), the breach at the
-    deadline, their history and webhooks; the next scan's digest step escalates it.
+    due time, their history and webhooks; the next scan's digest step escalates it.
     """
+    if target != REACTION:
+        fields = TARGETS[target]
+        due_at = getattr(ticket, fields.due)
+        if due_at is None:
+            return
+        cycles = {ticket.pk: getattr(ticket, fields.cycle) if fields.cycle else 1}
+        warn_at = getattr(ticket, fields.warn) or due_at
+        _events_record(SlaEvent.Kind.WARNING, [(ticket.pk, ticket.tenant_id, warn_at)], found_at, late={ticket.pk},
+                       tickets={ticket.pk: ticket}, target=target, cycles=cycles)
+        _events_record(SlaEvent.Kind.BREACH, [(ticket.pk, ticket.tenant_id, due_at)], found_at,
+                       tickets={ticket.pk: ticket}, target=target, cycles=cycles)
+        return
     if ticket.due_at is None:
         return
     rows = [(ticket.pk, ticket.tenant_id, ticket.warn_at or ticket.due_at)]
@@ -318,19 +425,27 @@ def _team(tenant: Tenant, cache: dict | None, roles: tuple[str, ...] = (Role.AGE
     return emails
 
 
-_DIGEST_FIELDS = ("kind", "at", "late", "ticket__number", "ticket__subject", "ticket__due_at",
+_DIGEST_FIELDS = ("kind", "target", "at", "late", "ticket__number", "ticket__subject", "ticket__due_at",
+                  "ticket__reply_due_at", "ticket__resolution_due_at",
                   "ticket__organization__name", "ticket__assignee_id", "ticket__assignee__user__first_name",
                   "ticket__assignee__user__last_name", "ticket__assignee__user__username")
 
+# The digest is in Polish, like the rest of the staff's mail of the monitor.
+DUE_WORDS = {REACTION: "termin reakcji", sla_targets.NEXT_REPLY: "termin kolejnej odpowiedzi",
+             sla_targets.RESOLUTION: "termin rozwiązania"}
 
-def _digest_line(prefix: str, zone: ZoneInfo, kind: str, at: datetime, late: bool, number: int, subject: str,
-                 due_at: datetime | None, organization: str | None, assignee_id: int | None,
+
+def _digest_line(prefix: str, zone: ZoneInfo, kind: str, target: str, at: datetime, late: bool, number: int,
+                 subject: str, due_at: datetime | None, reply_due_at: datetime | None,
+                 resolution_due_at: datetime | None, organization: str | None, assignee_id: int | None,
                  first_name: str | None, last_name: str | None, username: str | None) -> str:
     head = f"- {prefix}-{number} {subject}"
     if organization:
         head += f" ({organization})"
+    words = DUE_WORDS.get(target, DUE_WORDS[REACTION])
     if kind == SlaEvent.Kind.BREACH:
-        return f"{head}\n  termin reakcji minął: {at.astimezone(zone):%Y-%m-%d %H:%M}"
+        return f"{head}\n  {words} minął: {at.astimezone(zone):%Y-%m-%d %H:%M}"
+    due_at = {sla_targets.NEXT_REPLY: reply_due_at, sla_targets.RESOLUTION: resolution_due_at}.get(target, due_at)
     due = f"{due_at.astimezone(zone):%Y-%m-%d %H:%M}" if due_at else "—"
     if late:
         head += " [ostrzeżenie spóźnione: termin już minął]"
@@ -339,7 +454,7 @@ def _digest_line(prefix: str, zone: ZoneInfo, kind: str, at: datetime, late: boo
         who = f"przypisane: {full_name or username}"
     else:
         who = "nieprzypisane"
-    return f"{head}\n  termin reakcji: {due}, {who}"
+    return f"{head}\n  {words}: {due}, {who}"
 
 
 def digest_send(row: OutboxMessage) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core import csv_export
 from monitor.selectors import bar_chart, month_add, month_start, sla_report
+from monitor.target_report import target_report
 
 MAX_MONTHS = 36
 
@@ -67,6 +68,8 @@ def _report_view(request):
     else:
         last = month_start(today)
         start = month_add(last, -11)
+    if request.GET.get("format") == "targets_csv":
+        return _targets_csv(tenant, start, month_add(last, 1))
     report = sla_report(tenant=tenant, start=start, end=month_add(last, 1))
     if request.GET.get("format") == "csv":
         return _csv(report)
@@ -78,6 +81,7 @@ def _report_view(request):
         "report": report,
         "chart": bar_chart(report.months),
         "csv_query": f"start={start:%Y-%m}&end={last:%Y-%m}&format=csv",
+        "targets_csv_query": f"start={start:%Y-%m}&end={last:%Y-%m}&format=targets_csv",
         "zone": ZoneInfo(tenant.time_zone),
     }
     return render(request, "admin/sla/report.html", context)
@@ -109,4 +113,26 @@ def _csv(report) -> HttpResponse:
                          breach.reacted_at.isoformat() if breach.reacted_at else "",
                          "" if breach.late_by_business is None
                          else f"{breach.late_by_business.total_seconds() / 3600:.2f}"])
+    return response
+
+
+def _targets_csv(tenant, start, end) -> HttpResponse:
+    """Every target (reaction, next reply, resolution) per month, plan, organization and agent; breaches."""
+    rows, breaches = target_report(tenant=tenant, start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sla-targets-{tenant.slug}-{start:%Y-%m}-{month_add(end, -1):%Y-%m}.csv"')
+    response.write("\ufeff")
+    writer = csv_export.writer(response)
+    writer.writerow(["month", "target", "plan", "organization", "agent", "met", "breached", "running",
+                     "percent_met"])
+    for row in rows:
+        writer.writerow([row.month.strftime("%Y-%m"), row.target, row.plan, row.organization, row.agent, row.met,
+                         row.breached, row.running, "" if row.percent_met is None else f"{row.percent_met:.1f}"])
+    writer.writerow([])
+    writer.writerow(["ticket", "subject", "organization", "target", "cycle", "due_at", "recorded_at"])
+    for event in breaches:
+        ticket = event.ticket
+        writer.writerow([ticket.reference, ticket.subject, ticket.organization.name if ticket.organization else "",
+                         event.target, event.cycle, event.at.isoformat(), event.recorded_at.isoformat()])
     return response

@@ -231,6 +231,14 @@ class PlanTerms(TenantOwned):
     critical_on_days_off = models.BooleanField(
         _("critical problems may be reported on days off"), default=False,
         help_text=_("Such reports page the on-call staff at once."))
+    next_reply_minutes = _minutes(
+        verbose_name=_("next reply time, minutes"), null=True, blank=True,
+        help_text=_("Business time from a customer's message that needs an answer to the next public reply; "
+                    "empty: no target."))
+    resolution_minutes = _minutes(
+        verbose_name=_("resolution time, minutes"), null=True, blank=True,
+        help_text=_("Business time from receipt to resolution, not counting the time waiting on the customer "
+                    "or for a package; empty: no target."))
     warning_percent = models.PositiveSmallIntegerField(
         _("warn when this % of the reaction time has elapsed"), default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)])

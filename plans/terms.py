@@ -14,7 +14,8 @@ from typing import Any
 # Terms that a subscription may override per customer (PREMIUM "per contract", KJM quotes).
 OVERRIDABLE = (
     "price_net", "minimum_term_months", "notice_days", "included_minutes", "included_unlimited",
-    "included_kinds", "reaction_minutes", "critical_reaction_minutes", "critical_on_days_off",
+    "included_kinds", "reaction_minutes", "critical_reaction_minutes", "next_reply_minutes",
+    "resolution_minutes", "critical_on_days_off",
     "warning_percent", "queue_priority", "email_scope", "email_limit_minutes", "days_off_support",
     "channels", "config_help_channels", "phone_support", "phone_consultations", "development", "priority_development",
     "carrier_contact", "hourly_rate_net", "after_hours_rate_net", "update_fee_net", "products",
@@ -69,6 +70,9 @@ class Terms:
     after_hours_rate_net: Decimal | None
     update_included: bool
     update_fee_net: Decimal | None
+    # Targets after the reaction (business minutes; None: no target).
+    next_reply_minutes: int | None = None
+    resolution_minutes: int | None = None
     # Set by add-ons: extended/night/non-stop hours bought on top of the plan.
     hours_addon: bool = False
     addons: tuple[str, ...] = field(default=())

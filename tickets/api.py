@@ -17,11 +17,25 @@ from core.rest.viewsets import ApiViewSet
 from plans.models import Product
 from sla.policy import REASONS
 from tickets.models import Category, Message, Ticket
+from tickets import sla_targets
 from tickets.services import message_add, ticket_assign, ticket_create, ticket_set_status, ticket_update
 
 
 def _dt(value):
     return serializers.DateTimeField().to_representation(value) if value is not None else None
+
+
+class SlaTargetSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=list(sla_targets.TARGETS),
+                                     help_text="reaction, next_reply or resolution (RULES 4.7).")
+    due_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "When it is due; null: not running now (no customer message awaits a reply, or the resolution "
+        "clock is paused or stopped in time)."))
+    paused = serializers.BooleanField(help_text="The clock stands still: the ticket waits on the customer or for a "
+                                                "package.")
+    met_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "When it was met: the reaction, the agent's reply, the resolution (late when after `due_at`)."))
+    breached_at = serializers.DateTimeField(allow_null=True, help_text="When it was missed (its due time).")
 
 
 class SlaSerializer(serializers.Serializer):
@@ -32,6 +46,11 @@ class SlaSerializer(serializers.Serializer):
     warn_at = serializers.DateTimeField(allow_null=True, help_text="When the warning goes out.")
     reacted_at = serializers.DateTimeField(allow_null=True, help_text="First reaction by staff.")
     breached_at = serializers.DateTimeField(allow_null=True, help_text="When the deadline passed unmet.")
+    targets = SlaTargetSerializer(many=True, help_text=(
+        "Every target the terms set for this ticket (the reaction, next reply, resolution) and its state."))
+    next_due_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "The earliest pending target's due time (the queue's order); null: nothing pending."))
+    next_due_target = serializers.CharField(help_text="Which target `next_due_at` is; empty: none.")
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -57,7 +76,8 @@ class TicketSerializer(serializers.ModelSerializer):
                                         help_text="The ticket's ID in your CRM; unique in the tenant.")
     requester_email = serializers.CharField(read_only=True, help_text="Requester's e-mail address (may be empty).")
     requester_name = serializers.CharField(read_only=True, help_text="Requester's name.")
-    sla = serializers.SerializerMethodField(help_text="The reaction deadline fixed at receipt.")
+    sla = serializers.SerializerMethodField(help_text=(
+        "The reaction deadline fixed at receipt, and every target of the ticket with its state."))
     created_at = serializers.DateTimeField(read_only=True, help_text="When the row was created.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
 
@@ -71,7 +91,10 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_sla(self, obj) -> dict:
         return {"state": obj.sla_state, "reason": obj.sla_reason,
                 "message": str(REASONS.get(obj.sla_reason, "")), "due_at": _dt(obj.due_at),
-                "warn_at": _dt(obj.warn_at), "reacted_at": _dt(obj.reacted_at), "breached_at": _dt(obj.breached_at)}
+                "warn_at": _dt(obj.warn_at), "reacted_at": _dt(obj.reacted_at), "breached_at": _dt(obj.breached_at),
+                "targets": [{"target": t.target, "due_at": _dt(t.due_at), "paused": t.paused, "met_at": _dt(t.met_at),
+                             "breached_at": _dt(t.breached_at)} for t in sla_targets.states(obj)],
+                "next_due_at": _dt(obj.next_due_at), "next_due_target": obj.next_due_target}
 
 
 def _unique_external_id(serializer, value, ticket=None):

@@ -90,13 +90,14 @@ _breach_listeners: list[Callable[..., None]] = []
 
 
 def sla_breach_listener_register(listener: Callable[..., None]) -> None:
-    """``listener(ticket=…, found_at=…)`` runs inside the transaction that set a ticket ``breached``
-    (a reaction recorded after the deadline, before the monitor's scan saw it). The SLA monitor
-    registers one that records the breach event (and a late warning) as its scan would."""
+    """``listener(ticket=…, found_at=…, target=…)`` runs inside the transaction that found a target of
+    a ticket missed (a reaction, reply or resolution recorded after its due time, before the monitor's
+    scan saw it). The SLA monitor registers one that records the breach event (and a late warning) as
+    its scan would."""
     if listener not in _breach_listeners:
         _breach_listeners.append(listener)
 
 
-def sla_breached(*, ticket: Ticket, found_at: datetime) -> None:
+def sla_breached(*, ticket: Ticket, found_at: datetime, target: str = "reaction") -> None:
     for listener in _breach_listeners:
-        listener(ticket=ticket, found_at=found_at)
+        listener(ticket=ticket, found_at=found_at, target=target)

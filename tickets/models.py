@@ -110,6 +110,28 @@ class Ticket(TenantOwned):
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     paged_at = models.DateTimeField(_("on-call paged"), null=True, blank=True)
 
+    # Targets beyond the reaction (RULES 4.7), fixed at receipt like the reaction deadline:
+    # {"calendar": spec, "next_reply": minutes | None, "resolution": minutes | None, "warning_percent": n}.
+    sla_targets = models.JSONField(_("SLA targets"), null=True, blank=True, editable=False)
+    # The first public message of the customer that no public reply of an agent has answered yet.
+    customer_waiting_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
+    reply_started_at = models.DateTimeField(_("next reply clock started"), null=True, blank=True)
+    # Database defaults too: the release still serving during an upgrade inserts tickets without them.
+    reply_cycle = models.PositiveIntegerField(_("next reply cycle"), default=0, db_default=0)
+    reply_warn_at = models.DateTimeField(_("next reply warning due"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("next reply due"), null=True, blank=True)
+    reply_met_at = models.DateTimeField(_("next reply given"), null=True, blank=True)
+    reply_breached_at = models.DateTimeField(_("next reply missed"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(_("resolution warning due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(_("resolution missed"), null=True, blank=True)
+    # The queue (RULES 4.5): whether an agent has to act now, since when the ticket waits in its
+    # group, and the earliest pending target. Recomputed in the transaction of every change.
+    needs_agent = models.BooleanField(_("needs an agent now"), default=True, db_default=True)
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
+    next_due_target = models.CharField(_("next due target"), max_length=12, blank=True, default="", db_default="")
+
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -123,14 +145,24 @@ class Ticket(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "external_id"], name="ticket_tenant_external_id_uniq"),
         ]
         indexes = [
-            # The queue (RULES 4.5): critical first, plan priority, deadline (none last), received.
-            # PostgreSQL sorts NULLs last in an ascending index, which is the order "no deadline last".
-            models.Index(F("tenant"), F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(),
-                         F("received_at").asc(), name="ticket_queue_idx",
+            # The default queue (RULES 4.5): needs an agent now, critical, plan priority, next due
+            # (none last: PostgreSQL sorts NULLs last in an ascending index), waiting since.
+            models.Index(F("tenant"), F("needs_agent").desc(), F("critical").desc(), F("queue_priority").desc(),
+                         F("next_due_at").asc(), F("waiting_since").asc(), F("id").asc(),
+                         name="ticket_agent_queue_idx",
                          condition=Q(status__in=["triage", "new", "open", "waiting_customer", "waiting_package"])),
+            # Running targets after the reaction, for the monitor.
+            models.Index(fields=["reply_due_at"],
+                         condition=Q(reply_due_at__isnull=False, reply_met_at__isnull=True,
+                                     reply_breached_at__isnull=True),
+                         name="ticket_reply_due_idx"),
+            models.Index(fields=["resolution_due_at"],
+                         condition=Q(resolution_due_at__isnull=False, resolution_breached_at__isnull=True,
+                                     resolved_at__isnull=True), name="ticket_resolution_due_idx"),
             # The queue filtered to one status (closed, waiting…), in the same order.
-            models.Index(F("tenant"), F("status"), F("critical").desc(), F("queue_priority").desc(),
-                         F("due_at").asc(), F("received_at").asc(), F("id").asc(), name="ticket_status_queue_idx"),
+            models.Index(F("tenant"), F("status"), F("needs_agent").desc(), F("critical").desc(),
+                         F("queue_priority").desc(), F("next_due_at").asc(), F("waiting_since").asc(), F("id").asc(),
+                         name="ticket_status_agent_queue_idx"),
             models.Index(fields=["tenant", "organization", "-received_at"], name="ticket_org_received_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["tenant", "updated_at"], name="ticket_updated_idx"),
@@ -152,6 +184,30 @@ class Ticket(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class SlaPause(TenantOwned):
+    """A stretch of time in which the resolution clock of a ticket stood still (RULES 4.7).
+
+    Written whenever the status enters or leaves a waiting state, whoever changes it; ``ended_at``
+    is empty while the pause lasts. The due time is recomputed from these rows, so changing the
+    plan or the terms never loses a pause.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_pauses",
+                               verbose_name=_("ticket"))
+    status = models.CharField(_("status"), max_length=20, choices=Ticket.Status.choices)
+    started_at = models.DateTimeField(_("paused"))
+    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA pause")
+        verbose_name_plural = _("SLA pauses")
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["ticket", "started_at"], name="slapause_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class Message(TenantOwned):

@@ -8,15 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.models import Contact, Membership, Organization, Tenant
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
-QUEUE_ORDER = (F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(nulls_last=True),
-               F("received_at").asc(), F("id").asc())
+# RULES 4.5: tickets that need an agent now (new, triage, the customer spoke last) before those
+# waiting on the customer or a third party; then critical, plan priority, the next due target (none
+# last), and the time the ticket started waiting. ticket_agent_queue_idx serves exactly this order.
+QUEUE_ORDER = (F("needs_agent").desc(), F("critical").desc(), F("queue_priority").desc(),
+               F("next_due_at").asc(nulls_last=True), F("waiting_since").asc(), F("id").asc())
 PORTAL_ORDER = (F("received_at").desc(), F("id").desc())
 
 
@@ -51,9 +54,14 @@ def _list_base(tenant: Tenant) -> QuerySet[Ticket]:
                             "assignee__user"))
 
 
+def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets in the agent queue's default order (RULES 4.5); every agent list uses this."""
+    return tickets.order_by(*QUEUE_ORDER)
+
+
 def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | None = None,
           now: datetime | None = None) -> QuerySet[Ticket]:
-    """The agent queue in RULES 4.5 order: critical, plan priority, deadline (none last), received.
+    """The agent queue in RULES 4.5 order (``queue_ordered``).
 
     Active statuses only unless statuses are asked for explicitly.
     """
@@ -82,14 +90,17 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(plan_id=filters.plan)
     if filters.search:
         tickets = tickets.filter(_search_filter(filters.search, tenant.ticket_prefix))
-    return tickets.order_by(*QUEUE_ORDER)
+    return queue_ordered(tickets)
 
 
 def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status: str = "",
                    search: str = "") -> QuerySet[Ticket]:
     """The tickets of the contact's organization, newest first."""
+    # Whether an agent has written to the customer: the list says "answered" only then (RULES 4.1).
+    replies = Message.objects.filter(ticket=OuterRef("pk"), from_staff=True, internal=False).exclude(
+        source=Message.Source.SYSTEM)
     tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id)
-               .select_related("tenant", "contact", "category", "product"))
+               .select_related("tenant", "contact", "category", "product").annotate(replied=Exists(replies)))
     if state == "open":
         tickets = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
     elif state == "closed":

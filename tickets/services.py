@@ -16,7 +16,7 @@ from core.models import Contact, ContactEmail, Membership, Organization, Tenant,
 from plans.models import Product
 from plans.selectors import plan_in_force
 from sla import policy
-from tickets import hooks
+from tickets import hooks, sla_targets
 from tickets.attachments import CheckedFile
 from tickets.email import outbound
 from tickets.models import Attachment, Category, Message, Ticket, TicketCounter, TicketEvent
@@ -123,6 +123,7 @@ def sla_compute(*, ticket: Ticket, at: datetime, plan_lookup: Callable = plan_in
     ticket.warn_at = deadline.warn_at
     ticket.sla_started_at = deadline.started_at
     ticket.sla_state = Ticket.SlaState.RUNNING if deadline.guaranteed else Ticket.SlaState.NONE
+    sla_targets.targets_fix(ticket, in_force.terms, deadline, at)
     if deadline.reason in (policy.OUT_OF_SCOPE, policy.PRODUCT_NOT_COVERED):
         ticket.coverage = Ticket.Coverage.NOT_COVERED
     if deadline.reason == policy.NO_VALID_PACKAGE and ticket.status == S.NEW:
@@ -170,9 +171,14 @@ def ticket_create(*, tenant: Tenant, channel: str, subject: str, body: str, rece
                     contact=contact, requester_email=(from_email or _contact_email(contact)).lower(),
                     requester_name=from_name or (contact.name if contact else ""), channel=channel,
                     category=category, product=product, critical=critical, received_at=received_at,
-                    external_id=external_id or None, status=S.NEW if verified else S.TRIAGE)
+                    external_id=external_id or None, status=S.NEW if verified else S.TRIAGE,
+                    customer_waiting_since=None if staff_logged else received_at)
     deadline = sla_compute(ticket=ticket, at=received_at, plan_lookup=plan_lookup)
+    stopped = ticket.status in sla_targets.CLOCK_STOPPED
+    sla_targets.refresh(ticket, received_at, pauses=[(received_at, None)] if stopped else [])
     ticket.save()
+    if stopped:
+        sla_targets.status_changed(ticket, None, ticket.status, received_at)
     message = Message.objects.create(
         tenant=tenant, ticket=ticket, author_user=actor if staff_logged else (contact.user if contact else None),
         author_contact=contact, author_name=ticket.requester_name, from_staff=staff_logged,
@@ -317,6 +323,9 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
         _set_status(ticket, new_status, author_user, at)
     elif not from_staff and ticket.status in (S.RESOLVED, S.WAITING_CUSTOMER):
         _set_status(ticket, S.OPEN, author_user, at, reason="customer_reply")
+    if not internal:
+        _reply_clock(ticket, at, answered=from_staff and source != Message.Source.SYSTEM)
+    sla_targets.refresh(ticket, at)
     ticket.save()
     if not internal:
         from tickets import webhooks
@@ -341,6 +350,19 @@ def _needs_package(ticket: Ticket, at: datetime) -> bool:
         tenant=ticket.tenant, organization=ticket.organization, at=at))
 
 
+def _reply_clock(ticket: Ticket, at: datetime, *, answered: bool) -> None:
+    """A public message of the customer starts waiting for an answer; an agent's public reply gives it."""
+    if not answered:
+        ticket.customer_waiting_since = ticket.customer_waiting_since or at
+        return
+    ticket.customer_waiting_since = None
+    if ticket.reply_started_at is not None and ticket.reply_met_at is None:
+        ticket.reply_met_at = at
+        if ticket.reply_due_at is not None and at > ticket.reply_due_at and ticket.reply_breached_at is None:
+            ticket.reply_breached_at = ticket.reply_due_at
+            hooks.sla_breached(ticket=ticket, found_at=timezone.now(), target=sla_targets.NEXT_REPLY)
+
+
 def _set_status(ticket: Ticket, status: str, actor: User | None, at: datetime, reason: str = "") -> None:
     if status not in Ticket.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -358,6 +380,7 @@ def _set_status(ticket: Ticket, status: str, actor: User | None, at: datetime, r
     if status in (S.OPEN, S.NEW):
         ticket.resolved_at = None
         ticket.closed_at = None
+    sla_targets.status_changed(ticket, old, status, at)
     event_record(ticket=ticket, kind="status", actor=actor, at=at, old=old, new=status, reason=reason)
 
 
@@ -375,6 +398,7 @@ def ticket_set_status(*, tenant: Tenant, ticket: Ticket, status: str, actor: Use
         raise ValidationError({"status": _("The customer has no valid hour package: the ticket waits until a "
                                            "package is bought.")})
     _set_status(ticket, status, actor, at)
+    sla_targets.refresh(ticket, at)
     ticket.save()
     _event("ticket.updated", ticket, previous_status=previous_status, changes=["status"])
     return ticket
@@ -399,6 +423,7 @@ def ticket_accept(*, tenant: Tenant, ticket: Ticket, actor: User, organization: 
     old = ticket.status
     ticket.status = S.NEW
     deadline = sla_compute(ticket=ticket, at=at)
+    sla_targets.refresh(ticket, at)
     ticket.save()
     event_record(ticket=ticket, kind="status", actor=actor, at=at, old=old, new=ticket.status, reason="accepted",
                  due_at=deadline.due_at.isoformat() if deadline.due_at else None)

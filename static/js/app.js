@@ -132,4 +132,32 @@
     else if (key === "n") { if (focusReply("note")) event.preventDefault(); }
     else if (key === "g") { pendingG = true; }
   });
+
+  /* SLA countdowns: [data-countdown] holds the due time (ISO 8601); the texts come translated from the
+     server in data-left / data-over with {t} for the duration ("2 d 3 h", "1 h 5 min", "7 min"). */
+  function durationText(ms) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    var d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+    if (d) return h ? d + " d " + h + " h" : d + " d";
+    if (h) return m ? h + " h " + m + " min" : h + " h";
+    return m + " min";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-countdown"));
+      if (isNaN(due)) return;
+      var warn = Date.parse(el.getAttribute("data-warn") || "");
+      var over = now >= due;
+      var template = el.getAttribute(over ? "data-over" : "data-left") || "{t}";
+      el.textContent = template.replace("{t}", durationText(over ? now - due : due - now));
+      if (el.classList.contains("badge")) {
+        el.classList.remove("badge--ok", "badge--warn", "badge--danger");
+        el.classList.add(over ? "badge--danger" : (!isNaN(warn) && now >= warn ? "badge--warn" : "badge--ok"));
+      }
+    });
+  }
+  tick();
+  window.setInterval(tick, 30000);
+  document.addEventListener("htmx:afterSwap", tick);
 })();

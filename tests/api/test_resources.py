@@ -66,7 +66,8 @@ def test_ticket_create_update_and_filters(alpha):
     assert created.status_code == 201, created.json()
     ticket = created.json()
     assert ticket["channel"] == "api" and ticket["organization"] == world.organization.pk
-    assert set(ticket["sla"]) == {"state", "reason", "message", "due_at", "warn_at", "reacted_at", "breached_at"}
+    assert set(ticket["sla"]) == {"state", "reason", "message", "due_at", "warn_at", "reacted_at", "breached_at",
+                                  "targets", "next_due_at", "next_due_target"}
     changed = alpha.patch(f"/api/v1/tickets/{ticket['id']}/", {"critical": True, "assignee": world.agent.pk,
                                                                "status": "open"})
     assert changed.status_code == 200, changed.json()

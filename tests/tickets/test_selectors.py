@@ -29,30 +29,38 @@ def people(demo):
     }
 
 
-def test_queue_order_is_critical_then_priority_then_deadline_nulls_last_then_received(people):
+def test_queue_order_needs_agent_then_critical_priority_next_due_nulls_last_waiting_since(people):
     # given tickets whose ordering fields are set explicitly
     now = timezone.now()
-    base = dict(status=Ticket.Status.NEW, critical=False, queue_priority=0)
-    no_deadline_old = _set(file_ticket(people["email"], "no deadline, old"), **base, due_at=None,
-                           received_at=now - timedelta(days=3))
-    late_deadline = _set(file_ticket(people["email"], "late deadline"), **base, due_at=now + timedelta(hours=9),
-                         received_at=now - timedelta(hours=1))
-    early_deadline = _set(file_ticket(people["email"], "early deadline"), **base, due_at=now + timedelta(hours=1),
-                          received_at=now - timedelta(minutes=5))
+    base = dict(status=Ticket.Status.NEW, critical=False, queue_priority=0, needs_agent=True)
+    no_due_old = _set(file_ticket(people["email"], "no due, old"), **base, next_due_at=None,
+                      waiting_since=now - timedelta(days=3))
+    late_due = _set(file_ticket(people["email"], "late due"), **base, next_due_at=now + timedelta(hours=9),
+                    waiting_since=now - timedelta(hours=1))
+    early_due = _set(file_ticket(people["email"], "early due"), **base, next_due_at=now + timedelta(hours=1),
+                     waiting_since=now - timedelta(minutes=5))
     priority = _set(file_ticket(people["email"], "priority plan"), **{**base, "queue_priority": 5},
-                    due_at=now + timedelta(days=2), received_at=now)
-    critical = _set(file_ticket(people["email"], "critical"), **{**base, "critical": True}, due_at=None,
-                    received_at=now)
-    no_deadline_new = _set(file_ticket(people["email"], "no deadline, new"), **base, due_at=None,
-                           received_at=now - timedelta(days=1))
+                    next_due_at=now + timedelta(days=2), waiting_since=now)
+    critical = _set(file_ticket(people["email"], "critical"), **{**base, "critical": True}, next_due_at=None,
+                    waiting_since=now)
+    no_due_new = _set(file_ticket(people["email"], "no due, new"), **base, next_due_at=None,
+                      waiting_since=now - timedelta(days=1))
+    # waiting on the customer: below every ticket that needs an agent, however critical and overdue
+    waiting_critical = _set(file_ticket(people["email"], "waiting, critical"),
+                            **{**base, "status": Ticket.Status.WAITING_CUSTOMER, "critical": True,
+                               "needs_agent": False, "queue_priority": 9},
+                            next_due_at=now - timedelta(days=1), waiting_since=now - timedelta(days=5))
+    waiting = _set(file_ticket(people["email"], "waiting"),
+                   **{**base, "status": Ticket.Status.WAITING_CUSTOMER, "needs_agent": False},
+                   next_due_at=None, waiting_since=now - timedelta(days=5))
     resolved = _set(file_ticket(people["email"], "resolved"), **{**base, "status": Ticket.Status.RESOLVED})
 
     # when the agent reads the queue
     rows = list(queue(tenant=people["agent"].tenant, membership=people["agent"]))
 
     # then the order follows RULES 4.5 and only active tickets are listed
-    assert [t.pk for t in rows] == [critical.pk, priority.pk, early_deadline.pk, late_deadline.pk,
-                                    no_deadline_old.pk, no_deadline_new.pk]
+    assert [t.pk for t in rows] == [critical.pk, priority.pk, early_due.pk, late_due.pk, no_due_old.pk,
+                                    no_due_new.pk, waiting_critical.pk, waiting.pk]
     assert resolved.pk not in [t.pk for t in rows]
 
 

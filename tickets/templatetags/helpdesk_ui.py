@@ -21,6 +21,17 @@ class SlaBadge:
     tone: str  # ok, warn, danger, muted, met
     label: str
     title: str
+    # A pending target: the page counts down to ``due`` (static/js/app.js) and turns to warn at ``warn``.
+    due: datetime | None = None
+    warn: datetime | None = None
+
+    @property
+    def left_template(self) -> str:
+        return _("%(time)s left") % {"time": "{t}"}
+
+    @property
+    def over_template(self) -> str:
+        return _("overdue %(time)s") % {"time": "{t}"}
 
 
 def duration_text(delta: timedelta) -> str:
@@ -35,8 +46,27 @@ def duration_text(delta: timedelta) -> str:
     return _("%(m)s min") % {"m": mins}
 
 
+def _local(value: datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
 def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
+    """The queue row's badge: the earliest pending target (reaction, next reply, resolution) counting
+    down, or else how the reaction went."""
+    from tickets.sla_targets import TARGET_LABELS
+
     now = now or timezone.now()
+    if ticket.next_due_target and ticket.next_due_at is not None:
+        due = ticket.next_due_at
+        target = str(TARGET_LABELS.get(ticket.next_due_target, ticket.next_due_target)).capitalize()
+        if now >= due:
+            return SlaBadge("danger", _("overdue %(time)s") % {"time": duration_text(now - due)},
+                            _("%(target)s was due %(due)s.") % {"target": target, "due": _local(due)}, due=due)
+        warn_at = {"reaction": ticket.warn_at, "next_reply": ticket.reply_warn_at,
+                   "resolution": ticket.resolution_warn_at}.get(ticket.next_due_target)
+        tone = "warn" if warn_at is not None and now >= warn_at else "ok"
+        return SlaBadge(tone, _("%(time)s left") % {"time": duration_text(due - now)},
+                        _("%(target)s due %(due)s.") % {"target": target, "due": _local(due)}, due=due, warn=warn_at)
     due = formats.date_format(timezone.localtime(ticket.due_at), "SHORT_DATETIME_FORMAT") if ticket.due_at else ""
     if ticket.sla_state == Ticket.SlaState.NONE:
         return SlaBadge("muted", _("no guarantee"), _("No guaranteed reaction time for this ticket."))
@@ -157,6 +187,13 @@ def terms_lines(terms, product_names: dict[str, str] | None = None) -> list[Term
                              _("%(time)s, within the hours below") % {
                                  "time": hours_text(terms.critical_reaction_minutes)},
                              tuple(calendar_lines(terms.critical_calendar))))
+    if getattr(terms, "next_reply_minutes", None):
+        rows.append(TermLine(_("Next reply to your message"),
+                             _("%(time)s of service hours") % {"time": hours_text(terms.next_reply_minutes)}))
+    if getattr(terms, "resolution_minutes", None):
+        rows.append(TermLine(_("Resolution time"),
+                             _("%(time)s of service hours, not counting the time we wait for you or for a package") % {
+                                 "time": hours_text(terms.resolution_minutes)}))
     if terms.critical_on_days_off:
         rows.append(TermLine(_("Critical problems on days off"),
                              _("may be reported; the on-call staff is paged at once")))
