@@ -45,22 +45,28 @@ def _race(target, count: int) -> list[BaseException]:
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_parallel_package_draws_never_overdraw(demo_tx):
+    from django.core.exceptions import ValidationError
+
     kjm = demo_tx.tenant("kjm")
     bilans = demo_tx.organization("kjm", "Biuro Rachunkowe")
     package = package_purchase(tenant=kjm, organization=bilans, purchased_on=date(2026, 2, 5))  # 180 min
-    tickets = [demo_tx.ticket("kjm", "Biuro Rachunkowe") for _ in range(WRITERS)]
+    tickets = [demo_tx.ticket("kjm", "Biuro Rachunkowe", received_at=at(2026, 2, 10, 8)) for _ in range(WRITERS)]
     agent = demo_tx.agent("kjm")
 
     def write(index: int) -> None:
         time_entry_log(tenant=kjm, ticket=tickets[index], agent=agent, kind="phone",
-                       started_at=at(2026, 2, 10, 9, index), minutes=30)
+                       started_at=at(2026, 2, 10, 9, index), minutes=100)  # 120 billed each
 
-    assert _race(write, WRITERS) == []
+    errors = _race(write, WRITERS)
     package.refresh_from_db()
     entries = TimeEntry.objects.filter(organization=bilans)
     totals = entries.aggregate(deducted=Sum("deducted_minutes"), debt=Sum("debt_minutes"))
-    # 8 × 30 = 240 minutes deducted: the 180 of the package and 60 of debt, nothing lost or doubled
-    assert entries.count() == WRITERS
+    # the first two interventions, in lock order: 120 from the package, then its 60 left and 60 of
+    # debt (RULES 6.2); the package is then used up, so the other writers are refused (RULES 6.7):
+    # nothing lost, doubled or drawn from a package that was no longer there
+    assert entries.count() == 2
+    assert len(errors) == WRITERS - 2
+    assert all(isinstance(e, ValidationError) and "ticket" in e.message_dict for e in errors)
     assert (totals["deducted"], totals["debt"]) == (240, 60)
     assert (package.minutes_left, package.status) == (0, Package.Status.EXHAUSTED)
 

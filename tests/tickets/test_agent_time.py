@@ -62,3 +62,37 @@ def test_customer_and_other_tenant_cannot_log_time(client, ticket):
     assert client.post(reverse("agent:ticket_time", args=[ticket.pk]), {
         "kind": "phone", "started_at": "2026-11-16T10:00", "minutes": "5"}).status_code == 404
     assert not TimeEntry.objects.filter(ticket=ticket).exists()
+
+
+def _panel(response, name) -> dict:
+    return {panel["name"]: panel["context"] for panel in response.context["panels"]}[name]
+
+
+def test_agent_overrides_after_hours_only_with_a_reason(client, ticket):
+    client.force_login(User.objects.get(username="agent@wysylki.example.com"))
+    url = reverse("agent:ticket_time", args=[ticket.pk])
+    data = {"kind": "phone", "started_at": "2026-11-16T20:00", "minutes": "10", "after_hours_override": "no"}
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and time_panel(refused)["time_form"].non_field_errors()
+    assert client.post(url, {**data, "after_hours_reason": "Umówiona rozmowa"}).status_code == 302
+    entry = TimeEntry.objects.get(ticket=ticket)
+    assert (entry.after_hours, entry.after_hours_override, entry.after_hours_reason) == (
+        False, False, "Umówiona rozmowa")
+
+
+def test_agent_prepares_and_sends_a_quote_from_the_ticket_page(client, ticket):
+    from billing.models import Quote
+
+    client.force_login(User.objects.get(username="agent@wysylki.example.com"))
+    bad = client.post(reverse("agent:ticket_quote", args=[ticket.pk]), {"description": "Moduł DPD"})
+    assert bad.status_code == 400 and _panel(bad, "quotes")["quote_form"].non_field_errors()
+    made = client.post(reverse("agent:ticket_quote", args=[ticket.pk]),
+                       {"description": "Moduł DPD", "fixed_price_net": "2500.00"})
+    assert made.status_code == 302
+    quote = Quote.objects.get(ticket=ticket)
+    page = client.get(reverse("agent:ticket_detail", args=[ticket.pk]))
+    assert _panel(page, "quotes")["quotes"] == [quote]
+    assert f"/agent/tickets/{ticket.pk}/quotes/{quote.pk}/send/" in page.content.decode()
+    assert client.post(reverse("agent:ticket_quote_send", args=[ticket.pk, quote.pk])).status_code == 302
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.SENT and quote.sent_at is not None
