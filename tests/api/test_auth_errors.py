@@ -81,7 +81,7 @@ def test_lists_show_only_the_own_tenant(alpha, beta):
 
 def test_foreign_keys_of_another_tenant_are_rejected(alpha, beta):
     response = alpha.post("/api/v1/contacts/", {"organization": beta.world.organization.pk, "name": "Spy"})
-    assert response.status_code == 400
+    assert response.status_code == 422  # as unknown as an ID that does not exist
     assert "organization" in response.json()["errors"]
 
 
@@ -150,9 +150,9 @@ def test_bad_query_parameters_are_400(alpha, query):
 def test_validation_errors_of_services_are_field_errors(alpha):
     alpha.post("/api/v1/organizations/", {"name": "A", "external_id": "CRM-1"})
     response = alpha.post("/api/v1/organizations/", {"name": "B", "external_id": "CRM-1"})
-    assert response.status_code == 400
+    assert response.status_code == 409  # a taken unique value: a conflict, keyed by its field
     body = response.json()
-    assert body["type"] == "urn:helpdesk:problem:invalid" and body["errors"]
+    assert body["type"] == "urn:helpdesk:problem:conflict" and list(body["errors"]) == ["external_id"]
 
 
 def test_huge_page_size_gives_at_most_100(alpha):
