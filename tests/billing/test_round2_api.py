@@ -132,7 +132,7 @@ def test_2_a_price_override_is_a_dated_change_and_months_already_billed_keep_the
     statement_generate(tenant=demo.tenant("kjm"), organization=zorza, month=date(2026, 11, 1))
     refused = client.patch(f"/api/v1/subscriptions/{subscription.pk}/",
                            {"overrides": {"price_net": "1.00"}, "effective_from": "2026-11-01"}, format="json")
-    assert refused.status_code == 400 and "effective_from" in refused.json()["errors"]
+    assert refused.status_code == 422 and "effective_from" in refused.json()["errors"]
     assert _statement(client, zorza, "2026-11")["net"] == before["2026-05"]
 
 
@@ -148,11 +148,11 @@ def test_3_without_a_package_no_time_no_opening_and_a_purchase_releases_the_wait
     assert {first.status, second.status} == {Ticket.Status.WAITING_PACKAGE}
     # then no time can be logged, and an agent cannot open it
     refused = _entry(client, first, "phone", at(2026, 12, 14, 11), 20)
-    assert refused.status_code == 400 and "ticket" in refused.json()["errors"]
+    assert refused.status_code == 422 and "ticket" in refused.json()["errors"]
     assert not TimeEntry.objects.filter(ticket=first).exists()
     opened = client.patch(f"/api/v1/tickets/{first.pk}/", {"status": "open"}, format="json",
                           HTTP_ACCEPT_LANGUAGE="pl")
-    assert opened.status_code == 400, opened.content
+    assert opened.status_code == 422, opened.content
     assert "pakietu" in str(opened.json()["errors"]["status"])
     # when a package is bought, the waiting tickets are released in the order received
     bought = client.post("/api/v1/packages/", {"organization": bilans.pk, "purchased_on": "2026-12-15"},
@@ -208,7 +208,7 @@ def test_5_quotes_prepared_by_the_agent_accepted_in_the_portal_and_billed_on_the
     # an hourly quote needs a rate on OPIEKA (the plan has none): a 400 naming the field
     missing = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Raport", "hours": "3"},
                        format="json")
-    assert missing.status_code == 400 and "rate_net" in missing.json()["errors"]
+    assert missing.status_code == 422 and "rate_net" in missing.json()["errors"]
     hourly = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Nowy raport zużycia wody",
                                           "hours": "3.00", "rate_net": "200.00"}, format="json").json()
     fixed = api.post("/api/v1/quotes/", {"ticket": ticket.pk, "description": "Import danych",
@@ -221,7 +221,7 @@ def test_5_quotes_prepared_by_the_agent_accepted_in_the_portal_and_billed_on_the
                                         recipient="zofia@zorza.example.com").exists()
     # time cannot be logged against a quote not accepted yet
     early = _entry(api, ticket, "development", at(2026, 12, 2, 9), 60, quote=hourly["id"])
-    assert early.status_code == 400 and "quote" in early.json()["errors"]
+    assert early.status_code == 422 and "quote" in early.json()["errors"]
     # the customer accepts both in the portal
     client.force_login(User.objects.get(username="zofia@zorza.example.com"))
     client.defaults["HTTP_HOST"] = "kjm.localhost"
@@ -258,7 +258,7 @@ def test_6_an_entry_at_23_10_on_saturday_is_after_hours_without_a_tick(demo):
         True, 30, 60)
     # an override needs a reason (400 naming the field), and is kept with it
     refused = _entry(client, ticket, "remote", at(2026, 12, 5, 23, 40), 20, after_hours_override=False)
-    assert refused.status_code == 400 and "after_hours_reason" in refused.json()["errors"]
+    assert refused.status_code == 422 and "after_hours_reason" in refused.json()["errors"]
     kept = _entry(client, ticket, "remote", at(2026, 12, 5, 23, 40), 20, after_hours_override=False,
                   after_hours_reason="Planowana praca uzgodniona z klientem")
     assert (kept.json()["after_hours"], kept.json()["deducted_minutes"]) == (False, 30)
