@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "appointments",
     "helpcenter",
     "monitor",
+    "console",
     "helpdesk",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),
     path("metrics", metrics.metrics, name="metrics"),
     path("sla/", include("monitor.urls")),
+    path("settings/", include("console.urls")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("admin/", admin.site.urls),
     path("portal/", include((tickets.urls.portal_patterns + billing.urls.portal_patterns
