@@ -69,7 +69,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "appointment", "callback"}
-TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
+TENANT_KINDS = {"content_type", "plan", "plan_pk", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -111,6 +111,8 @@ UI_PARAMS = {
     **{(f"help:{name}", "pk"): "help_suggestion" for name in ("suggestion", "vote", "suggestion_answer",
                                                                "suggestion_merge")},
     ("help:unsubscribe", "token"): "help_token",
+    ("console:plan_terms_edit", "pk"): "plan_pk", ("console:plan_history", "pk"): "plan_pk",
+    ("console:calendar_edit", "pk"): "calendar",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -214,6 +216,9 @@ ADMIN_DENIED = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": 
 ADMIN_DENIED_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND,
                        "admin": per_scope(FORBIDDEN, foreign=FORBIDDEN)}
 ADMIN_REDIRECTS = everyone(FOUND)
+# The settings pages: tenant admins only, KJM's plans and calendars a 404 like missing ones.
+SETTINGS_PAGE = {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": OK}
+SETTINGS_OBJECT = {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": per_scope(OK)}
 # Logins and tenants are the superuser's: every id a 404 for a tenant admin.
 ADMIN_SUPERUSER_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": per_scope(NOT_FOUND)}
 # Global rows of other apps (task schedules, login attempts, groups): Django's history page tells an
@@ -290,6 +295,9 @@ TABLE = {
     "admin:billing_statement_pdf": ADMIN_OBJECT, "admin:billing_statement_csv": ADMIN_OBJECT,
     "admin:billing_statement_generate": ADMIN_PAGE, "admin:billing_accounting_export": ADMIN_PAGE,
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
+    # the settings of tenant admins
+    **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log")},
+    **{f"console:{n}": SETTINGS_OBJECT for n in ("plan_terms_edit", "plan_history", "calendar_edit")},
     # the API's own pages
     "api-schema": API_PUBLIC, "api-docs": API_PUBLIC, "api-redoc": API_PUBLIC,
     "api/v1/^.*$": everyone(NOT_FOUND),
@@ -446,10 +454,17 @@ def object_value(world, kind, scope):
         return str(world.help["kjm" if scope == "foreign" else "wysylki"][HELP_KINDS[kind]])
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
-        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
+        "plan": lambda: tenant.plan_code, "plan_pk": lambda: _plan_pk(tenant),
+        "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())
+
+
+def _plan_pk(tenant) -> int:
+    from plans.models import Plan
+
+    return Plan.objects.for_tenant(tenant.tenant).get(code=tenant.plan_code).pk
 
 
 def _subscription(side):
