@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import WEEKDAY_KEYS, Calendar, CalendarDate, Weekday, hhmm_validator
@@ -18,10 +19,10 @@ HOLIDAY_COUNTRIES = [("", _("none")), ("PL", _("Poland")), ("CZ", _("Czechia")),
 
 
 class CalendarForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=200)
-    timezone = forms.ChoiceField(label=_("time zone"), choices=[])
-    holidays_country = forms.ChoiceField(label=_("public holidays of"), choices=HOLIDAY_COUNTRIES, required=False,
-                                         help_text=_("The public holidays that close this calendar."))
+    name = forms.CharField(label=capfirst(_("name")), max_length=200)
+    timezone = forms.ChoiceField(label=capfirst(_("time zone")), choices=[])
+    holidays_country = forms.ChoiceField(label=capfirst(_("public holidays of")), choices=HOLIDAY_COUNTRIES,
+                                         required=False, help_text=_("The public holidays that close this calendar."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,19 +33,20 @@ class CalendarForm(forms.Form):
 
 
 class WindowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("day"), choices=Weekday.choices, coerce=int)
-    start = forms.CharField(label=_("from"), max_length=5, validators=[hhmm_validator],
+    # The blank choice lets an unused extra row stay empty (unchanged), so it is not validated.
+    weekday = forms.TypedChoiceField(label=capfirst(_("day")), choices=[("", "—"), *Weekday.choices], coerce=int)
+    start = forms.CharField(label=capfirst(_("from")), max_length=5, validators=[hhmm_validator],
                             widget=forms.TextInput(attrs={"placeholder": "08:00", "inputmode": "numeric",
                                                           "size": 5}))
-    end = forms.CharField(label=_("to"), max_length=5, validators=[hhmm_validator],
+    end = forms.CharField(label=capfirst(_("to")), max_length=5, validators=[hhmm_validator],
                           widget=forms.TextInput(attrs={"placeholder": "16:00", "inputmode": "numeric", "size": 5}),
                           help_text=_("24:00 is midnight; an end before the start runs overnight."))
 
 
 class DateForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    kind = forms.ChoiceField(label=_("kind"), choices=CalendarDate.Kind.choices)
-    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    date = forms.DateField(label=capfirst(_("date")), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(label=capfirst(_("kind")), choices=[("", "—"), *CalendarDate.Kind.choices])
+    note = forms.CharField(label=capfirst(_("note")), max_length=200, required=False)
 
 
 class _BaseFormSet(forms.BaseFormSet):
@@ -125,10 +127,10 @@ def month_view(spec: dict, month: date) -> list[list[Day]]:
 
 
 class PreviewForm(forms.Form):
-    received = forms.DateTimeField(label=_("ticket received at"),
+    received = forms.DateTimeField(label=capfirst(_("ticket received at")),
                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                               format="%Y-%m-%dT%H:%M"))
-    hours = forms.DecimalField(label=_("reaction time, business hours"), min_value=0, max_value=2000,
+    hours = forms.DecimalField(label=capfirst(_("reaction time, business hours")), min_value=0, max_value=2000,
                                decimal_places=2, initial=4)
 
     def clean_received(self):

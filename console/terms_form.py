@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import Channel, PlanTerms, Product, WorkKind
@@ -87,12 +88,11 @@ class PlanTermsEditForm(forms.ModelForm):
             self._multiple(name, choices)
         products = Product.objects.for_tenant(tenant).order_by("name")
         self._multiple("products", [(p.code, f"{p.name} ({p.code})") for p in products])
-        rounding = PlanTerms._meta.get_field("rounding_units")
         del self.fields["rounding_units"]
         units = self.initial.get("rounding_units") or {}
         for kind, label in WorkKind.choices:
             self.fields[ROUNDING_PREFIX + kind] = forms.IntegerField(
-                label=_("%(unit)s: %(kind)s") % {"unit": rounding.verbose_name, "kind": label}, required=False,
+                label=_("Billing unit, minutes: %(kind)s") % {"kind": label}, required=False,
                 min_value=1, max_value=1440, initial=units.get(kind),
                 help_text=_("Empty: the unit for other work applies."))
         for field in self.fields.values():
@@ -102,8 +102,8 @@ class PlanTermsEditForm(forms.ModelForm):
     def _multiple(self, name: str, choices) -> None:
         model_field = PlanTerms._meta.get_field(name)
         self.fields[name] = forms.MultipleChoiceField(
-            label=model_field.verbose_name, choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
-            help_text=model_field.help_text, initial=self.initial.get(name))
+            label=capfirst(model_field.verbose_name), choices=choices, required=False,
+            widget=forms.CheckboxSelectMultiple, help_text=model_field.help_text, initial=self.initial.get(name))
 
     def clean(self):
         data = super().clean()
