@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import audit, calendars, home, plans
+from console.views import audit, calendars, home, plans, security, team
 
 app_name = "console"
 
@@ -11,5 +11,15 @@ urlpatterns = [
     path("plans/<int:pk>/history/", plans.plan_history, name="plan_history"),
     path("calendars/", calendars.calendar_list, name="calendar_list"),
     path("calendars/<int:pk>/", calendars.calendar_edit, name="calendar_edit"),
+    path("team/", team.team, name="team"),
+    path("team/<int:pk>/role/", team.member_role, name="member_role"),
+    path("team/<int:pk>/deactivate/", team.member_deactivate, name="member_deactivate"),
+    path("security/", security.security, name="security"),
     path("audit/", audit.audit_log, name="audit_log"),
+]
+
+# Pages of one's own login (any staff member), mounted at /account/ as "account:".
+account_patterns = [
+    path("second-factor/", security.second_factor, name="second_factor"),
+    path("second-factor/verify/", security.second_factor_verify, name="second_factor_verify"),
 ]

@@ -32,6 +32,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from core.models import Organization, Tenant, User
@@ -113,6 +114,9 @@ UI_PARAMS = {
     ("help:unsubscribe", "token"): "help_token",
     ("console:plan_terms_edit", "pk"): "plan_pk", ("console:plan_history", "pk"): "plan_pk",
     ("console:calendar_edit", "pk"): "calendar",
+    ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
+    ("admin:otp_totp_totpdevice_config", "pk"): ("admin_row", TOTPDevice),
+    ("admin:otp_totp_totpdevice_qrcode", "pk"): ("admin_row", TOTPDevice),
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -183,6 +187,8 @@ FIXED_PARAMS = {
     ("appointment_feed", "token"): "no-such-token",
     ("invitation_accept", "uidb64"): "MQ",
     ("invitation_accept", "token"): "bad-token",
+    ("password_reset_confirm", "uidb64"): "MQ",
+    ("password_reset_confirm", "token"): "bad-token",
 }
 LITERAL_URLS = {"api/v1/^.*$": "/api/v1/no-such-resource/"}
 
@@ -291,12 +297,24 @@ TABLE = {
     "admin:app_list": ADMIN_PAGE,
     "admin:plans_calendar_export": ADMIN_OBJECT, "admin:plans_calendar_preview": ADMIN_OBJECT,
     "admin:plans_calendar_import": ADMIN_PAGE,
+    # a second-factor device's key and QR code are never shown in the admin, to anyone
+    "admin:otp_totp_totpdevice_config": ADMIN_DENIED_OBJECT, "admin:otp_totp_totpdevice_qrcode": ADMIN_DENIED_OBJECT,
     "admin:tickets_inboundemail_raw": ADMIN_OBJECT,
     "admin:billing_statement_pdf": ADMIN_OBJECT, "admin:billing_statement_csv": ADMIN_OBJECT,
     "admin:billing_statement_generate": ADMIN_PAGE, "admin:billing_accounting_export": ADMIN_PAGE,
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
     # the settings of tenant admins
-    **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log")},
+    **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
+                                               "security")},
+    **{f"console:{n}": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND,
+                        "admin": per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)}
+       for n in ("member_role", "member_deactivate")},
+    # one's own second factor: staff set it up; confirming a login is asked of whoever is logged in
+    "account:second_factor": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": OK, "admin": OK},
+    "account:second_factor_verify": {"anonymous": FOUND, "customer": OK, "agent": OK, "admin": OK},
+    # Django's password reset: the same pages for everyone, an unknown link is "not valid"
+    **{n: everyone(OK) for n in ("password_reset", "password_reset_done", "password_reset_confirm",
+                                 "password_reset_complete")},
     **{f"console:{n}": SETTINGS_OBJECT for n in ("plan_terms_edit", "plan_history", "calendar_edit")},
     # the API's own pages
     "api-schema": API_PUBLIC, "api-docs": API_PUBLIC, "api-redoc": API_PUBLIC,
