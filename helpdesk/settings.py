@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "console.apps.TOTPConfig",
     "core",
     "plans",
     "tickets",
@@ -377,5 +377,5 @@ if SENTRY_DSN:
 
 # TOTP second factor (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = "Helpdesk"
-# The admin never shows a device's key or QR code (an operator may only delete a lost device).
+# Should django-otp's own device admin ever be registered again, it must not show keys or QR codes.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

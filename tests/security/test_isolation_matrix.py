@@ -32,7 +32,6 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from core.models import Organization, Tenant, User
@@ -115,8 +114,6 @@ UI_PARAMS = {
     ("console:plan_terms_edit", "pk"): "plan_pk", ("console:plan_history", "pk"): "plan_pk",
     ("console:calendar_edit", "pk"): "calendar",
     ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
-    ("admin:otp_totp_totpdevice_config", "pk"): ("admin_row", TOTPDevice),
-    ("admin:otp_totp_totpdevice_qrcode", "pk"): ("admin_row", TOTPDevice),
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -297,8 +294,6 @@ TABLE = {
     "admin:app_list": ADMIN_PAGE,
     "admin:plans_calendar_export": ADMIN_OBJECT, "admin:plans_calendar_preview": ADMIN_OBJECT,
     "admin:plans_calendar_import": ADMIN_PAGE,
-    # a second-factor device's key and QR code are never shown in the admin, to anyone
-    "admin:otp_totp_totpdevice_config": ADMIN_DENIED_OBJECT, "admin:otp_totp_totpdevice_qrcode": ADMIN_DENIED_OBJECT,
     "admin:tickets_inboundemail_raw": ADMIN_OBJECT,
     "admin:billing_statement_pdf": ADMIN_OBJECT, "admin:billing_statement_csv": ADMIN_OBJECT,
     "admin:billing_statement_generate": ADMIN_PAGE, "admin:billing_accounting_export": ADMIN_PAGE,
