@@ -57,8 +57,10 @@ def calendar_edit(request, pk):
     initial, window_rows, date_rows = initial_of(calendar)
     post = request.POST if request.method == "POST" else None
     form = CalendarForm(post, initial=initial)
-    windows = WindowFormSet(post, initial=window_rows, prefix="windows")
-    dates = DateFormSet(post, initial=date_rows, prefix="dates")
+    # Bound formsets take no initial rows: every submitted row is what the calendar will have (a row
+    # equal to a saved one must not count as "unchanged" and be dropped).
+    windows = WindowFormSet(post, initial=None if post is not None else window_rows, prefix="windows")
+    dates = DateFormSet(post, initial=None if post is not None else date_rows, prefix="dates")
     preview_form = PreviewForm(post or request.GET or None, prefix="preview",
                                initial={"received": _sample_received(), "hours": 4})
     month = _month((post or request.GET).get("month"))
@@ -72,6 +74,9 @@ def calendar_edit(request, pk):
                 messages.success(request, _("The calendar %(name)s is saved.") % {"name": form.cleaned_data["name"]})
                 return redirect(f"{request.path}?month={month:%Y-%m}")
             edited_spec = BusinessCalendar.from_spec(spec).to_spec()
+            # Shown again unbound, with blank rows to add more windows or dates to the preview.
+            windows = WindowFormSet(initial=windows.rows(), prefix="windows")
+            dates = DateFormSet(initial=dates.rows(), prefix="dates")
         except InvalidCalendarSpec as error:
             form.add_error(None, str(error))
         except ValidationError as error:

@@ -45,8 +45,12 @@ def test_preview_of_saturday_hours_changes_the_deadline_and_saves_nothing(demo, 
     assert deadlines["saved"].due.strftime("%Y-%m-%d %H:%M") == "2026-12-07 13:00"
     assert deadlines["edited"].due.strftime("%Y-%m-%d %H:%M") == "2026-12-05 14:00"
     assert not calendar.windows.filter(weekday=5).exists()
-    saturday = next(day for week in response.context["weeks"] for day in week if day.day == date(2026, 12, 5))
-    assert saturday.hours == 4
+    days = {day.day: day for week in response.context["weeks"] for day in week}
+    assert days[date(2026, 12, 5)].hours == 4 and days[date(2026, 12, 4)].hours == 6
+    # the edited rows come back with blank ones to add more
+    windows = response.context["windows"]
+    assert not windows.is_bound and windows.total_form_count() == 6 + 2
+    assert windows.forms[5].initial["weekday"] == 5
 
 
 def test_save_replaces_windows_and_dates_and_audits_before_and_after(demo, admin_client):
