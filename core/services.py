@@ -321,7 +321,7 @@ def membership_change_role(*, tenant: Tenant, membership: Membership, role: str,
         raise ValidationError(_("Unknown staff member."))
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).count()
+    list(Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).values_list("pk", flat=True))
     if role != Role.ADMIN and _last_admin(tenant, membership):
         raise ValidationError({"role": _("The helpdesk needs at least one tenant admin.")})
     before = {"role": membership.role, "on_call": membership.on_call}
@@ -341,7 +341,7 @@ def membership_deactivate(*, tenant: Tenant, membership: Membership, actor: User
         raise ValidationError(_("Unknown staff member."))
     if actor is not None and membership.user_id == actor.pk:
         raise ValidationError(_("You cannot take yourself off the staff."))
-    Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).count()
+    list(Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).values_list("pk", flat=True))
     if _last_admin(tenant, membership):
         raise ValidationError(_("The helpdesk needs at least one tenant admin."))
     user = membership.user
