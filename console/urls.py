@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import audit, calendars, home, plans, security, team
+from console.views import audit, calendars, home, integrations, plans, security, team
 
 app_name = "console"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("team/<int:pk>/role/", team.member_role, name="member_role"),
     path("team/<int:pk>/deactivate/", team.member_deactivate, name="member_deactivate"),
     path("security/", security.security, name="security"),
+    path("api-tokens/", integrations.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", integrations.api_token_revoke_view, name="api_token_revoke"),
+    path("webhooks/", integrations.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", integrations.webhook_detail, name="webhook_detail"),
     path("audit/", audit.audit_log, name="audit_log"),
 ]
 

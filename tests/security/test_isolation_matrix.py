@@ -69,7 +69,8 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "appointment", "callback"}
-TENANT_KINDS = {"content_type", "plan", "plan_pk", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
+TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "calendar", "webhook", "delivery", "inbound_email",
+                "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -114,6 +115,7 @@ UI_PARAMS = {
     ("console:plan_terms_edit", "pk"): "plan_pk", ("console:plan_history", "pk"): "plan_pk",
     ("console:calendar_edit", "pk"): "calendar",
     ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
+    ("console:api_token_revoke", "pk"): "api_token", ("console:webhook_detail", "pk"): "webhook",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -300,10 +302,11 @@ TABLE = {
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
     # the settings of tenant admins
     **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
-                                               "security")},
+                                               "security", "api_tokens", "webhook_list")},
+    "console:webhook_detail": SETTINGS_OBJECT,
     **{f"console:{n}": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND,
                         "admin": per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)}
-       for n in ("member_role", "member_deactivate")},
+       for n in ("member_role", "member_deactivate", "api_token_revoke")},
     # one's own second factor: staff set it up; confirming a login is asked of whoever is logged in
     "account:second_factor": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": OK, "admin": OK},
     "account:second_factor_verify": {"anonymous": FOUND, "customer": OK, "agent": OK, "admin": OK},
@@ -468,10 +471,17 @@ def object_value(world, kind, scope):
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
         "plan": lambda: tenant.plan_code, "plan_pk": lambda: _plan_pk(tenant),
+        "api_token": lambda: _api_token_pk(tenant),
         "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())
+
+
+def _api_token_pk(tenant) -> int:
+    from core.models import ApiToken
+
+    return ApiToken.objects.for_tenant(tenant.tenant).order_by("pk").first().pk
 
 
 def _plan_pk(tenant) -> int:
