@@ -150,3 +150,20 @@ def test_admin_edits_saturday_hours_and_sees_the_preview_change(seeded, live_ser
     page.locator(".settings__nav").get_by_role("link", name="Dziennik zmian").click()
     expect(page.locator(".audit").first).to_contain_text("calendar.changed")
     _shoot(page, "audit-log")
+
+
+def test_team_and_second_factor_pages_fit_desktop_and_phone(seeded, live_server, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    login(page, live_server.url, ADMIN)
+    page.goto(live_server.url + "/settings/team/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zespół")
+    _shoot(page, "team")
+    page.goto(live_server.url + "/account/second-factor/")
+    expect(page.locator("#otp-secret")).to_be_visible()
+    _shoot(page, "second-factor")
+    page.goto(live_server.url + "/settings/webhooks/")
+    _shoot(page, "webhooks")
+    page.goto(live_server.url + "/settings/api-tokens/")
+    _shoot(page, "api-tokens")
