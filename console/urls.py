@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import audit, calendars, home, integrations, plans, security, team
+from console.views import audit, calendars, catalogue, home, integrations, plans, security, team
 
 app_name = "console"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("plans/<int:pk>/history/", plans.plan_history, name="plan_history"),
     path("calendars/", calendars.calendar_list, name="calendar_list"),
     path("calendars/<int:pk>/", calendars.calendar_edit, name="calendar_edit"),
+    path("catalogue/", catalogue.catalogue, name="catalogue"),
+    path("catalogue/categories/<int:pk>/", catalogue.category_edit, name="category_edit"),
+    path("catalogue/products/<int:pk>/", catalogue.product_edit, name="product_edit"),
     path("team/", team.team, name="team"),
     path("team/<int:pk>/role/", team.member_role, name="member_role"),
     path("team/<int:pk>/deactivate/", team.member_deactivate, name="member_deactivate"),

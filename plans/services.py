@@ -21,6 +21,7 @@ from plans.models import (
     CalendarWindow,
     Plan,
     PlanTerms,
+    Product,
     Subscription,
     SubscriptionAddon,
     hhmm_validator,
@@ -417,3 +418,25 @@ def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, ov
     audit_record(tenant=tenant, actor=actor, action="subscription.overrides_changed", obj=subscription,
                  summary=subscription.organization.name, data={"before": before, "after": overrides})
     return subscription
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_save(*, tenant: Tenant, product: Product | None, code: str, name: str,
+                 actor: User | None = None) -> Product:
+    """Add a product or rename one; its code is what plans and add-ons name, so it stays once set."""
+    if product is not None and product.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown product."))
+    before = {"code": product.code, "name": product.name} if product is not None else None
+    if product is None:
+        if Product.objects.for_tenant(tenant).filter(code=code).exists():
+            raise ValidationError({"code": _("A product with this code exists already.")})
+        product = Product(tenant=tenant, code=code)
+    product.name = name
+    product.full_clean()
+    product.save()
+    audit_record(tenant=tenant, actor=actor, action="product.saved", obj=product, summary=name,
+                 data={"before": before, "after": {"code": product.code, "name": name}})
+    return product

@@ -152,7 +152,7 @@ def test_settings_pages_in_polish(demo, client, english):
     plan, calendar = demo.plan("wysylki", "email"), demo.calendar("wysylki", "email")
     urls = [reverse(name) for name in ("console:index", "console:plan_list", "console:calendar_list", "console:team",
                                        "console:security", "console:audit_log", "account:second_factor",
-                                       "console:api_tokens", "console:webhook_list")]
+                                       "console:api_tokens", "console:webhook_list", "console:catalogue")]
     urls += [reverse("console:plan_terms_edit", args=[plan.pk]), reverse("console:plan_history", args=[plan.pk]),
              reverse("console:calendar_edit", args=[calendar.pk])]
     assert _pages(client, urls, english) == {}

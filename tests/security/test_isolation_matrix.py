@@ -69,8 +69,8 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "appointment", "callback"}
-TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "calendar", "webhook", "delivery", "inbound_email",
-                "admin_row"}
+TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "category", "product", "calendar", "webhook",
+                "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -116,6 +116,7 @@ UI_PARAMS = {
     ("console:calendar_edit", "pk"): "calendar",
     ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
     ("console:api_token_revoke", "pk"): "api_token", ("console:webhook_detail", "pk"): "webhook",
+    ("console:category_edit", "pk"): "category", ("console:product_edit", "pk"): "product",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -303,7 +304,9 @@ TABLE = {
     # the settings of tenant admins
     **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
                                                "security", "api_tokens", "webhook_list")},
-    "console:webhook_detail": SETTINGS_OBJECT,
+    "console:webhook_detail": SETTINGS_OBJECT, "console:catalogue": SETTINGS_PAGE,
+    # a row's form posts here; a GET goes back to the page
+    **{f"console:{n}": {**SETTINGS_OBJECT, "admin": per_scope(FOUND)} for n in ("category_edit", "product_edit")},
     **{f"console:{n}": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND,
                         "admin": per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)}
        for n in ("member_role", "member_deactivate", "api_token_revoke")},
@@ -471,11 +474,18 @@ def object_value(world, kind, scope):
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
         "plan": lambda: tenant.plan_code, "plan_pk": lambda: _plan_pk(tenant),
-        "api_token": lambda: _api_token_pk(tenant),
+        "api_token": lambda: _api_token_pk(tenant), "category": lambda: _first_pk("tickets.Category", tenant),
+        "product": lambda: _first_pk("plans.Product", tenant),
         "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())
+
+
+def _first_pk(label: str, tenant) -> int:
+    from django.apps import apps
+
+    return apps.get_model(label).objects.filter(tenant=tenant.tenant).order_by("pk").first().pk
 
 
 def _api_token_pk(tenant) -> int:
