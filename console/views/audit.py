@@ -14,6 +14,21 @@ def _pretty(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
 
+def _compact(value) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _changed(before, after) -> dict | None:
+    """What differs between two dicts, as {key: [before, after]} in compact text; None when not two dicts."""
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        return None
+    before, after = before or {}, after or {}
+    return {key: [_compact(before.get(key)), _compact(after.get(key))]
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+
+
 @tenant_admin_required
 def audit_log(request):
     events = AuditEvent.objects.for_tenant(request.tenant).select_related("actor").order_by("-at", "-id")
@@ -30,7 +45,7 @@ def audit_log(request):
         rows.append({"event": event,
                      "before": _pretty(before) if before is not None else None,
                      "after": _pretty(after) if after is not None else None,
-                     "changes": changes if isinstance(changes, dict) else None,
+                     "changes": changes if isinstance(changes, dict) else _changed(before, after),
                      "other": _pretty({k: v for k, v in data.items() if k not in {"before", "after", "changes"}})
                      if set(data) - {"before", "after", "changes"} else None})
     return render(request, "console/audit_log.html", {"page": page, "rows": rows, "action": action,
