@@ -2,18 +2,21 @@
 
 A logged-in person with a confirmed device confirms the session with a code before anything else;
 a tenant admin of a tenant that requires a second factor and has none sets one up first. The API
-(token auth), health and metrics probes, static files, logging out and the pages of the second
-factor itself are never held back.
+answers a session that is not confirmed yet with a 403 (tokens carry no session and are not held
+back); health and metrics probes, static files, logging out and the pages of the second factor
+itself are never held back.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_otp import user_has_device
 
-EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz", "/metrics", "/logout/", "/language/", "/account/second-factor/")
+EXEMPT_PREFIXES = ("/static/", "/healthz", "/metrics", "/logout/", "/language/", "/account/second-factor/")
 
 
 class SecondFactorMiddleware:
@@ -27,6 +30,10 @@ class SecondFactorMiddleware:
         if getattr(user, "is_verified", lambda: False)():
             return self.get_response(request)
         if user_has_device(user, confirmed=True):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "second_factor_required",
+                                     "message": gettext("Confirm the login with the second factor first.")},
+                                    status=403)
             return _to("account:second_factor_verify", request)
         membership = getattr(request, "membership", None)
         tenant = getattr(request, "tenant", None)

@@ -114,6 +114,8 @@ def test_second_factor_setup_then_every_login_asks_for_a_code(demo, client, sett
     queue = client.get(reverse("agent:queue"))
     assert queue.status_code == 302 and queue["Location"].startswith(reverse("account:second_factor_verify"))
     assert client.get(reverse("agent:queue")).status_code == 302
+    api = client.get("/api/v1/tickets/")
+    assert api.status_code == 403 and api.json()["code"] == "second_factor_required"
     device.refresh_from_db()
     wrong = client.post(reverse("account:second_factor_verify"), {"code": "12345x", "next": "/agent/"})
     assert wrong.status_code == 200 and wrong.context["form"].errors
@@ -123,6 +125,7 @@ def test_second_factor_setup_then_every_login_asks_for_a_code(demo, client, sett
     ok = client.post(reverse("account:second_factor_verify"), {"code": _code(device), "next": "/agent/"})
     assert ok.status_code == 302 and ok["Location"] == "/agent/"
     assert client.get(reverse("agent:queue")).status_code == 200
+    assert client.get("/api/v1/tickets/").status_code == 200
 
 
 def test_tenant_rule_sends_admins_without_a_second_factor_to_set_one_up(demo, admin_client):
