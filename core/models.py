@@ -89,6 +89,9 @@ class Tenant(models.Model):
     default_plan = models.ForeignKey("plans.Plan", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("default plan"),
                                      help_text=_("The plan of organizations without a subscription."))
+    admin_second_factor_required = models.BooleanField(
+        _("tenant admins must use a second factor"), default=False,
+        help_text=_("Tenant admins confirm each login with a code from an authenticator app."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

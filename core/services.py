@@ -306,3 +306,62 @@ def webhook_update(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | N
 def webhook_delete(*, tenant: Tenant, endpoint: WebhookEndpoint, actor: User | None) -> None:
     audit_record(tenant=tenant, actor=actor, action="webhook.deleted", obj=endpoint, summary=endpoint.url)
     endpoint.delete()
+
+
+def _last_admin(tenant: Tenant, membership: Membership) -> bool:
+    return (membership.role == Role.ADMIN
+            and not Membership.objects.filter(tenant=tenant, role=Role.ADMIN).exclude(pk=membership.pk).exists())
+
+
+@transaction.atomic
+def membership_change_role(*, tenant: Tenant, membership: Membership, role: str, on_call: bool,
+                           actor: User | None) -> Membership:
+    """A staff member's role and on-call duty; the tenant always keeps at least one admin."""
+    if membership.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown staff member."))
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    list(Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).values_list("pk", flat=True))
+    if role != Role.ADMIN and _last_admin(tenant, membership):
+        raise ValidationError({"role": _("The helpdesk needs at least one tenant admin.")})
+    before = {"role": membership.role, "on_call": membership.on_call}
+    membership.role, membership.on_call = role, on_call
+    membership.save(update_fields=["role", "on_call"])
+    audit_record(tenant=tenant, actor=actor, action="membership.changed", obj=membership,
+                 summary=f"{membership.user.get_username()}: {role}",
+                 data={"before": before, "after": {"role": role, "on_call": on_call}})
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, tenant: Tenant, membership: Membership, actor: User | None) -> None:
+    """Take a person off the staff: the membership goes; a login used nowhere else is deactivated
+    (its history — tickets, replies, audit — stays, attributed to it)."""
+    if membership.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown staff member."))
+    if actor is not None and membership.user_id == actor.pk:
+        raise ValidationError(_("You cannot take yourself off the staff."))
+    list(Membership.objects.select_for_update().filter(tenant=tenant, role=Role.ADMIN).values_list("pk", flat=True))
+    if _last_admin(tenant, membership):
+        raise ValidationError(_("The helpdesk needs at least one tenant admin."))
+    user = membership.user
+    before = {"user": user.get_username(), "role": membership.role, "on_call": membership.on_call,
+              "active": user.is_active}
+    audit_record(tenant=tenant, actor=actor, action="membership.removed", obj=membership,
+                 summary=user.get_username(), data={"before": before, "after": None})
+    membership.delete()
+    if not login_used_outside(user, tenant) and not Contact.objects.filter(user=user).exists():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def tenant_set_admin_second_factor(*, tenant: Tenant, required: bool, actor: User | None) -> Tenant:
+    """Whether the tenant's admins must confirm each login with a second factor."""
+    before = tenant.admin_second_factor_required
+    tenant.admin_second_factor_required = required
+    tenant.save(update_fields=["admin_second_factor_required"])
+    audit_record(tenant=tenant, actor=actor, action="tenant.second_factor_rule", obj=tenant,
+                 summary=tenant.name, data={"before": {"admin_second_factor_required": before},
+                                            "after": {"admin_second_factor_required": required}})
+    return tenant

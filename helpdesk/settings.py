@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    "django_otp",
+    "console.apps.TOTPConfig",
     "core",
     "plans",
     "tickets",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "appointments",
     "helpcenter",
     "monitor",
+    "console",
     "helpdesk",
 ]
 
@@ -79,8 +82,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.middleware.TenantMiddleware",
     "core.middleware.TenantLanguageMiddleware",
+    # After the tenant is known: staff with a second factor confirm it; tenant admins set it up when required.
+    "console.middleware.SecondFactorMiddleware",
     "helpdesk.logs.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -368,3 +374,8 @@ if SENTRY_DSN:
     sentry_sdk.init(dsn=SENTRY_DSN, integrations=[DjangoIntegration(), CeleryIntegration()],
                     environment=env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"),
                     traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0), send_default_pii=False)
+
+# TOTP second factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Helpdesk"
+# Should django-otp's own device admin ever be registered again, it must not show keys or QR codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

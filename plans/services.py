@@ -21,6 +21,7 @@ from plans.models import (
     CalendarWindow,
     Plan,
     PlanTerms,
+    Product,
     Subscription,
     SubscriptionAddon,
     SubscriptionChange,
@@ -45,6 +46,32 @@ def _fmt(day: date) -> str:
 def calendar_import_spec(*, tenant: Tenant, code: str, name: str, spec: dict,
                          actor: User | None = None) -> Calendar:
     """Create or replace a calendar from its JSON spec (the format ``sla.calendar`` reads)."""
+    calendar, normalized = _calendar_replace(tenant=tenant, code=code, name=name, spec=spec)
+    audit_record(tenant=tenant, actor=actor, action="calendar.imported", obj=calendar, summary=name,
+                 data={"spec": normalized})
+    return calendar
+
+
+@transaction.atomic
+def calendar_update(*, tenant: Tenant, calendar: Calendar, name: str, spec: dict,
+                    date_notes: dict[str, str] | None = None, actor: User | None = None) -> Calendar:
+    """Replace a calendar's name, time zone, holidays, weekly windows and extra dates; audited with
+    the calendar before and after. Tickets keep the deadlines they already have."""
+    if calendar.tenant_id != tenant.pk:
+        raise ValidationError({"calendar": _("Unknown calendar.")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the calendar a name.")})
+    before = {"name": calendar.name, **calendar.to_spec()}
+    calendar, normalized = _calendar_replace(tenant=tenant, code=calendar.code, name=name, spec=spec,
+                                             date_notes=date_notes)
+    audit_record(tenant=tenant, actor=actor, action="calendar.changed", obj=calendar, summary=name,
+                 data={"before": before, "after": {"name": name, **normalized}})
+    return calendar
+
+
+def _calendar_replace(*, tenant: Tenant, code: str, name: str, spec: dict,
+                      date_notes: dict[str, str] | None = None) -> tuple[Calendar, dict]:
     try:
         normalized = BusinessCalendar.from_spec(spec).to_spec()
     except InvalidCalendarSpec as exc:
@@ -68,14 +95,12 @@ def calendar_import_spec(*, tenant: Tenant, code: str, name: str, spec: dict,
     CalendarWindow.objects.bulk_create(
         CalendarWindow(calendar=calendar, weekday=WEEKDAY_KEYS.index(day), start=start, end=end)
         for day, windows in normalized["windows"].items() for start, end in windows)
+    notes = date_notes or {}
     CalendarDate.objects.bulk_create(
-        [CalendarDate(calendar=calendar, date=date.fromisoformat(d), kind=CalendarDate.Kind.CLOSED)
-         for d in normalized.get("closed_dates", [])]
-        + [CalendarDate(calendar=calendar, date=date.fromisoformat(d), kind=CalendarDate.Kind.OPEN)
-           for d in normalized.get("open_dates", [])])
-    audit_record(tenant=tenant, actor=actor, action="calendar.imported", obj=calendar, summary=name,
-                 data={"spec": normalized})
-    return calendar
+        [CalendarDate(calendar=calendar, date=date.fromisoformat(d), kind=kind, note=notes.get(d, "")[:200])
+         for key, kind in (("closed_dates", CalendarDate.Kind.CLOSED), ("open_dates", CalendarDate.Kind.OPEN))
+         for d in normalized.get(key, [])])
+    return calendar, normalized
 
 
 def calendar_validate(calendar: Calendar) -> None:
@@ -442,3 +467,25 @@ def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, ov
                  data={"before": before, "after": overrides, "effective_from": effective_from.isoformat(),
                        "seats": seats, "note": change.note})
     return subscription
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_save(*, tenant: Tenant, product: Product | None, code: str, name: str,
+                 actor: User | None = None) -> Product:
+    """Add a product or rename one; its code is what plans and add-ons name, so it stays once set."""
+    if product is not None and product.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown product."))
+    before = {"code": product.code, "name": product.name} if product is not None else None
+    if product is None:
+        if Product.objects.for_tenant(tenant).filter(code=code).exists():
+            raise ValidationError({"code": _("A product with this code exists already.")})
+        product = Product(tenant=tenant, code=code)
+    product.name = name
+    product.full_clean()
+    product.save()
+    audit_record(tenant=tenant, actor=actor, action="product.saved", obj=product, summary=name,
+                 data={"before": before, "after": {"code": product.code, "name": name}})
+    return product

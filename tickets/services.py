@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core import outbox
 from core.models import Contact, ContactEmail, Membership, Organization, Tenant, User
+from core.services import audit_record
 from plans.models import Product
 from plans.selectors import plan_in_force
 from sla import policy
@@ -472,3 +473,29 @@ def ticket_update(*, tenant: Tenant, ticket: Ticket, actor: User, **fields) -> T
         ticket_page_on_call(ticket=ticket)
     _event("ticket.updated", ticket, previous_status=None, changes=sorted(changes))
     return ticket
+
+
+CATEGORY_FIELDS = ("name", "is_bug", "in_scope", "position", "active")
+
+
+@transaction.atomic
+def category_save(*, tenant: Tenant, category: Category | None, code: str, actor: User | None = None,
+                  **fields) -> Category:
+    """Add a category or change one (name, bug or not, covered by the plans, order, offered)."""
+    unknown = set(fields) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Cannot be changed here.") for name in sorted(unknown)})
+    if category is not None and category.tenant_id != tenant.pk:
+        raise ValidationError(_("Unknown category."))
+    before = {f: getattr(category, f) for f in CATEGORY_FIELDS} if category is not None else None
+    if category is None:
+        if Category.objects.for_tenant(tenant).filter(code=code).exists():
+            raise ValidationError({"code": _("A category with this code exists already.")})
+        category = Category(tenant=tenant, code=code)
+    for name, value in fields.items():
+        setattr(category, name, value)
+    category.full_clean()
+    category.save()
+    audit_record(tenant=tenant, actor=actor, action="category.saved", obj=category, summary=category.name,
+                 data={"before": before, "after": {f: getattr(category, f) for f in CATEGORY_FIELDS}})
+    return category

@@ -42,6 +42,12 @@ FORMS = [
     ("admin", "admin:tickets_mailbox_add", None, ["name", "host", "port", "security", "username", "new_password",
                                                   "folder"]),
     ("admin", "admin:billing_statement_generate", None, ["organization", "month"]),
+    ("admin", "console:plan_terms_edit", "plan", ["effective_from", "reaction_minutes", "price_net", "channels",
+                                                  "service_calendar", "rounding_unit__phone", "action", "previewed"]),
+    ("admin", "console:calendar_edit", "calendar", ["name", "timezone", "holidays_country", "windows-TOTAL_FORMS",
+                                                    "windows-0-weekday", "windows-0-start", "windows-0-end",
+                                                    "dates-TOTAL_FORMS", "dates-0-date", "preview-received",
+                                                    "preview-hours", "month", "action"]),
 ]
 # Pages that take their input from the query string.
 QUERY_PAGES = [
@@ -51,6 +57,8 @@ QUERY_PAGES = [
     ("admin", "admin:plans_planterms_add", None, ["plan", "effective_from"]),
     ("admin", "admin:plans_subscription_add", None, ["organization", "plan", "starts_on"]),
     ("admin", "sla:report", None, ["start", "end", "format"]),
+    ("admin", "console:calendar_edit", "calendar", ["month", "preview-received", "preview-hours"]),
+    ("admin", "console:audit_log", None, ["action", "page"]),
 ]
 
 
@@ -60,7 +68,7 @@ def actors(two_tenants, client):
     ticket = ticket_create(tenant=world.tenant, channel=Ticket.Channel.PORTAL, subject="Fuzz", body="Fuzz",
                            contact=world.contact)
     users = {"customer": world.customer, "agent": world.agent.user, "admin": world.admin.user}
-    objects = {"ticket": ticket.pk, "calendar": world.calendar.pk}
+    objects = {"ticket": ticket.pk, "calendar": world.calendar.pk, "plan": world.plan.pk}
 
     def call(who, name, arg, data, method):
         client.force_login(users[who])

@@ -69,7 +69,8 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 # Kinds of object; "org" kinds have three scopes (own, neighbour, foreign), "tenant" kinds two.
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "statement_year", "quote", "appointment", "callback"}
-TENANT_KINDS = {"content_type", "plan", "calendar", "webhook", "delivery", "inbound_email", "admin_row"}
+TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "category", "product", "calendar", "webhook",
+                "delivery", "inbound_email", "admin_row"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -115,6 +116,11 @@ UI_PARAMS = {
     **{(f"help:{name}", "pk"): "help_suggestion" for name in ("suggestion", "vote", "suggestion_answer",
                                                                "suggestion_merge")},
     ("help:unsubscribe", "token"): "help_token",
+    ("console:plan_terms_edit", "pk"): "plan_pk", ("console:plan_history", "pk"): "plan_pk",
+    ("console:calendar_edit", "pk"): "calendar",
+    ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
+    ("console:api_token_revoke", "pk"): "api_token", ("console:webhook_detail", "pk"): "webhook",
+    ("console:category_edit", "pk"): "category", ("console:product_edit", "pk"): "product",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -187,6 +193,8 @@ FIXED_PARAMS = {
     ("appointment_feed", "token"): "no-such-token",
     ("invitation_accept", "uidb64"): "MQ",
     ("invitation_accept", "token"): "bad-token",
+    ("password_reset_confirm", "uidb64"): "MQ",
+    ("password_reset_confirm", "token"): "bad-token",
 }
 LITERAL_URLS = {"api/v1/^.*$": "/api/v1/no-such-resource/"}
 
@@ -220,6 +228,9 @@ ADMIN_DENIED = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": 
 ADMIN_DENIED_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND,
                        "admin": per_scope(FORBIDDEN, foreign=FORBIDDEN)}
 ADMIN_REDIRECTS = everyone(FOUND)
+# The settings pages: tenant admins only, KJM's plans and calendars a 404 like missing ones.
+SETTINGS_PAGE = {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": OK}
+SETTINGS_OBJECT = {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND, "admin": per_scope(OK)}
 # Logins and tenants are the superuser's: every id a 404 for a tenant admin.
 ADMIN_SUPERUSER_OBJECT = {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": per_scope(NOT_FOUND)}
 # Global rows of other apps (task schedules, login attempts, groups): Django's history page tells an
@@ -301,6 +312,22 @@ TABLE = {
     "admin:billing_statement_pdf": ADMIN_OBJECT, "admin:billing_statement_csv": ADMIN_OBJECT,
     "admin:billing_statement_generate": ADMIN_PAGE, "admin:billing_accounting_export": ADMIN_PAGE,
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
+    # the settings of tenant admins
+    **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
+                                               "security", "api_tokens", "webhook_list")},
+    "console:webhook_detail": SETTINGS_OBJECT, "console:catalogue": SETTINGS_PAGE,
+    # a row's form posts here; a GET goes back to the page
+    **{f"console:{n}": {**SETTINGS_OBJECT, "admin": per_scope(FOUND)} for n in ("category_edit", "product_edit")},
+    **{f"console:{n}": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND,
+                        "admin": per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)}
+       for n in ("member_role", "member_deactivate", "api_token_revoke")},
+    # one's own second factor: staff set it up; confirming a login is asked of whoever is logged in
+    "account:second_factor": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": OK, "admin": OK},
+    "account:second_factor_verify": {"anonymous": FOUND, "customer": OK, "agent": OK, "admin": OK},
+    # Django's password reset: the same pages for everyone, an unknown link is "not valid"
+    **{n: everyone(OK) for n in ("password_reset", "password_reset_done", "password_reset_confirm",
+                                 "password_reset_complete")},
+    **{f"console:{n}": SETTINGS_OBJECT for n in ("plan_terms_edit", "plan_history", "calendar_edit")},
     # the API's own pages
     "api-schema": API_PUBLIC, "api-docs": API_PUBLIC, "api-redoc": API_PUBLIC,
     "api/v1/^.*$": everyone(NOT_FOUND),
@@ -465,10 +492,31 @@ def object_value(world, kind, scope):
         return str(world.help["kjm" if scope == "foreign" else "wysylki"][HELP_KINDS[kind]])
     tenant = world.tenants["kjm" if scope == "foreign" else "wysylki"]
     return str({
-        "plan": lambda: tenant.plan_code, "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
+        "plan": lambda: tenant.plan_code, "plan_pk": lambda: _plan_pk(tenant),
+        "api_token": lambda: _api_token_pk(tenant), "category": lambda: _first_pk("tickets.Category", tenant),
+        "product": lambda: _first_pk("plans.Product", tenant),
+        "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
     }[kind]())
+
+
+def _first_pk(label: str, tenant) -> int:
+    from django.apps import apps
+
+    return apps.get_model(label).objects.filter(tenant=tenant.tenant).order_by("pk").first().pk
+
+
+def _api_token_pk(tenant) -> int:
+    from core.models import ApiToken
+
+    return ApiToken.objects.for_tenant(tenant.tenant).order_by("pk").first().pk
+
+
+def _plan_pk(tenant) -> int:
+    from plans.models import Plan
+
+    return Plan.objects.for_tenant(tenant.tenant).get(code=tenant.plan_code).pk
 
 
 def _subscription(side):

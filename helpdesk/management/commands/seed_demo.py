@@ -185,7 +185,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     rows = [("superuser", SUPERUSER[0], "/admin/")]
     for slug, staff in STAFF.items():
         for email, _first, _last, role, _on_call in staff:
-            rows.append((f"{slug} {role}", email, "/admin/" if role == Role.ADMIN else "/agent/"))
+            rows.append((f"{slug} {role}", email, "/settings/" if role == Role.ADMIN else "/agent/"))
         for org in ORGANIZATIONS[slug]:
             for _name, email, _phone, _authorised, login in org[6][:1]:
                 if login:
