@@ -6,13 +6,14 @@ and a page of 50 rows cost the same number of queries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.models import Contact, Membership, Organization, Tenant
+from tickets.search import search_condition
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
 QUEUE_ORDER = (F("critical").desc(), F("queue_priority").desc(), F("due_at").asc(nulls_last=True),
@@ -33,6 +34,29 @@ class QueueFilters:
     plan: int | None = None
     statuses: list[str] = field(default_factory=list)
     search: str = ""
+    all_statuses: bool = False
+    assignee: int | None = None
+    product: int | None = None
+    category: int | None = None
+    channel: str = ""
+    sla_state: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    sort: str = ""
+
+    def any(self) -> bool:
+        return any([self.mine, self.unassigned, self.critical, self.breached, self.waiting, self.organization,
+                    self.plan, self.statuses, self.search, self.all_statuses, self.assignee, self.product,
+                    self.category, self.channel, self.sla_state, self.received_from, self.received_to, self.sort])
+
+
+# Sorts other than the queue's own order (QUEUE_ORDER), by the name the query string uses.
+SORTS = {
+    "newest": (F("received_at").desc(), F("id").desc()),
+    "oldest": (F("received_at").asc(), F("id").asc()),
+    "updated": (F("updated_at").desc(), F("id").desc()),
+    "due": (F("due_at").asc(nulls_last=True), F("id").asc()),
+}
 
 
 def _search_filter(text: str, reference_prefix: str) -> Q:
@@ -55,7 +79,8 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
           now: datetime | None = None) -> QuerySet[Ticket]:
     """The agent queue in RULES 4.5 order: critical, plan priority, deadline (none last), received.
 
-    Active statuses only unless statuses are asked for explicitly.
+    Active statuses only unless statuses (or all of them) are asked for, or the agent searches: a
+    search looks at every status, closed tickets included (``tickets.search``).
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
@@ -63,7 +88,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     statuses = [s for s in filters.statuses if s in Ticket.Status.values]
     if statuses:
         tickets = tickets.filter(status__in=statuses)
-    else:
+    elif not (filters.all_statuses or filters.search):
         tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
     if filters.mine:
         tickets = tickets.filter(assignee=membership)
@@ -80,9 +105,33 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    if filters.search:
-        tickets = tickets.filter(_search_filter(filters.search, tenant.ticket_prefix))
+    tickets = _more_filters(tickets, filters, tenant)
+    if filters.sort in SORTS:
+        return tickets.order_by(*SORTS[filters.sort])
     return tickets.order_by(*QUEUE_ORDER)
+
+
+def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant) -> QuerySet[Ticket]:
+    if filters.assignee:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.product:
+        tickets = tickets.filter(product_id=filters.product)
+    if filters.category:
+        tickets = tickets.filter(category_id=filters.category)
+    if filters.channel in Ticket.Channel.values:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.sla_state in Ticket.SlaState.values:
+        tickets = tickets.filter(sla_state=filters.sla_state)
+    zone = timezone.get_current_timezone()
+    if filters.received_from:
+        tickets = tickets.filter(received_at__gte=datetime.combine(filters.received_from, time.min, zone))
+    if filters.received_to:
+        tickets = tickets.filter(received_at__lt=datetime.combine(filters.received_to + timedelta(days=1),
+                                                                  time.min, zone))
+    if filters.search:
+        tickets = tickets.filter(search_condition(tenant_id=tenant.pk, prefix=tenant.ticket_prefix,
+                                                  query=filters.search))
+    return tickets
 
 
 def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status: str = "",

@@ -1,6 +1,6 @@
 """Ranked search for a viewer, on PostgreSQL (tsvector + GIN) or SQLite (FTS5), behind one function.
 
-Query → stems (``helpcenter.text.terms``) → each stem, or its nearest known stems when it is not in
+Query → stems (``core.text.terms``) → each stem, or its nearest known stems when it is not in
 the tenant's vocabulary (a typo), or a prefix when it is the word being typed → all groups must
 match; when that finds nothing, any group may. Ranking: the engine's relevance with the title
 weighted ten times the body (PostgreSQL: weights A and B; SQLite: bm25 column weights), times 1.5
@@ -14,7 +14,7 @@ from functools import lru_cache
 from django.db import connection
 from django.utils import timezone
 
-from helpcenter import text
+from core import text
 from helpcenter.models import SearchTerm, Viewer
 from helpcenter.search.index import tenant_token
 

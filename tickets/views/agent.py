@@ -1,19 +1,21 @@
 """The agent workspace: the prioritised queue and the ticket page with every action an agent takes."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from plans.models import Plan
+from plans.models import Plan, Product
 from plans.selectors import plan_in_force
 from sla import policy
 from tickets import hooks, selectors
 from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
-from tickets.selectors import QueueFilters, product_names
+from tickets.selectors import SORTS, QueueFilters, product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.views.common import agent_required, attachment_response, form_service, paginate
@@ -28,14 +30,31 @@ def _int_or_none(value: str | None) -> int | None:
     return number if 1 <= number <= 2**63 - 1 else None
 
 
+def _date_or_none(value: str | None) -> date | None:
+    """A day from the query string (YYYY-MM-DD); anything else filters nothing."""
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2999 else None
+
+
 def filters_from_query(query) -> QueueFilters:
     flag = lambda name: query.get(name) == "1"  # noqa: E731
+    statuses = query.getlist("status")
     return QueueFilters(
         mine=flag("mine"), unassigned=flag("unassigned"), critical=flag("critical"), breached=flag("breached"),
         waiting=flag("waiting"), organization=_int_or_none(query.get("organization")),
         plan=_int_or_none(query.get("plan")),
-        statuses=[s for s in query.getlist("status") if s in Ticket.Status.values],
+        statuses=[s for s in statuses if s in Ticket.Status.values],
         search=query.get("q", "").strip()[:100],
+        all_statuses="all" in statuses,
+        assignee=_int_or_none(query.get("assignee")), product=_int_or_none(query.get("product")),
+        category=_int_or_none(query.get("category")),
+        channel=query.get("channel", "") if query.get("channel") in Ticket.Channel.values else "",
+        sla_state=query.get("sla", "") if query.get("sla") in Ticket.SlaState.values else "",
+        received_from=_date_or_none(query.get("from")), received_to=_date_or_none(query.get("to")),
+        sort=query.get("sort", "") if query.get("sort") in SORTS else "",
     )
 
 
@@ -53,9 +72,22 @@ def queue(request):
         "organizations": list(selectors.organizations(tenant=tenant).values_list("id", "name")),
         "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
         "statuses": Ticket.Status.choices,
-        "filtered": any([filters.mine, filters.unassigned, filters.critical, filters.breached, filters.waiting,
-                         filters.organization, filters.plan, filters.statuses, filters.search]),
+        "filtered": filters.any(),
+        **({} if request.htmx else filter_choices(tenant)),
     })
+
+
+def filter_choices(tenant) -> dict:
+    """The choices of the search form's other filters (one query each, however long the lists)."""
+    return {
+        "agent_choices": [(m.pk, m.user.get_full_name() or m.user.get_username())
+                          for m in selectors.agents(tenant=tenant)],
+        "products": list(Product.objects.for_tenant(tenant).order_by("name").values_list("id", "name")),
+        "category_choices": list(selectors.categories(tenant=tenant).values_list("id", "name")),
+        "channels": Ticket.Channel.choices, "sla_states": Ticket.SlaState.choices,
+        "sorts": [("", _("Queue order")), ("newest", _("Newest first")), ("oldest", _("Oldest first")),
+                  ("updated", _("Recently updated")), ("due", _("Nearest deadline"))],
+    }
 
 
 def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
