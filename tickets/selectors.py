@@ -231,3 +231,35 @@ def product_names(tenant: Tenant) -> dict[str, str]:
     from plans.models import Product
 
     return dict(Product.objects.for_tenant(tenant).values_list("code", "name"))
+
+
+CONTEXT_LIMIT = 8
+
+
+def _open_first(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    from django.db.models import Case, IntegerField, Value, When
+
+    return tickets.annotate(closed_rank=Case(When(status__in=Ticket.ACTIVE_STATUSES, then=Value(0)),
+                                             default=Value(1), output_field=IntegerField())
+                            ).order_by("closed_rank", "-received_at", "-id")
+
+
+def customer_tickets(*, ticket: Ticket) -> dict[str, list[Ticket]]:
+    """The requester's and the organization's other tickets, open ones first, newest first within.
+
+    Two queries at most, however many tickets the customer has; each list shows ``CONTEXT_LIMIT``.
+    """
+    base = (Ticket.objects.for_tenant(ticket.tenant_id).exclude(pk=ticket.pk)
+            .select_related("tenant").only("id", "tenant__ticket_prefix", "number", "subject", "status",
+                                           "received_at", "critical", "contact_id", "requester_email"))
+    requester: list[Ticket] = []
+    if ticket.contact_id:
+        requester = list(_open_first(base.filter(contact_id=ticket.contact_id))[:CONTEXT_LIMIT])
+    elif ticket.requester_email:
+        requester = list(_open_first(base.filter(requester_email__iexact=ticket.requester_email))[:CONTEXT_LIMIT])
+    organization: list[Ticket] = []
+    if ticket.organization_id:
+        shown = {t.pk for t in requester}
+        rows = _open_first(base.filter(organization_id=ticket.organization_id))[:CONTEXT_LIMIT + len(shown)]
+        organization = [t for t in rows if t.pk not in shown][:CONTEXT_LIMIT]
+    return {"requester": requester, "organization": organization}

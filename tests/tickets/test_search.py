@@ -56,6 +56,9 @@ def test_polish_inflection_and_diacritics_meet(people):
     assert ticket.pk in ids(people["agent"], search="Drukarka")
     assert ticket.pk in ids(people["agent"], search="druk")  # the word being typed
     assert ticket.pk not in ids(people["agent"], search="faktura skaner")  # every word must occur
+    # adjectival participles in every case meet ("zablokowana" / "zablokowanej")
+    blocked = file_ticket(people["email"], "Import przy zablokowanej bazie")
+    assert blocked.pk in ids(people["agent"], search="zablokowana baza")
 
 
 def test_internal_notes_requester_organization_and_reference_are_searched(people):

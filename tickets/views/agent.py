@@ -117,6 +117,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "contacts": contacts,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
         "panels": panels,
+        "customer": selectors.customer_tickets(ticket=ticket),
     }, status=status)
 
 
