@@ -23,6 +23,7 @@ from core import text
 from tickets.models import Message, Ticket, TicketSearch
 
 MAX_TERMS = 8
+FEW_MATCHES = 500
 MAX_BODY_CHARS = 60_000
 HEAD_FIELDS = frozenset({"number", "subject", "requester_name", "requester_email", "organization"})
 _REFERENCE = re.compile(r"^#?(?:([a-z0-9]{1,10})-)?(\d{1,9})$", re.I)
@@ -103,13 +104,28 @@ def _matching(tenant_id: int, stems: list[str]) -> RawSQL:
                   [f'tenant_token : "{token}" AND {{head_terms body_terms}} : ({words})'])
 
 
+def _matching_ids(tenant_id: int, stems: list[str]) -> list[int] | RawSQL:
+    """The matching tickets' ids when they are few (one query, through the full-text index), else the
+    subquery. Planners join a handful of matches badly (PostgreSQL hashes the whole ticket table to
+    find three rows); a list of ids goes through the primary key. Many matches stay a subquery, which
+    the planner probes while it walks the ticket index in the page's order."""
+    matching = _matching(tenant_id, stems)
+    sql, params = matching.sql, list(matching.params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, FEW_MATCHES + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= FEW_MATCHES else matching
+
+
 def search_condition(*, tenant_id: int, prefix: str, query: str) -> Q:
-    """The tickets matching ``query`` (every word, the last one as a prefix) or naming its number."""
+    """The tickets matching ``query`` (every word, the last one as a prefix) or naming its number.
+
+    Runs one query (the matches, when few) while it builds the condition."""
     query = (query or "").strip()[:200]
     condition = Q(pk__in=[])
     stems = query_terms(query)
     if stems:
-        condition = Q(pk__in=_matching(tenant_id, stems))
+        condition = Q(pk__in=_matching_ids(tenant_id, stems))
     number = reference_number(query, prefix)
     if number is not None:
         condition |= Q(number=number)

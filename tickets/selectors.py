@@ -106,9 +106,18 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
     tickets = _more_filters(tickets, filters, tenant)
-    if filters.sort in SORTS:
-        return tickets.order_by(*SORTS[filters.sort])
+    sort = effective_sort(filters)
+    if sort in SORTS:
+        return tickets.order_by(*SORTS[sort])
     return tickets.order_by(*QUEUE_ORDER)
+
+
+def effective_sort(filters: QueueFilters) -> str:
+    """The sort asked for; unless asked, a search or "every status" lists the newest first (the queue's
+    order ranks what waits for a reaction, which says little about closed tickets), the queue its own."""
+    if filters.sort:
+        return filters.sort
+    return "newest" if filters.search or filters.all_statuses else "queue"
 
 
 def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant) -> QuerySet[Ticket]:

@@ -215,3 +215,30 @@ def test_reference_number_parsing():
     assert search.reference_number("1005", "KJM") == 1005
     assert search.reference_number("ABC-1005", "KJM") is None
     assert search.reference_number("1005 drukarka", "KJM") is None
+
+
+def test_a_search_counts_at_most_the_cap(people, client, monkeypatch):
+    monkeypatch.setattr("tickets.views.agent.SEARCH_COUNT_CAP", 5)
+    for n in range(8):
+        file_ticket(people["email"], f"Zefir {n}")
+    client.force_login(people["agent"].user)
+    html = client.get("/agent/?q=zefir&per_page=10").content.decode()
+    assert "ponad 5 zgłoszeń" in html and html.count("data-row>") == 8  # counted to the cap, all rows shown
+    html = client.get("/agent/?q=zefir+7").content.decode()
+    assert "1 zgłoszenie" in html
+
+
+def test_a_search_lists_newest_first_unless_asked_and_both_match_paths_agree(people, monkeypatch):
+    now = timezone.now()
+    tickets = [_set(file_ticket(people["email"], f"Zefir {n}"), received_at=now - timedelta(hours=n),
+                    critical=(n == 2)) for n in range(4)]
+    member = people["agent"]
+    rows = [t.pk for t in queue(tenant=member.tenant, membership=member, filters=QueueFilters(search="zefir"))]
+    assert rows == [t.pk for t in tickets]  # newest first, the critical one not lifted
+    queued = [t.pk for t in queue(tenant=member.tenant, membership=member,
+                                  filters=QueueFilters(search="zefir", sort="queue"))]
+    assert queued[0] == tickets[2].pk
+    # many matches go to the database as a subquery, few as a list of ids: the same tickets either way
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    assert ids(member, search="zefir") == {t.pk for t in tickets}
+    assert ids(member, search="zefir 3") == {tickets[3].pk}

@@ -18,7 +18,8 @@ from tickets.models import Message, Ticket
 from tickets.selectors import SORTS, QueueFilters, product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
-from tickets.views.common import agent_required, attachment_response, form_service, paginate
+from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
+                                  paginate)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -54,7 +55,7 @@ def filters_from_query(query) -> QueueFilters:
         channel=query.get("channel", "") if query.get("channel") in Ticket.Channel.values else "",
         sla_state=query.get("sla", "") if query.get("sla") in Ticket.SlaState.values else "",
         received_from=_date_or_none(query.get("from")), received_to=_date_or_none(query.get("to")),
-        sort=query.get("sort", "") if query.get("sort") in SORTS else "",
+        sort=query.get("sort", "") if query.get("sort") in (*SORTS, "queue") else "",
     )
 
 
@@ -65,7 +66,7 @@ def queue(request):
     filters = filters_from_query(request.GET)
     now = timezone.now()
     tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
-    page = paginate(request, tickets)
+    page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None)
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
@@ -85,7 +86,8 @@ def filter_choices(tenant) -> dict:
         "products": list(Product.objects.for_tenant(tenant).order_by("name").values_list("id", "name")),
         "category_choices": list(selectors.categories(tenant=tenant).values_list("id", "name")),
         "channels": Ticket.Channel.choices, "sla_states": Ticket.SlaState.choices,
-        "sorts": [("", _("Queue order")), ("newest", _("Newest first")), ("oldest", _("Oldest first")),
+        "sorts": [("", _("Default: the queue's order, newest first when searching")), ("queue", _("Queue order")),
+                  ("newest", _("Newest first")), ("oldest", _("Oldest first")),
                   ("updated", _("Recently updated")), ("due", _("Nearest deadline"))],
     }
 
