@@ -91,6 +91,20 @@
     return true;
   }
 
+  /* Quote a message in the reply: its lines as a Markdown quote ("> "), at the end of the reply box. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-quote]");
+    if (!button) return;
+    var box = replyForm() && replyForm().querySelector("textarea");
+    if (!box) return;
+    var lines = button.getAttribute("data-quote").replace(/\r\n/g, "\n").split("\n");
+    var who = button.getAttribute("data-quote-author");
+    var quote = (who ? "> **" + who + "**:\n" : "") + lines.map(function (l) { return "> " + l; }).join("\n");
+    box.value = (box.value ? box.value.replace(/\s*$/, "") + "\n\n" : "") + quote + "\n\n";
+    box.focus();
+    box.selectionStart = box.selectionEnd = box.value.length;
+  });
+
   /* Canned replies are inserted at the cursor of the reply box. */
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-canned-insert]")) return;

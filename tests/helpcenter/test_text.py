@@ -4,7 +4,7 @@ import re
 import pytest
 
 from core import text
-from helpcenter import markdown
+from core import markdown
 
 TAG = re.compile(r"<[a-z][^>]*>", re.I)
 
