@@ -8,6 +8,7 @@ portal_patterns = [
     path("new/", portal.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", portal.ticket_detail, name="ticket_detail"),
     path("attachments/<int:pk>/", portal.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/thumbnail/", portal.attachment_thumbnail, name="attachment_thumbnail"),
 ]
 
 agent_patterns = [
@@ -20,6 +21,7 @@ agent_patterns = [
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/thumbnail/", agent.attachment_thumbnail, name="attachment_thumbnail"),
 ]
 
 # The project's URL conf mounts these lists, together with the pages other apps add to the same

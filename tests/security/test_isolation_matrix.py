@@ -82,6 +82,8 @@ UI_PARAMS = {
     ("portal:ticket_detail", "pk"): "ticket",
     ("portal:attachment", "pk"): "attachment",
     ("agent:attachment", "pk"): "attachment",
+    ("portal:attachment_thumbnail", "pk"): "attachment",
+    ("agent:attachment_thumbnail", "pk"): "attachment",
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
         "ticket_reject", "ticket_time")},
@@ -258,6 +260,7 @@ TABLE = {
     # customer portal
     "portal:ticket_list": PORTAL_PAGE, "portal:ticket_new": PORTAL_PAGE, "portal:plan": PORTAL_PAGE,
     "portal:ticket_detail": PORTAL_OBJECT, "portal:attachment": PORTAL_OBJECT,
+    "portal:attachment_thumbnail": PORTAL_OBJECT, "agent:attachment_thumbnail": AGENT_OBJECT,
     # agent workspace
     "agent:queue": AGENT_PAGE, "agent:ticket_detail": AGENT_OBJECT, "agent:attachment": AGENT_OBJECT,
     # appointments: the customer's booking pages, the agent's agenda and call lists, the calendar feed

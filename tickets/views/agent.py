@@ -19,7 +19,7 @@ from tickets.selectors import SORTS, QueueFilters, product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
-                                  paginate)
+                                  paginate, thumbnail_response)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -226,3 +226,10 @@ def ticket_reject(request, pk: int):
 def attachment_download(request, pk: int):
     attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
     return attachment_response(attachment)
+
+
+@require_GET
+@agent_required
+def attachment_thumbnail(request, pk: int):
+    attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
+    return thumbnail_response(attachment)

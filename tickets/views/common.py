@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.functional import cached_property
 
 from tickets.models import Attachment
@@ -92,6 +92,20 @@ def attachment_response(attachment: Attachment) -> FileResponse:
                             content_type=attachment.content_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def thumbnail_response(attachment: Attachment) -> HttpResponse:
+    """The attachment's thumbnail (``tickets.thumbnails``) as a PNG, or a 404 when it has none."""
+    from tickets.thumbnails import thumbnail_png
+
+    data = thumbnail_png(attachment)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
