@@ -13,6 +13,7 @@ portal_patterns = [
 
 agent_patterns = [
     path("", agent.queue, name="queue"),
+    path("bulk/", agent.queue_bulk, name="queue_bulk"),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/message/", agent.ticket_message, name="ticket_message"),
     path("tickets/<int:pk>/status/", agent.ticket_status, name="ticket_status"),

@@ -105,6 +105,13 @@
     box.selectionStart = box.selectionEnd = box.value.length;
   });
 
+  /* The queue does not refresh itself while tickets are selected for a bulk action. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target && event.target.id === "queue-region" && document.querySelector("[data-bulk-pick]:checked")) {
+      event.preventDefault();
+    }
+  });
+
   /* Canned replies are inserted at the cursor of the reply box. */
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-canned-insert]")) return;

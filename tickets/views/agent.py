@@ -6,14 +6,18 @@ from datetime import date
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from plans.models import Plan, Product
 from plans.selectors import plan_in_force
 from sla import policy
 from tickets import hooks, selectors
-from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
+from tickets.bulk import bulk_apply
+from tickets.forms import AgentMessageForm, BulkForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
 from tickets.selectors import SORTS, QueueFilters, product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
@@ -75,6 +79,7 @@ def queue(request):
         "statuses": Ticket.Status.choices,
         "filtered": filters.any(),
         **({} if request.htmx else filter_choices(tenant)),
+        "bulk_form": BulkForm(tenant=tenant),
     })
 
 
@@ -233,3 +238,25 @@ def attachment_download(request, pk: int):
 def attachment_thumbnail(request, pk: int):
     attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
     return thumbnail_response(attachment)
+
+
+@require_POST
+@agent_required
+def queue_bulk(request):
+    """The queue's bulk action; back to the queue (its filters kept) with what was done and what was not."""
+    form = BulkForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        return render(request, "tickets/agent/bulk_errors.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    result = bulk_apply(tenant=request.tenant, actor=request.user, ticket_ids=data["ids"], action=data["action"],
+                        assignee=data.get("assignee"), status=data.get("status") or "",
+                        category=data.get("category"), canned=data.get("canned"))
+    if result.done:
+        messages.success(request, ngettext("Done for %(n)s ticket.", "Done for %(n)s tickets.",
+                                           len(result.done)) % {"n": len(result.done)})
+    for reference, reason in result.failed:
+        messages.error(request, _("%(ref)s not changed: %(reason)s") % {"ref": reference, "reason": reason})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/agent/"):
+        back = reverse("agent:queue")
+    return redirect(back)
