@@ -30,4 +30,4 @@ def message_html(message) -> str:
 
     if message.source == "agent":
         return mark_safe(render_message(message.body))  # noqa: S308 (nh3 allow-list output)
-    return linebreaks(message.body, autoescape=True)
+    return mark_safe(linebreaks(message.body, autoescape=True))  # noqa: S308 (escaped by linebreaks)

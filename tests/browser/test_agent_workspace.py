@@ -91,3 +91,71 @@ def test_ticket_page_customer_context_and_phone_layout(seeded, live_server, brow
     assert status_top < thread.bounding_box()["y"]
     assert status_top < 900, f"the status actions start {status_top:.0f} px down the page"
     shot(phone, "ticket-phone")
+
+
+def test_bulk_assign_from_the_queue(seeded, live_server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from core.models import Contact
+    from tests.tickets.ui_support import agent as agent_of, file_ticket
+    from tickets.models import Ticket
+
+    customer = Contact.objects.get(name="Paweł Nowicki")
+    picked = [file_ticket(customer, f"Seria etykiet {n}") for n in range(2)]
+    other = file_ticket(customer, "Seria etykiet pominięta")
+    colleague = agent_of("wysylki", "agent2@wysylki.example.com")
+    name = colleague.user.get_full_name()
+
+    for width, height, label in ((1440, 900, "desktop"), (390, 844, "phone")):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        login(page, live_server.url, "agent@wysylki.example.com")
+        page.goto(f"{live_server.url}/agent/?q=seria")
+        for ticket in picked:
+            page.get_by_label(f"Zaznacz {ticket.reference}").check()
+        page.locator("#bulk-action").select_option("assign")
+        page.locator("#bulk-assignee").select_option(label=name)
+        shot(page, f"bulk-{label}")
+        page.get_by_role("button", name="Wykonaj dla zaznaczonych").click()
+        expect(page.locator(".flash").first).to_contain_text("Wykonano dla 2 zgłoszeń")
+        expect(page).to_have_url(re.compile(r"q=seria"))
+        page.close()
+        assert set(Ticket.objects.filter(pk__in=[t.pk for t in picked]).values_list("assignee_id", flat=True)) == {
+            colleague.pk}
+        assert Ticket.objects.get(pk=other.pk).assignee_id is None
+        Ticket.objects.filter(pk__in=[t.pk for t in picked]).update(assignee=None)
+
+
+def test_quote_reply_markdown_and_image_preview(seeded, live_server, browser, tmp_path):  # noqa: F811
+    import io
+
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    from core.models import Contact
+    from tickets.attachments import attachment_check
+    from tickets.models import Category
+    from tickets.services import ticket_create
+
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), (30, 90, 200)).save(out, format="PNG")
+    customer = Contact.objects.get(name="Paweł Nowicki")
+    ticket = ticket_create(tenant=customer.tenant, channel="portal", contact=customer, subject="Zrzut błędu",
+                           body="Od rana drukarka zwraca błąd.",
+                           category=Category.objects.for_tenant(customer.tenant).order_by("position").first(),
+                           attachments=[attachment_check("blad.png", out.getvalue())])
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    login(page, live_server.url, "agent@wysylki.example.com")
+    page.goto(f"{live_server.url}/agent/tickets/{ticket.pk}/")
+    preview = page.locator("img[data-thumbnail]")
+    expect(preview).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", preview.element_handle()) == 320
+    page.get_by_role("button", name="Cytuj w odpowiedzi").first.click()
+    box = page.get_by_label("Wiadomość")
+    assert "> Od rana drukarka zwraca błąd." in box.input_value()
+    box.press("End")
+    box.type("**Proszę** zrestartować drukarkę.")
+    page.get_by_role("button", name="Wyślij", exact=True).click()
+    expect(page.locator(".msg__body--md strong", has_text="Proszę")).to_be_visible()
+    expect(page.locator(".msg__body--md blockquote")).to_contain_text("Od rana drukarka zwraca błąd.")
+    shot(page, "markdown-desktop")

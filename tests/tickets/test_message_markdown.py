@@ -35,7 +35,7 @@ def test_the_thread_renders_agents_markdown_and_keeps_customers_text_literal(sce
     html = client.get(f"/agent/tickets/{scene['ticket'].pk}/").content.decode()
     assert "<strong>proszę</strong>" in html
     assert "<blockquote>" in html and "<li>krok pierwszy</li>" in html
-    assert "Czy **to** działa?" in html  # the customer's asterisks stay as typed
+    assert "<p>Czy **to** działa?</p>" in html  # the customer's asterisks stay as typed, in a paragraph
     assert "&lt;script&gt;" in html
     _safe(html)
     assert 'data-quote="Czy **to** działa?"' in html  # quote-reply carries the source text
