@@ -115,9 +115,16 @@ class AgentMessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
     new_status = forms.ChoiceField(label=_("Then set status"), required=False)
     attachments = AttachmentsField(label=_("Attachments"))
+    # The last message the agent saw when the page opened, and "send anyway" after the warning that
+    # someone else wrote since (tickets.views.agent.ticket_message).
+    seen = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, ticket: Ticket, transitions: dict, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            last = ticket.messages.order_by("-id").values_list("id", flat=True).first()
+            self.initial.setdefault("seen", last or 0)
         allowed = sorted(transitions.get(ticket.status, ()), key=Ticket.Status.values.index)
         self.fields["new_status"].choices = [("", _("— unchanged —"))] + [
             (value, Ticket.Status(value).label) for value in allowed if value != Ticket.Status.NEW]

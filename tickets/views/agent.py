@@ -97,8 +97,17 @@ def filter_choices(tenant) -> dict:
     }
 
 
+def written_since(*, ticket: Ticket, seen: int | None, user) -> list[Message]:
+    """Messages others added to the ticket after the one the agent last saw (``seen``: its id)."""
+    if seen is None:
+        return []
+    return list(Message.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket, pk__gt=seen)
+                .exclude(author_user=user).order_by("id")[:5])
+
+
 def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
-                accept_form=None, panel_overrides: dict[str, dict] | None = None, status: int = 200):
+                accept_form=None, panel_overrides: dict[str, dict] | None = None, status: int = 200,
+                extra: dict | None = None):
     """The agent's ticket page; ``panel_overrides`` replaces parts of a registered panel's context
     (a panel's own POST view passes its bound form back with the errors)."""
     tenant = request.tenant
@@ -125,6 +134,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
         "panels": panels,
         "customer": selectors.customer_tickets(ticket=ticket),
+        **(extra or {}),
     }, status=status)
 
 
@@ -146,6 +156,16 @@ def ticket_message(request, pk: int):
     tenant = request.tenant
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     form = AgentMessageForm(request.POST, request.FILES, ticket=ticket, transitions=TRANSITIONS)
+    if form.is_valid() and not form.cleaned_data["send_anyway"]:
+        newer = written_since(ticket=ticket, seen=form.cleaned_data["seen"], user=request.user)
+        if newer:
+            # Someone wrote while this reply was being typed: show it, keep the text, ask once more.
+            data = request.POST.copy()
+            data["send_anyway"] = "1"
+            form = AgentMessageForm(data, ticket=ticket, transitions=TRANSITIONS)
+            form.is_valid()
+            return ticket_page(request, ticket, message_form=form, status=409,
+                               extra={"written_since": newer})
     if form.is_valid():
         internal = form.cleaned_data["kind"] == AgentMessageForm.KIND_NOTE
         added = form_service(form, lambda: message_add(
