@@ -231,6 +231,20 @@ class TicketSearch(TenantOwned):
         verbose_name_plural = _("ticket search texts")
 
 
+class TicketPresence(TenantOwned):
+    """An agent has the ticket's page open (``seen_at``, renewed by the page's polling) and was typing a
+    message at ``typing_at``. Other agents on the page see both (``tickets.presence``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "membership"], name="presence_ticket_member_uniq")]
+        indexes = [models.Index(fields=["ticket", "seen_at"])]
+
+
 class Attachment(TenantOwned):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments",
                                verbose_name=_("ticket"))

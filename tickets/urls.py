@@ -19,6 +19,7 @@ agent_patterns = [
     path("tickets/<int:pk>/status/", agent.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:pk>/take/", agent.ticket_take, name="ticket_take"),
+    path("tickets/<int:pk>/presence/", agent.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),

@@ -105,6 +105,18 @@
     box.selectionStart = box.selectionEnd = box.value.length;
   });
 
+  /* Presence on a ticket: the next poll says "typing" when the reply box changed since the last one. */
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest("[data-reply-form]")) return;
+    var flag = document.querySelector("[data-typing]");
+    if (flag) flag.value = "1";
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-presence-form]")) return;
+    var flag = event.target.querySelector("[data-typing]");
+    if (flag) flag.value = "0";
+  });
+
   /* The queue does not refresh itself while tickets are selected for a bulk action. */
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.target && event.target.id === "queue-region" && document.querySelector("[data-bulk-pick]:checked")) {

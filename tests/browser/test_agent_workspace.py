@@ -159,3 +159,26 @@ def test_quote_reply_markdown_and_image_preview(seeded, live_server, browser, tm
     expect(page.locator(".msg__body--md strong", has_text="Proszę")).to_be_visible()
     expect(page.locator(".msg__body--md blockquote")).to_contain_text("Od rana drukarka zwraca błąd.")
     shot(page, "markdown-desktop")
+
+
+def test_two_agents_on_one_ticket_see_each_other(seeded, live_server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from core.models import Contact
+    from tests.tickets.ui_support import file_ticket
+
+    ticket = file_ticket(Contact.objects.get(name="Paweł Nowicki"), "Wspólna sprawa")
+    url = f"{live_server.url}/agent/tickets/{ticket.pk}/"
+    first = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    second = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    login(first, live_server.url, "agent@wysylki.example.com")
+    login(second, live_server.url, "agent2@wysylki.example.com")
+    first.goto(url)
+    second.goto(url)
+    expect(first.locator("[data-presence-agent]")).to_contain_text("Marta Wiśniewska przegląda", timeout=15000)
+    expect(second.locator("[data-presence-agent]")).to_contain_text("Piotr Zieliński przegląda", timeout=15000)
+    second.get_by_label("Wiadomość").type("Już się tym zajmuję")
+    expect(first.locator("[data-presence-agent]")).to_contain_text("Marta Wiśniewska pisze odpowiedź",
+                                                                   timeout=15000)
+    shot(first, "presence-desktop")
+    shot(second, "presence-phone")

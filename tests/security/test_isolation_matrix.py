@@ -86,7 +86,7 @@ UI_PARAMS = {
     ("agent:attachment_thumbnail", "pk"): "attachment",
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
-        "ticket_reject", "ticket_time")},
+        "ticket_reject", "ticket_time", "ticket_presence")},
     **{(f"portal:{name}", "pk"): "ticket" for name in ("appointment_book", "callback_request")},
     **{(f"portal:{name}", "pk"): "appointment" for name in (
         "appointment_detail", "appointment_reschedule", "appointment_ics")},
@@ -273,6 +273,7 @@ TABLE = {
     "appointment_feed": everyone(NOT_FOUND),
     "agent:queue_bulk": POST_ONLY,
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
+                                         "ticket_presence",
                                          "ticket_accept", "ticket_reject", "ticket_time")},
     # tenant admin's pages outside the model admins
     "sla:report": ADMIN_PAGE,

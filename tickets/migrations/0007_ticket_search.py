@@ -1,5 +1,6 @@
 """The ticket search (tickets.search): one row of folded, stemmed text per ticket, the full-text
-engine on top of it per database vendor, and the rows of the tickets that exist already.
+engine on top of it per database vendor, and the rows of the tickets that exist already; and the
+agents' presence on a ticket's page (tickets.presence).
 
 PostgreSQL: a generated ``tsvector`` (configuration ``simple``: the text is already folded and
 stemmed) with a GIN index. SQLite: an FTS5 table over the same columns, kept in step by triggers,
@@ -103,4 +104,19 @@ class Migration(migrations.Migration):
         migrations.RunPython(_run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
                              _run({"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD})),
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name='TicketPresence',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seen_at', models.DateTimeField()),
+                ('typing_at', models.DateTimeField(blank=True, null=True)),
+                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.membership')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='helpdesk.tenant', verbose_name='tenant')),
+                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket')),
+            ],
+            options={
+                'indexes': [models.Index(fields=['ticket', 'seen_at'], name='tickets_tic_ticket__492854_idx')],
+                'constraints': [models.UniqueConstraint(fields=('ticket', 'membership'), name='presence_ticket_member_uniq')],
+            },
+        ),
     ]

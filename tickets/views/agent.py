@@ -17,6 +17,8 @@ from plans.selectors import plan_in_force
 from sla import policy
 from tickets import hooks, selectors
 from tickets.bulk import bulk_apply
+from tickets.presence import POLL_SECONDS, presence_touch
+from tickets.presence import others as presence_others
 from tickets.forms import AgentMessageForm, BulkForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
 from tickets.selectors import SORTS, QueueFilters, product_names
@@ -134,6 +136,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
         "panels": panels,
         "customer": selectors.customer_tickets(ticket=ticket),
+        "poll_seconds": POLL_SECONDS,
         **(extra or {}),
     }, status=status)
 
@@ -280,3 +283,14 @@ def queue_bulk(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/agent/"):
         back = reverse("agent:queue")
     return redirect(back)
+
+
+@require_POST
+@agent_required
+def ticket_presence(request, pk: int):
+    """The page's poll: record this agent on the ticket (typing or not), return who else is here."""
+    ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
+    presence_touch(ticket=ticket, membership=request.membership, typing=request.POST.get("typing") == "1")
+    return render(request, "tickets/agent/_presence.html", {
+        "ticket": ticket, "others": presence_others(ticket=ticket, membership=request.membership),
+        "poll_seconds": POLL_SECONDS})
