@@ -17,5 +17,7 @@ class AppointmentsConfig(AppConfig):
 
         hooks.agent_panel_register(hooks.TicketPanel(
             name="sessions", template="appointments/agent/_panel.html", context=agent.panel_context))
+        hooks.agent_panel_register(hooks.TicketPanel(
+            name="upcoming_sessions", template="appointments/agent/_upcoming.html", context=agent.upcoming_context))
         hooks.portal_panel_register(hooks.TicketPanel(
             name="sessions", template="appointments/portal/_panel.html", context=portal.panel_context))

@@ -229,6 +229,14 @@ def appointments_for_ticket(*, tenant: Tenant, ticket) -> list[Appointment]:
     return list(_appointments(tenant).filter(ticket=ticket).order_by("-starts_at", "-id"))
 
 
+def upcoming_for_organization(*, tenant: Tenant, organization_id: int, now: datetime,
+                              limit: int = 5) -> list[Appointment]:
+    """The organization's next booked or proposed sessions, soonest first (any ticket)."""
+    return list(_appointments(tenant).select_related("ticket__tenant").filter(
+        organization_id=organization_id, status__in=Appointment.HOLDING, ends_at__gte=now,
+    ).order_by("starts_at", "id")[:limit])
+
+
 def appointment_for_contact(*, tenant: Tenant, contact, pk: int) -> Appointment:
     from django.http import Http404
 

@@ -55,7 +55,7 @@ def build(n: int, seed: int):
     from django.utils import timezone
 
     from core.models import Tenant
-    from helpcenter import text
+    from core import text
     from helpcenter.models import SearchEntry, SearchTerm
     from helpcenter.search.index import tenant_token
 

@@ -219,12 +219,41 @@ def build(total: int, *, seed: int = 2026, quiet: bool = False) -> dict:
             cursor.execute("ANALYZE")
     for tenant in tenants:
         TicketCounter.objects.update_or_create(tenant=tenant, defaults={"last_number": world[tenant.pk]["number"]})
+    search_rows_build()
     info = {"tickets": Ticket.objects.count(), "seed_seconds": round(seeded - started, 1),
             "insert_seconds": round(time.monotonic() - seeded, 1)}
     if not quiet:
         print(f"built: {info['tickets']:,} tickets (migrate+seed_demo {info['seed_seconds']} s, "
               f"insert {info['insert_seconds']} s)", flush=True)
     return info
+
+
+def search_rows_build() -> None:
+    """The search rows (``tickets.search``) of tickets inserted without the ORM: reference, subject,
+    requester and organization (the bulk insert adds no messages), as the signals would write them."""
+    from django.db import connection, transaction
+
+    from core import text
+    from tickets.search import tenant_token
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT t.id, t.tenant_id, h.ticket_prefix, t.number, t.subject, t.requester_name, "
+                       "t.requester_email, COALESCE(o.name, '') FROM tickets_ticket t "
+                       "JOIN helpdesk_tenant h ON h.id = t.tenant_id "
+                       "LEFT JOIN helpdesk_organization o ON o.id = t.organization_id "
+                       "WHERE NOT EXISTS (SELECT 1 FROM tickets_ticketsearch s WHERE s.ticket_id = t.id)")
+        rows = [(pk, tenant_id, tenant_token(tenant_id),
+                 text.index_text(" ".join([prefix, str(number), subject, name, email, org])), "")
+                for pk, tenant_id, prefix, number, subject, name, email, org in cursor.fetchall()]
+        columns = "ticket_id, tenant_id, tenant_token, head_terms, body_terms"
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY tickets_ticketsearch ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute("VACUUM ANALYZE tickets_ticketsearch")
+        else:
+            with transaction.atomic():
+                cursor.executemany(f"INSERT INTO tickets_ticketsearch ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
 
 
 # --- measuring ------------------------------------------------------------------------------------

@@ -115,9 +115,16 @@ class AgentMessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
     new_status = forms.ChoiceField(label=_("Then set status"), required=False)
     attachments = AttachmentsField(label=_("Attachments"))
+    # The last message the agent saw when the page opened, and "send anyway" after the warning that
+    # someone else wrote since (tickets.views.agent.ticket_message).
+    seen = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
+    send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, ticket: Ticket, transitions: dict, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            last = ticket.messages.order_by("-id").values_list("id", flat=True).first()
+            self.initial.setdefault("seen", last or 0)
         allowed = sorted(transitions.get(ticket.status, ()), key=Ticket.Status.values.index)
         self.fields["new_status"].choices = [("", _("— unchanged —"))] + [
             (value, Ticket.Status(value).label) for value in allowed if value != Ticket.Status.NEW]
@@ -170,3 +177,51 @@ class TriageAcceptForm(forms.Form):
 
 def canned_choices(tenant) -> list[CannedReply]:
     return list(CannedReply.objects.for_tenant(tenant).order_by("title"))
+
+
+class BulkForm(forms.Form):
+    """The queue's bulk action: which tickets, what to do, and the one value the action needs."""
+
+    ACTIONS = [("assign", _("Assign to")), ("status", _("Set status")), ("category", _("Set category")),
+               ("close", _("Close with a canned reply"))]
+
+    ids = forms.TypedMultipleChoiceField(label=_("Tickets"), coerce=int, choices=())
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False,
+                                      empty_label=_("— nobody —"), widget=forms.Select(attrs={"id": "bulk-assignee"}))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("— choose —"))] + list(Ticket.Status.choices),
+                               widget=forms.Select(attrs={"id": "bulk-status"}))
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False,
+                                      empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-category"}))
+    canned = forms.ModelChoiceField(label=_("Canned reply"), queryset=None, required=False,
+                                    empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-canned"}))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tickets.selectors import agents
+
+        self.fields["assignee"].queryset = agents(tenant=tenant)
+        self.fields["assignee"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+        self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
+            "position", "name")
+        self.fields["canned"].queryset = CannedReply.objects.for_tenant(tenant).order_by("title")
+
+    def full_clean(self):
+        # Any positive row id is accepted here; the service reports one that is not the tenant's.
+        ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(v, v) for v in ids if str(v).isdigit() and 0 < int(v) < 2**63]
+        super().full_clean()
+
+    def clean(self):
+        data = super().clean()
+        if len(data.get("ids") or []) > 100:
+            self.add_error("ids", _("Choose at most 100 tickets at once."))
+        action = data.get("action")
+        if action == "status" and not data.get("status"):
+            self.add_error("status", _("Choose the status."))
+        if action == "category" and not data.get("category"):
+            self.add_error("category", _("Choose the category."))
+        if action == "close" and not data.get("canned"):
+            self.add_error("canned", _("Choose the canned reply to send."))
+        return data

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from core.gdpr import DataSubject, iso
 from core.models import Contact, Tenant
+from tickets import search
 from tickets.models import Message, Ticket
 
 
@@ -69,6 +70,7 @@ class TicketData:
 
         messages = Message.objects.for_tenant(tenant).filter(
             Q(author_contact=contact) | Q(ticket_id__in=ticket_ids) | Q(from_email__in=subject.emails))
+        touched: set[int] = set()
         for message in messages:
             changed = {field: subject.scrub(getattr(message, field)) for field in ("body", "body_html")}
             if message.author_contact_id == contact.pk or message.from_email.lower() in subject.emails:
@@ -78,4 +80,8 @@ class TicketData:
                 changed["author_name"] = subject.scrub(message.author_name)
             if any(getattr(message, k) != v for k, v in changed.items()):
                 Message.objects.filter(pk=message.pk).update(**changed)
+                touched.add(message.ticket_id)
+        for ticket_id in sorted(touched):
+            # update() sends no signal: the erased words leave the search index here.
+            search.ticket_reindex_body(ticket_id, tenant.pk)
         return {"tickets": len(ticket_ids)}

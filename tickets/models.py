@@ -166,6 +166,8 @@ class Ticket(TenantOwned):
             models.Index(fields=["tenant", "organization", "-received_at"], name="ticket_org_received_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["tenant", "updated_at"], name="ticket_updated_idx"),
+            # The search over every status sorted newest first.
+            models.Index(fields=["tenant", "-received_at"], name="ticket_received_idx"),
             # The SLA monitor reads only running SLAs that are due: partial indexes keep it cheap.
             models.Index(fields=["due_at"], condition=Q(sla_state="running"), name="ticket_sla_due_idx"),
             models.Index(fields=["warn_at"], condition=Q(sla_state="running", warned_at__isnull=True),
@@ -264,6 +266,39 @@ class Message(TenantOwned):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.tenant_id}/{instance.ticket_id}/{filename}"
+
+
+class TicketSearch(TenantOwned):
+    """A ticket's searchable text, folded and stemmed (``core.text``), kept in step by ``tickets.search``.
+
+    ``head_terms``: reference, subject, requester, organization, contact; ``body_terms``: every
+    message, public and internal (the search is the agents'). The full-text engines sit on top of it
+    (PostgreSQL: a generated ``tsvector`` with a GIN index; SQLite: an FTS5 table), created by
+    migration 0007 per database vendor.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    tenant_token = models.CharField(max_length=24)
+    head_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("ticket search text")
+        verbose_name_plural = _("ticket search texts")
+
+
+class TicketPresence(TenantOwned):
+    """An agent has the ticket's page open (``seen_at``, renewed by the page's polling) and was typing a
+    message at ``typing_at``. Other agents on the page see both (``tickets.presence``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "membership"], name="presence_ticket_member_uniq")]
+        indexes = [models.Index(fields=["ticket", "seen_at"])]
 
 
 class Attachment(TenantOwned):

@@ -6,13 +6,14 @@ and a page of 50 rows cost the same number of queries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.models import Contact, Membership, Organization, Tenant
+from tickets.search import search_condition
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
 # RULES 4.5: tickets that need an agent now (new, triage, the customer spoke last) before those
@@ -36,6 +37,29 @@ class QueueFilters:
     plan: int | None = None
     statuses: list[str] = field(default_factory=list)
     search: str = ""
+    all_statuses: bool = False
+    assignee: int | None = None
+    product: int | None = None
+    category: int | None = None
+    channel: str = ""
+    sla_state: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    sort: str = ""
+
+    def any(self) -> bool:
+        return any([self.mine, self.unassigned, self.critical, self.breached, self.waiting, self.organization,
+                    self.plan, self.statuses, self.search, self.all_statuses, self.assignee, self.product,
+                    self.category, self.channel, self.sla_state, self.received_from, self.received_to, self.sort])
+
+
+# Sorts other than the queue's own order (QUEUE_ORDER), by the name the query string uses.
+SORTS = {
+    "newest": (F("received_at").desc(), F("id").desc()),
+    "oldest": (F("received_at").asc(), F("id").asc()),
+    "updated": (F("updated_at").desc(), F("id").desc()),
+    "due": (F("next_due_at").asc(nulls_last=True), F("id").asc()),
+}
 
 
 def _search_filter(text: str, reference_prefix: str) -> Q:
@@ -63,7 +87,8 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
           now: datetime | None = None) -> QuerySet[Ticket]:
     """The agent queue in RULES 4.5 order (``queue_ordered``).
 
-    Active statuses only unless statuses are asked for explicitly.
+    Active statuses only unless statuses (or all of them) are asked for, or the agent searches: a
+    search looks at every status, closed tickets included (``tickets.search``).
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
@@ -71,7 +96,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     statuses = [s for s in filters.statuses if s in Ticket.Status.values]
     if statuses:
         tickets = tickets.filter(status__in=statuses)
-    else:
+    elif not (filters.all_statuses or filters.search):
         tickets = tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
     if filters.mine:
         tickets = tickets.filter(assignee=membership)
@@ -88,9 +113,42 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    if filters.search:
-        tickets = tickets.filter(_search_filter(filters.search, tenant.ticket_prefix))
+    tickets = _more_filters(tickets, filters, tenant)
+    sort = effective_sort(filters)
+    if sort in SORTS:
+        return tickets.order_by(*SORTS[sort])
     return queue_ordered(tickets)
+
+
+def effective_sort(filters: QueueFilters) -> str:
+    """The sort asked for; unless asked, a search or "every status" lists the newest first (the queue's
+    order ranks what waits for a reaction, which says little about closed tickets), the queue its own."""
+    if filters.sort:
+        return filters.sort
+    return "newest" if filters.search or filters.all_statuses else "queue"
+
+
+def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant) -> QuerySet[Ticket]:
+    if filters.assignee:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.product:
+        tickets = tickets.filter(product_id=filters.product)
+    if filters.category:
+        tickets = tickets.filter(category_id=filters.category)
+    if filters.channel in Ticket.Channel.values:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.sla_state in Ticket.SlaState.values:
+        tickets = tickets.filter(sla_state=filters.sla_state)
+    zone = timezone.get_current_timezone()
+    if filters.received_from:
+        tickets = tickets.filter(received_at__gte=datetime.combine(filters.received_from, time.min, zone))
+    if filters.received_to:
+        tickets = tickets.filter(received_at__lt=datetime.combine(filters.received_to + timedelta(days=1),
+                                                                  time.min, zone))
+    if filters.search:
+        tickets = tickets.filter(search_condition(tenant_id=tenant.pk, prefix=tenant.ticket_prefix,
+                                                  query=filters.search))
+    return tickets
 
 
 def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status: str = "",
@@ -193,3 +251,35 @@ def product_names(tenant: Tenant) -> dict[str, str]:
     from plans.models import Product
 
     return dict(Product.objects.for_tenant(tenant).values_list("code", "name"))
+
+
+CONTEXT_LIMIT = 8
+
+
+def _open_first(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    from django.db.models import Case, IntegerField, Value, When
+
+    return tickets.annotate(closed_rank=Case(When(status__in=Ticket.ACTIVE_STATUSES, then=Value(0)),
+                                             default=Value(1), output_field=IntegerField())
+                            ).order_by("closed_rank", "-received_at", "-id")
+
+
+def customer_tickets(*, ticket: Ticket) -> dict[str, list[Ticket]]:
+    """The requester's and the organization's other tickets, open ones first, newest first within.
+
+    Two queries at most, however many tickets the customer has; each list shows ``CONTEXT_LIMIT``.
+    """
+    base = (Ticket.objects.for_tenant(ticket.tenant_id).exclude(pk=ticket.pk)
+            .select_related("tenant").only("id", "tenant__ticket_prefix", "number", "subject", "status",
+                                           "received_at", "critical", "contact_id", "requester_email"))
+    requester: list[Ticket] = []
+    if ticket.contact_id:
+        requester = list(_open_first(base.filter(contact_id=ticket.contact_id))[:CONTEXT_LIMIT])
+    elif ticket.requester_email:
+        requester = list(_open_first(base.filter(requester_email__iexact=ticket.requester_email))[:CONTEXT_LIMIT])
+    organization: list[Ticket] = []
+    if ticket.organization_id:
+        shown = {t.pk for t in requester}
+        rows = _open_first(base.filter(organization_id=ticket.organization_id))[:CONTEXT_LIMIT + len(shown)]
+        organization = [t for t in rows if t.pk not in shown][:CONTEXT_LIMIT]
+    return {"requester": requester, "organization": organization}

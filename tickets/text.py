@@ -18,3 +18,16 @@ def clean_text(value: str | None) -> str:
     if _SURROGATE_RE.search(value):
         value = _SURROGATE_RE.sub("\ufffd", value)
     return value
+
+
+def message_html(message) -> str:
+    """A message's text as safe HTML: agents write Markdown (``core.markdown.render_message``, sanitised
+    by nh3); what customers send is shown as they wrote it, line breaks kept."""
+    from django.utils.html import linebreaks
+    from django.utils.safestring import mark_safe
+
+    from core.markdown import render_message
+
+    if message.source == "agent":
+        return mark_safe(render_message(message.body))  # noqa: S308 (nh3 allow-list output)
+    return mark_safe(linebreaks(message.body, autoescape=True))  # noqa: S308 (escaped by linebreaks)

@@ -8,18 +8,22 @@ portal_patterns = [
     path("new/", portal.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", portal.ticket_detail, name="ticket_detail"),
     path("attachments/<int:pk>/", portal.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/thumbnail/", portal.attachment_thumbnail, name="attachment_thumbnail"),
 ]
 
 agent_patterns = [
     path("", agent.queue, name="queue"),
+    path("bulk/", agent.queue_bulk, name="queue_bulk"),
     path("tickets/<int:pk>/", agent.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/message/", agent.ticket_message, name="ticket_message"),
     path("tickets/<int:pk>/status/", agent.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/assign/", agent.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:pk>/take/", agent.ticket_take, name="ticket_take"),
+    path("tickets/<int:pk>/presence/", agent.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/thumbnail/", agent.attachment_thumbnail, name="attachment_thumbnail"),
 ]
 
 # The project's URL conf mounts these lists, together with the pages other apps add to the same

@@ -34,6 +34,15 @@ def panel_context(request, ticket: Ticket) -> dict | None:
             "callback_form": CallbackForm(initial={"phone": _contact_phone(ticket)})}
 
 
+def upcoming_context(request, ticket: Ticket) -> dict | None:
+    """The "Upcoming sessions" of the ticket's organization, in the customer context of the ticket page."""
+    if not ticket.organization_id:
+        return None
+    return {"upcoming": selectors.upcoming_for_organization(tenant=request.tenant,
+                                                            organization_id=ticket.organization_id,
+                                                            now=timezone.now())}
+
+
 def _contact_phone(ticket: Ticket) -> str:
     phone = ticket.contact.phones.order_by("id").first() if ticket.contact_id else None
     return phone.number if phone else ""

@@ -1,7 +1,7 @@
 """The search index (one row per article or topic), its vocabulary, the query log and deflection events.
 
 The index holds normalised text (lower case, no diacritics, Polish suffixes stripped: see
-``helpcenter.text``); the database's full-text engine sits on top of it (PostgreSQL: a generated
+``core.text``); the database's full-text engine sits on top of it (PostgreSQL: a generated
 ``tsvector`` with the ``simple`` configuration and a GIN index; SQLite: an FTS5 table kept in step by
 triggers). Both are created by migration 0002, per database vendor.
 """

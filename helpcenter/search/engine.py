@@ -1,6 +1,6 @@
 """Ranked search for a viewer, on PostgreSQL (tsvector + GIN) or SQLite (FTS5), behind one function.
 
-Query → stems (``helpcenter.text.terms``) → all must match (the last one as a prefix when it is the
+Query → stems (``core.text.terms``) → all must match (the last one as a prefix when it is the
 word being typed); when that finds too little, a stem not in the tenant's vocabulary (a typo) is
 widened to its nearest known stems; when nothing matches all words, any word may. Ranking: the
 engine's relevance with the title weighted ten times the body (PostgreSQL: weights A and B; SQLite:
@@ -15,7 +15,7 @@ from functools import lru_cache
 from django.db import connection
 from django.utils import timezone
 
-from helpcenter import text
+from core import text
 from helpcenter.models import SearchTerm, Viewer
 from helpcenter.search.index import tenant_token
 

@@ -1,7 +1,7 @@
 """Keep the search index in step: one ``SearchEntry`` per article and per forum topic."""
 from __future__ import annotations
 
-from helpcenter import markdown, text
+from core import markdown, text
 from helpcenter.models import Article, Post, SearchEntry, SearchTerm, Topic, Visibility
 
 MAX_BODY = 20_000

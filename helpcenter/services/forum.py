@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Tenant, User
 from core.services import audit_record
-from helpcenter import markdown
+from core import markdown
 from helpcenter.models import ForumCategory, Post, PostReport, PostRevision, Topic, TopicSubscription, Viewer
 from helpcenter.search.index import topic_index
 from helpcenter.services.common import notify, rate_check

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Tenant
 from core.services import audit_record
-from helpcenter import markdown
+from core import markdown
 from helpcenter.models import Suggestion, SuggestionVote, Viewer
 from helpcenter.services.common import rate_check
 from plans.models import Product

@@ -91,6 +91,39 @@
     return true;
   }
 
+  /* Quote a message in the reply: its lines as a Markdown quote ("> "), at the end of the reply box. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-quote]");
+    if (!button) return;
+    var box = replyForm() && replyForm().querySelector("textarea");
+    if (!box) return;
+    var lines = button.getAttribute("data-quote").replace(/\r\n/g, "\n").split("\n");
+    var who = button.getAttribute("data-quote-author");
+    var quote = (who ? "> **" + who + "**:\n" : "") + lines.map(function (l) { return "> " + l; }).join("\n");
+    box.value = (box.value ? box.value.replace(/\s*$/, "") + "\n\n" : "") + quote + "\n\n";
+    box.focus();
+    box.selectionStart = box.selectionEnd = box.value.length;
+  });
+
+  /* Presence on a ticket: the next poll says "typing" when the reply box changed since the last one. */
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest("[data-reply-form]")) return;
+    var flag = document.querySelector("[data-typing]");
+    if (flag) flag.value = "1";
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-presence-form]")) return;
+    var flag = event.target.querySelector("[data-typing]");
+    if (flag) flag.value = "0";
+  });
+
+  /* The queue does not refresh itself while tickets are selected for a bulk action. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target && event.target.id === "queue-region" && document.querySelector("[data-bulk-pick]:checked")) {
+      event.preventDefault();
+    }
+  });
+
   /* Canned replies are inserted at the cursor of the reply box. */
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-canned-insert]")) return;

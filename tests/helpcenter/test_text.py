@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from helpcenter import markdown, text
+from core import text
+from core import markdown
 
 TAG = re.compile(r"<[a-z][^>]*>", re.I)
 

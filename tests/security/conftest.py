@@ -18,7 +18,19 @@ from django.utils import timezone
 
 from tests.conftest import rolled_back_at_exit
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    """A real (tiny) PNG, so the thumbnail routes have an image to preview."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 # A name that never resolves (RFC 2606 .invalid): a delivery attempt fails at once and is recorded,
 # never sent.
 HOOK_URL = "https://crm.example.invalid/hook"

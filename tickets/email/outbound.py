@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import select_template
 from django.utils import formats, timezone, translation
 
+from tickets.text import message_html
 from tickets.models import Mailbox, Message, OutboundEmail, Ticket
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def reply_send(message_id: int) -> OutboundEmail | None:
         return record
     if record.to_email in _own_addresses(ticket.tenant):
         return _suppress(record, "own address")
-    context = {"ticket": ticket, "tenant": ticket.tenant, "message": message,
+    context = {"ticket": ticket, "tenant": ticket.tenant, "message": message, "body_html": message_html(message),
                "author": message.author_name or ticket.tenant.name}
     parent = _last_customer_id(ticket)
     references = _thread_ids(ticket)[-20:]

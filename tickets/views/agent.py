@@ -1,22 +1,31 @@
 """The agent workspace: the prioritised queue and the ticket page with every action an agent takes."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from plans.models import Plan
+from plans.models import Plan, Product
 from plans.selectors import plan_in_force
 from sla import policy
 from tickets import hooks, selectors
-from tickets.forms import AgentMessageForm, AssignForm, StatusForm, TriageAcceptForm
+from tickets.bulk import bulk_apply
+from tickets.presence import POLL_SECONDS, presence_touch
+from tickets.presence import others as presence_others
+from tickets.forms import AgentMessageForm, BulkForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
-from tickets.selectors import QueueFilters, product_names
+from tickets.selectors import SORTS, QueueFilters, product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
-from tickets.views.common import agent_required, attachment_response, form_service, paginate
+from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
+                                  paginate, thumbnail_response)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -28,14 +37,31 @@ def _int_or_none(value: str | None) -> int | None:
     return number if 1 <= number <= 2**63 - 1 else None
 
 
+def _date_or_none(value: str | None) -> date | None:
+    """A day from the query string (YYYY-MM-DD); anything else filters nothing."""
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2999 else None
+
+
 def filters_from_query(query) -> QueueFilters:
     flag = lambda name: query.get(name) == "1"  # noqa: E731
+    statuses = query.getlist("status")
     return QueueFilters(
         mine=flag("mine"), unassigned=flag("unassigned"), critical=flag("critical"), breached=flag("breached"),
         waiting=flag("waiting"), organization=_int_or_none(query.get("organization")),
         plan=_int_or_none(query.get("plan")),
-        statuses=[s for s in query.getlist("status") if s in Ticket.Status.values],
+        statuses=[s for s in statuses if s in Ticket.Status.values],
         search=query.get("q", "").strip()[:100],
+        all_statuses="all" in statuses,
+        assignee=_int_or_none(query.get("assignee")), product=_int_or_none(query.get("product")),
+        category=_int_or_none(query.get("category")),
+        channel=query.get("channel", "") if query.get("channel") in Ticket.Channel.values else "",
+        sla_state=query.get("sla", "") if query.get("sla") in Ticket.SlaState.values else "",
+        received_from=_date_or_none(query.get("from")), received_to=_date_or_none(query.get("to")),
+        sort=query.get("sort", "") if query.get("sort") in (*SORTS, "queue") else "",
     )
 
 
@@ -46,20 +72,44 @@ def queue(request):
     filters = filters_from_query(request.GET)
     now = timezone.now()
     tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
-    page = paginate(request, tickets)
+    page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None)
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
         "organizations": list(selectors.organizations(tenant=tenant).values_list("id", "name")),
         "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
         "statuses": Ticket.Status.choices,
-        "filtered": any([filters.mine, filters.unassigned, filters.critical, filters.breached, filters.waiting,
-                         filters.organization, filters.plan, filters.statuses, filters.search]),
+        "filtered": filters.any(),
+        **({} if request.htmx else filter_choices(tenant)),
+        "bulk_form": BulkForm(tenant=tenant),
     })
 
 
+def filter_choices(tenant) -> dict:
+    """The choices of the search form's other filters (one query each, however long the lists)."""
+    return {
+        "agent_choices": [(m.pk, m.user.get_full_name() or m.user.get_username())
+                          for m in selectors.agents(tenant=tenant)],
+        "products": list(Product.objects.for_tenant(tenant).order_by("name").values_list("id", "name")),
+        "category_choices": list(selectors.categories(tenant=tenant).values_list("id", "name")),
+        "channels": Ticket.Channel.choices, "sla_states": Ticket.SlaState.choices,
+        "sorts": [("", _("Default: the queue's order, newest first when searching")), ("queue", _("Queue order")),
+                  ("newest", _("Newest first")), ("oldest", _("Oldest first")),
+                  ("updated", _("Recently updated")), ("due", _("Nearest deadline"))],
+    }
+
+
+def written_since(*, ticket: Ticket, seen: int | None, user) -> list[Message]:
+    """Messages others added to the ticket after the one the agent last saw (``seen``: its id)."""
+    if seen is None:
+        return []
+    return list(Message.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket, pk__gt=seen)
+                .exclude(author_user=user).order_by("id")[:5])
+
+
 def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None, assign_form=None,
-                accept_form=None, panel_overrides: dict[str, dict] | None = None, status: int = 200):
+                accept_form=None, panel_overrides: dict[str, dict] | None = None, status: int = 200,
+                extra: dict | None = None):
     """The agent's ticket page; ``panel_overrides`` replaces parts of a registered panel's context
     (a panel's own POST view passes its bound form back with the errors)."""
     tenant = request.tenant
@@ -85,6 +135,9 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "contacts": contacts,
         "sla_reason_text": str(policy.REASONS.get(ticket.sla_reason, "")) if ticket.sla_reason else "",
         "panels": panels,
+        "customer": selectors.customer_tickets(ticket=ticket),
+        "poll_seconds": POLL_SECONDS,
+        **(extra or {}),
     }, status=status)
 
 
@@ -106,6 +159,16 @@ def ticket_message(request, pk: int):
     tenant = request.tenant
     ticket = selectors.ticket_for_agent(tenant=tenant, pk=pk)
     form = AgentMessageForm(request.POST, request.FILES, ticket=ticket, transitions=TRANSITIONS)
+    if form.is_valid() and not form.cleaned_data["send_anyway"]:
+        newer = written_since(ticket=ticket, seen=form.cleaned_data["seen"], user=request.user)
+        if newer:
+            # Someone wrote while this reply was being typed: show it, keep the text, ask once more.
+            data = request.POST.copy()
+            data["send_anyway"] = "1"
+            form = AgentMessageForm(data, ticket=ticket, transitions=TRANSITIONS)
+            form.is_valid()
+            return ticket_page(request, ticket, message_form=form, status=409,
+                               extra={"written_since": newer})
     if form.is_valid():
         internal = form.cleaned_data["kind"] == AgentMessageForm.KIND_NOTE
         added = form_service(form, lambda: message_add(
@@ -191,3 +254,43 @@ def ticket_reject(request, pk: int):
 def attachment_download(request, pk: int):
     attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
     return attachment_response(attachment)
+
+
+@require_GET
+@agent_required
+def attachment_thumbnail(request, pk: int):
+    attachment = selectors.attachment_for_agent(tenant=request.tenant, pk=pk)
+    return thumbnail_response(attachment)
+
+
+@require_POST
+@agent_required
+def queue_bulk(request):
+    """The queue's bulk action; back to the queue (its filters kept) with what was done and what was not."""
+    form = BulkForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        return render(request, "tickets/agent/bulk_errors.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    result = bulk_apply(tenant=request.tenant, actor=request.user, ticket_ids=data["ids"], action=data["action"],
+                        assignee=data.get("assignee"), status=data.get("status") or "",
+                        category=data.get("category"), canned=data.get("canned"))
+    if result.done:
+        messages.success(request, ngettext("Done for %(n)s ticket.", "Done for %(n)s tickets.",
+                                           len(result.done)) % {"n": len(result.done)})
+    for reference, reason in result.failed:
+        messages.error(request, _("%(ref)s not changed: %(reason)s") % {"ref": reference, "reason": reason})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/agent/"):
+        back = reverse("agent:queue")
+    return redirect(back)
+
+
+@require_POST
+@agent_required
+def ticket_presence(request, pk: int):
+    """The page's poll: record this agent on the ticket (typing or not), return who else is here."""
+    ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
+    presence_touch(ticket=ticket, membership=request.membership, typing=request.POST.get("typing") == "1")
+    return render(request, "tickets/agent/_presence.html", {
+        "ticket": ticket, "others": presence_others(ticket=ticket, membership=request.membership),
+        "poll_seconds": POLL_SECONDS})

@@ -6,12 +6,14 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.functional import cached_property
 
 from tickets.models import Attachment
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000
 
 
 def contact_required(view):
@@ -42,14 +44,41 @@ def agent_required(view):
     return wrapper
 
 
-def paginate(request, queryset):
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` + 1 rows: a search matching half of 100 000 tickets is not counted to the
+    end on every page (the list shows "more than 1 000", and the agent narrows the search).
+    The rows of a page are read in two steps (``page``): three queries however long the page."""
+
+    def __init__(self, *args, cap: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    def page(self, number):
+        """The page in two steps: the ids in order (a query over the tickets and the search alone, which
+        plans fast), then those rows with every join the list uses (by primary key)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page])
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)} if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def paginate(request, queryset, *, count_cap: int | None = None):
     try:
         size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
     except ValueError:
         size = DEFAULT_PAGE_SIZE
     if size not in PAGE_SIZES:
         size = DEFAULT_PAGE_SIZE
-    paginator = Paginator(queryset, size)
+    paginator = CappedPaginator(queryset, size, cap=count_cap) if count_cap else Paginator(queryset, size)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -63,6 +92,20 @@ def attachment_response(attachment: Attachment) -> FileResponse:
                             content_type=attachment.content_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def thumbnail_response(attachment: Attachment) -> HttpResponse:
+    """The attachment's thumbnail (``tickets.thumbnails``) as a PNG, or a 404 when it has none."""
+    from tickets.thumbnails import thumbnail_png
+
+    data = thumbnail_png(attachment)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

@@ -11,7 +11,7 @@ from tickets import hooks, selectors
 from tickets.forms import ReplyForm, TicketFileForm
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
-from tickets.views.common import attachment_response, contact_required, form_service, paginate
+from tickets.views.common import attachment_response, contact_required, form_service, paginate, thumbnail_response
 
 
 @require_GET
@@ -80,3 +80,10 @@ def ticket_detail(request, pk: int):
 def attachment_download(request, pk: int):
     attachment = selectors.attachment_for_contact(tenant=request.tenant, contact=request.contact, pk=pk)
     return attachment_response(attachment)
+
+
+@require_GET
+@contact_required
+def attachment_thumbnail(request, pk: int):
+    attachment = selectors.attachment_for_contact(tenant=request.tenant, contact=request.contact, pk=pk)
+    return thumbnail_response(attachment)

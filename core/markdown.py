@@ -1,9 +1,11 @@
 """Markdown to safe HTML: markdown-it-py with raw HTML off, then nh3 with a strict allow-list.
 
 Everything people write in the help center (articles, posts, suggestions, answers) goes through
-``render``. Raw HTML in the source is shown as text; links and images may only use http(s), mailto
-or a relative URL (no ``javascript:``, ``data:`` or ``vbscript:``); no attribute can carry a script
-(``on*``) or a style. Links get ``rel="nofollow noopener noreferrer"``.
+``render``; agents' replies and notes on tickets through ``render_message`` (a line break stays a
+line break, as in an e-mail, and no image is loaded from elsewhere: no tracking pixels). Raw HTML
+in the source is shown as text; links and images may only use http(s), mailto or a relative URL
+(no ``javascript:``, ``data:`` or ``vbscript:``); no attribute can carry a script (``on*``) or a style.
+Links get ``rel="nofollow noopener noreferrer"``.
 """
 from __future__ import annotations
 
@@ -38,3 +40,16 @@ def plain(source: str, limit: int = 300) -> str:
     text = nh3.clean(_md.render(source or ""), tags=set(), attributes={})
     text = html.unescape(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_md_message = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                        "breaks": True}).enable(["table", "strikethrough"])
+MESSAGE_TAGS = TAGS - {"img", "h2"}
+
+
+def render_message(source: str) -> str:
+    """An agent's reply or note as safe HTML: Markdown (**bold**, > quote, lists, `code`, links)."""
+    html = _md_message.render(source or "").replace("<h1>", "<h3>").replace("</h1>", "</h3>")
+    html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+    return nh3.clean(html, tags=MESSAGE_TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="nofollow noopener noreferrer", strip_comments=True)

@@ -18,6 +18,7 @@ _WORD = re.compile(r"[0-9a-z]+")
 SUFFIXES = sorted({
     # verbs and verbal nouns
     "owaniami", "owaniach", "owaniem", "owania", "owanie", "owaniu", "owanych", "owanym", "owana", "owane", "owany",
+    "owanej", "owanego", "owanemu", "owanymi",
     "owac", "owal", "owala", "owali", "uje", "ujesz", "ujemy", "ujecie", "uja", "ujac",
     "ac", "ic", "yc", "esz", "emy", "ecie",
     # nouns

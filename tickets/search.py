@@ -1,0 +1,148 @@
+"""Full-text search of tickets for agents: subject, every message (public and internal), requester,
+organization and the reference, over every status.
+
+The text is folded and stemmed by ``core.text`` (the help center's Polish normaliser), so "drukarka",
+"drukarki" and "Drukarką" meet; the database's engine sits on top (PostgreSQL: a generated
+``tsvector`` with a GIN index; SQLite: FTS5; migration 0007). Every word of the query must occur; the
+last one may be a prefix (the word being typed). A reference ("KJM-1005", "#1005", "1005") also
+matches the ticket's number.
+
+``ticket_reindex_head`` and ``ticket_reindex_body`` keep one ``TicketSearch`` row per ticket in step;
+they run from the model signals (``tickets.apps``) in the transaction of the write, and from the
+services that change messages with ``update()`` (GDPR anonymisation).
+"""
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from core import text
+from tickets.models import Message, Ticket, TicketSearch
+
+MAX_TERMS = 8
+FEW_MATCHES = 500
+MAX_BODY_CHARS = 60_000
+HEAD_FIELDS = frozenset({"number", "subject", "requester_name", "requester_email", "organization"})
+_REFERENCE = re.compile(r"^#?(?:([a-z0-9]{1,10})-)?(\d{1,9})$", re.I)
+
+
+def tenant_token(tenant_id: int) -> str:
+    # Indexed with the text, so the full-text index itself narrows a query to one tenant.
+    return f"tt{tenant_id}x"
+
+
+def head_text(ticket: Ticket) -> str:
+    parts = [ticket.tenant.ticket_prefix, str(ticket.number), ticket.subject, ticket.requester_name,
+             ticket.requester_email]
+    if ticket.organization_id:
+        parts.append(ticket.organization.name)
+    return text.index_text(" ".join(p for p in parts if p))
+
+
+def body_text(ticket_id: int) -> str:
+    chunks, size = [], 0
+    rows = Message.objects.filter(ticket_id=ticket_id).order_by("created_at", "id").values_list(
+        "author_name", "body")
+    for author, body in rows:
+        chunk = text.index_text(f"{author} {body}")
+        chunks.append(chunk)
+        size += len(chunk) + 1
+        if size >= MAX_BODY_CHARS:
+            break
+    return " ".join(chunks)[:MAX_BODY_CHARS]
+
+
+def ticket_reindex_head(ticket: Ticket) -> None:
+    head = head_text(ticket)
+    updated = TicketSearch.objects.filter(ticket_id=ticket.pk).update(head_terms=head)
+    if not updated:
+        TicketSearch.objects.create(ticket_id=ticket.pk, tenant_id=ticket.tenant_id,
+                                    tenant_token=tenant_token(ticket.tenant_id), head_terms=head,
+                                    body_terms=body_text(ticket.pk))
+
+
+def ticket_reindex_body(ticket_id: int, tenant_id: int) -> None:
+    body = body_text(ticket_id)
+    if not TicketSearch.objects.filter(ticket_id=ticket_id).update(body_terms=body):
+        ticket = Ticket.objects.select_related("tenant", "organization").filter(pk=ticket_id).first()
+        if ticket is not None:
+            TicketSearch.objects.create(ticket_id=ticket_id, tenant_id=tenant_id,
+                                        tenant_token=tenant_token(tenant_id), head_terms=head_text(ticket),
+                                        body_terms=body)
+
+
+def ticket_reindex(ticket: Ticket) -> None:
+    ticket_reindex_head(ticket)
+    ticket_reindex_body(ticket.pk, ticket.tenant_id)
+
+
+def reference_number(query: str, prefix: str) -> int | None:
+    """The ticket number a query names ("KJM-1005", "kjm-1005", "#1005", "1005"), or None."""
+    match = _REFERENCE.match(query.strip())
+    if not match or (match.group(1) and match.group(1).lower() != prefix.lower()):
+        return None
+    return int(match.group(2))
+
+
+def query_terms(query: str) -> list[str]:
+    stems = list(dict.fromkeys(text.terms(query)))[:MAX_TERMS]
+    return stems or list(dict.fromkeys(text.terms(query, keep_stopwords=True)))[:MAX_TERMS]
+
+
+def _matching(tenant_id: int, stems: list[str]) -> RawSQL:
+    # The stems are [0-9a-z]+ (core.text), so they cannot carry the engines' query syntax.
+    token = tenant_token(tenant_id)
+    if connection.vendor == "postgresql":
+        words = " & ".join(w + (":*" if i == len(stems) - 1 else "") for i, w in enumerate(stems))
+        return RawSQL("SELECT ticket_id FROM tickets_ticketsearch WHERE document @@ to_tsquery('simple', %s)",
+                      [f"{token} & {words}"])
+    words = " AND ".join(f'"{w}"' + ("*" if i == len(stems) - 1 else "") for i, w in enumerate(stems))
+    return RawSQL("SELECT rowid FROM tickets_search_fts WHERE tickets_search_fts MATCH %s",
+                  [f'tenant_token : "{token}" AND {{head_terms body_terms}} : ({words})'])
+
+
+def _matching_ids(tenant_id: int, stems: list[str]) -> list[int] | RawSQL:
+    """The matching tickets' ids when they are few (one query, through the full-text index), else the
+    subquery. Planners join a handful of matches badly (PostgreSQL hashes the whole ticket table to
+    find three rows); a list of ids goes through the primary key. Many matches stay a subquery, which
+    the planner probes while it walks the ticket index in the page's order."""
+    matching = _matching(tenant_id, stems)
+    sql, params = matching.sql, list(matching.params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, FEW_MATCHES + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= FEW_MATCHES else matching
+
+
+def search_condition(*, tenant_id: int, prefix: str, query: str) -> Q:
+    """The tickets matching ``query`` (every word, the last one as a prefix) or naming its number.
+
+    Runs one query (the matches, when few) while it builds the condition."""
+    query = (query or "").strip()[:200]
+    condition = Q(pk__in=[])
+    stems = query_terms(query)
+    if stems:
+        condition = Q(pk__in=_matching_ids(tenant_id, stems))
+    number = reference_number(query, prefix)
+    if number is not None:
+        condition |= Q(number=number)
+    return condition
+
+
+# --- keeping the index in step (connected in tickets.apps) -----------------------------------------
+
+
+def on_ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, raw: bool = False, **kwargs):
+    if raw:
+        return
+    if created or update_fields is None or HEAD_FIELDS & set(update_fields):
+        ticket_reindex_head(instance)
+
+
+def on_message_changed(sender, instance: Message, raw: bool = False, **kwargs):
+    if raw:
+        return
+    ticket_reindex_body(instance.ticket_id, instance.tenant_id)
