@@ -10,9 +10,9 @@ timed requests; the SQL query count of each page is printed, and the EXPLAIN ANA
 search's ticket queries. Fails when a search's p50 is above 50 ms or the searches' query counts differ.
 The queue without a search is measured too, as a reference for the machine's speed at the time.
 
-    PYTHONPATH=. /work/main/.venv/bin/python bench/bench_ticket_search.py
-    PYTHONPATH=. /work/main/.venv/bin/python bench/bench_ticket_search.py --tickets 20000 --requests 50 --keep
-    PYTHONPATH=. /work/main/.venv/bin/python bench/bench_ticket_search.py --reuse --keep   # measure again
+    PYTHONPATH=. .venv/bin/python bench/bench_ticket_search.py
+    PYTHONPATH=. .venv/bin/python bench/bench_ticket_search.py --tickets 20000 --requests 50 --keep
+    PYTHONPATH=. .venv/bin/python bench/bench_ticket_search.py --reuse --keep   # measure again
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpcenter import markdown
+from core import markdown
 from helpcenter.forms import ArticleForm
 from helpcenter.models import Article
 from helpcenter.selectors import kb

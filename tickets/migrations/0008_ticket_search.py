@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('helpdesk', '0004_outbox'),
         ('plans', '0001_initial'),
-        ('tickets', '0006_email_full_text_subject_robots'),
+        ('tickets', '0007_sla_targets_pauses_queue'),
     ]
 
     operations = [
