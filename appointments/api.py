@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms as django_forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
@@ -115,10 +116,22 @@ class SlotSerializer(serializers.Serializer):
                                    help_text="Staff members free then, the preferred (account manager) first.")
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 24 * 60})
+class MinutesFilter(django_filters.NumberFilter):
+    """A length in whole minutes, at most a day (the schema says exactly what is accepted)."""
+
+    field_class = django_forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 24 * 60)
+        super().__init__(*args, **kwargs)
+
+
 class SlotFilter(StrictFilterSet):
     ticket = IdFilter(method="noop", required=True, help_text="The ticket the session is for.")
     kind = django_filters.ChoiceFilter(choices=Kind.choices, method="noop", required=True, help_text="Kind.")
-    minutes = django_filters.NumberFilter(method="noop", required=True, help_text="Length in minutes.")
+    minutes = MinutesFilter(method="noop", required=True, help_text="Length in minutes.")
     agent = IdFilter(method="noop", help_text="Only this staff member's slots.")
 
     class Meta:

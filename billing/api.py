@@ -525,7 +525,8 @@ class UpdateFeeViewSet(ApiViewSet):
                                "for the months after it). Issued statements count as charged.",
                    parameters=[OpenApiParameter("organization_id", int, OpenApiParameter.PATH,
                                                 description="Organization ID."),
-                               OpenApiParameter("year", int, OpenApiParameter.PATH, description="Year, e.g. 2026.")])
+                               OpenApiParameter("year", {"type": "integer", "minimum": 1900, "maximum": 2199},
+                                                OpenApiParameter.PATH, description="Year, e.g. 2026.")])
     def retrieve(self, request, organization_id=None, year=None):
         from billing.statements import update_year
 

@@ -235,7 +235,13 @@ def build_any_row(model, tenant: Tenant):
             continue
         else:
             values[field.name] = _sample_value(field, n, tenant)
+    values.update(_CHECKED_VALUES.get(model._meta.label, {}))
     return model._base_manager.create(**values)
+
+
+# Optional fields that a model's check constraint needs in some combination (a quote is a fixed
+# price or hours at a rate): the values ``build_any_row`` gives them.
+_CHECKED_VALUES = {"billing.Quote": {"fixed_price_net": Decimal("100.00")}}
 
 
 def _existing_row(model, tenant):

@@ -57,7 +57,10 @@ class ApiAutoSchema(AutoSchema):
         if decimal:
             # A decimal sent as a string: at least one digit, ASCII digits, no sign when its minimum is 0.
             sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
-            schema["pattern"] = rf"^{sign}[0-9]{{1,{decimal['whole']}}}(?:\.[0-9]{{1,{decimal['places']}}})?$"
+            # A minimum of the smallest positive step (0.01 with two places): not all zeros.
+            positive = "(?=[0-9.]*[1-9])" if field.min_value is not None and field.min_value > 0 else ""
+            schema["pattern"] = (rf"^{positive}{sign}[0-9]{{1,{decimal['whole']}}}"
+                                 rf"(?:\.[0-9]{{1,{decimal['places']}}})?$")
         own_pattern = any(isinstance(v, RegexValidator) for v in getattr(field, "validators", []))
         if (direction == "request" and (types == "string" or (isinstance(types, list) and "string" in types))
                 and not own_pattern and not {"pattern", "enum", "format"} & set(schema)):

@@ -13,7 +13,7 @@ def test_targets_set_per_subscription_show_on_the_ticket_with_their_state(alpha)
                            {"overrides": {"next_reply_minutes": 60, "resolution_minutes": 480}})
     assert response.status_code == 200, response.json()
     bad = alpha.patch(f"/api/v1/subscriptions/{subscription.pk}/", {"overrides": {"resolution_minutes": -5}})
-    assert bad.status_code == 400 and "overrides" in bad.json()["errors"]
+    assert bad.status_code == 400 and "overrides.resolution_minutes" in bad.json()["errors"]
 
     created = alpha.post("/api/v1/tickets/", {"subject": "Printer", "body": "Does not print",
                                                "contact": world.contact.pk})

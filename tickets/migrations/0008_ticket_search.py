@@ -92,10 +92,6 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'ticket search texts',
             },
         ),
-        migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['tenant', '-received_at'], name='ticket_received_idx'),
-        ),
         migrations.AddField(
             model_name='ticketsearch',
             name='tenant',
