@@ -2,15 +2,20 @@
 per subscription like the reaction time."""
 from __future__ import annotations
 
+from django.utils import timezone
+
 from plans.models import Subscription
 
 
 def test_targets_set_per_subscription_show_on_the_ticket_with_their_state(alpha):
     world = alpha.world
     subscription = Subscription.objects.for_tenant(world.tenant).filter(organization=world.organization).get()
-    # a tenant admin sets the new targets for this customer through the API, like the reaction time
+    # a tenant admin sets the new targets for this customer through the API, like the reaction time,
+    # from this month on (a dated change; without a date it would apply from next month)
+    this_month = timezone.localdate().replace(day=1).isoformat()
     response = alpha.patch(f"/api/v1/subscriptions/{subscription.pk}/",
-                           {"overrides": {"next_reply_minutes": 60, "resolution_minutes": 480}})
+                           {"overrides": {"next_reply_minutes": 60, "resolution_minutes": 480},
+                            "effective_from": this_month})
     assert response.status_code == 200, response.json()
     bad = alpha.patch(f"/api/v1/subscriptions/{subscription.pk}/", {"overrides": {"resolution_minutes": -5}})
     assert bad.status_code == 400 and "overrides.resolution_minutes" in bad.json()["errors"]
