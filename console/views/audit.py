@@ -32,7 +32,7 @@ def _changed(before, after) -> dict | None:
 @tenant_admin_required
 def audit_log(request):
     events = AuditEvent.objects.for_tenant(request.tenant).select_related("actor").order_by("-at", "-id")
-    action = request.GET.get("action", "").strip()[:64]
+    action = request.GET.get("action", "").replace("\x00", "").strip()[:64]  # PostgreSQL stores no NUL
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))

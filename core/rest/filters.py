@@ -1,6 +1,8 @@
 """Query filters that refuse what they do not understand (a 400, never a silent ignore)."""
 from __future__ import annotations
 
+from datetime import timezone as dt_timezone
+
 import django_filters
 from django import forms as django_forms
 from django.utils.translation import gettext as _
@@ -70,6 +72,9 @@ class _BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
             raise django_forms.ValidationError(_("Use a moment in the years 1900–2199.")) from None
         if result is not None and not MIN_YEAR <= result.year <= MAX_YEAR:
             raise django_forms.ValidationError(_("Use a moment in the years 1900–2199."))
+        if result is not None and result.utcoffset() is not None:
+            # ISO 8601 allows offsets up to ±23:59, PostgreSQL only up to ±15:59: compare in UTC.
+            result = result.astimezone(dt_timezone.utc)
         return result
 
 

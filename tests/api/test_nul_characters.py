@@ -33,3 +33,10 @@ def test_nul_in_a_nested_body_value_is_a_400(api):
 def test_nul_in_a_query_parameter_is_a_400(api):
     response = api.get("/api/v1/organizations/", {"external_id": "x\x00y"})
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("moment", ["2026-01-01T00:00:00+22:10", "2026-01-01T00:00:00-23:59"])
+def test_a_moment_with_an_offset_postgresql_cannot_store_is_compared_in_utc(api, moment):
+    # ISO 8601 allows offsets up to ±23:59, PostgreSQL's timestamptz only ±15:59: a filter still works
+    response = api.get("/api/v1/tickets/", {"updated_since": moment})
+    assert response.status_code == 200, response.content
