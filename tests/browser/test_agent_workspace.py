@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_ticket_flow import browser, login, seeded  # noqa: F401  (fixtures)
+from tests.browser.test_ticket_flow import login, seeded  # noqa: F401  (fixture)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

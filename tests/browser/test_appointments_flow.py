@@ -7,28 +7,19 @@ import re
 
 import pytest
 
+from tests.browser.conftest import LOCALHOST_HOSTS
+
 from helpdesk.management.commands.seed_demo import DEMO_PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--host-resolver-rules=MAP *.localhost 127.0.0.1"]
+EXTRA_ARGS = LOCALHOST_HOSTS
 CUSTOMER = "joanna@meblex.example.com"  # Meblex, plan START: 3 hours a month included
 AGENT = "agent@wysylki.example.com"
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")  # set it to keep the agenda's screenshots
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 CUSTOMER = "pawel@novahurt.example.com"
 AGENT = "agent@wysylki.example.com"
 ADMIN = "admin@wysylki.example.com"
@@ -24,15 +22,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 });
 """
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

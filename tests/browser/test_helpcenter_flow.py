@@ -5,28 +5,19 @@ import re
 
 import pytest
 
+from tests.browser.conftest import LOCALHOST_HOSTS
+
 from helpdesk.management.commands.seed_demo import DEMO_PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 # *.localhost is the tenants' host names in the demo; Chromium resolves it to the loopback anyway.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--host-resolver-rules=MAP *.localhost 127.0.0.1"]
+EXTRA_ARGS = LOCALHOST_HOSTS
 CUSTOMER = "ewa@bukiet.example.com"
 AGENT = "agent@wysylki.example.com"
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

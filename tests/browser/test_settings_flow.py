@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_ticket_flow import ARGS, CHROMIUM, login
+from tests.browser.test_ticket_flow import login
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -17,15 +17,6 @@ ADMIN = "admin@wysylki.example.com"
 WIDTHS = {"desktop": 1440, "phone": 390}
 SHOTS = Path(os.environ.get("SETTINGS_SCREENSHOTS", "/tmp/settings-screenshots"))
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
