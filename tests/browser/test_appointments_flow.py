@@ -30,7 +30,6 @@ def seeded(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The pages are under test here, not the mail: nothing is handed to the workers.
     monkeypatch.setattr("core.outbox.wake", lambda task: None)
-    monkeypatch.setattr("appointments.notifications._enqueue", lambda kind, appointment: None, raising=False)
     seed()
 
 
