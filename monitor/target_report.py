@@ -80,6 +80,7 @@ class BreachRow:
     cycle: int
     due_at: datetime
     met_at: datetime | None
+    recorded_at: datetime | None = None  # when the monitor (or the late action) recorded the breach event
 
     @property
     def breached_at(self) -> datetime:
@@ -189,8 +190,14 @@ def _rows(aggregates) -> list[TargetRow]:
 def _breaches(tickets: QuerySet[Ticket], limit: int) -> tuple[list[BreachRow], int]:
     """The missed targets of ``tickets``, earliest due first, at most ``limit``; and how many there are."""
     related = ("tenant", "organization", "plan", "assignee__user")
-    reaction = tickets.filter(sla_state=Ticket.SlaState.BREACHED, due_at__isnull=False)
-    resolution = tickets.filter(resolution_breached_at__isnull=False)
+    def recorded(target: str) -> Subquery:
+        return Subquery(SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=SlaEvent.Kind.BREACH, target=target)
+                        .order_by("cycle").values("recorded_at")[:1])
+
+    reaction = (tickets.filter(sla_state=Ticket.SlaState.BREACHED, due_at__isnull=False)
+                .annotate(_recorded=recorded(sla_targets.REACTION)))
+    resolution = (tickets.filter(resolution_breached_at__isnull=False)
+                  .annotate(_recorded=recorded(sla_targets.RESOLUTION)))
     first_reply = (Message.objects.filter(ticket=OuterRef("ticket_id"), from_staff=True, internal=False,
                                           created_at__gte=OuterRef("at")).order_by("created_at").values("created_at")[:1])
     replies = (SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH, target=sla_targets.NEXT_REPLY,
@@ -199,15 +206,15 @@ def _breaches(tickets: QuerySet[Ticket], limit: int) -> tuple[list[BreachRow], i
     count = (tickets.aggregate(n=Count("pk", filter=Q(sla_state=Ticket.SlaState.BREACHED, due_at__isnull=False))
                                + Count("pk", filter=Q(resolution_breached_at__isnull=False)))["n"]
              + replies.count())
-    rows = [BreachRow(t, sla_targets.REACTION, 1, t.due_at, t.reacted_at)
+    rows = [BreachRow(t, sla_targets.REACTION, 1, t.due_at, t.reacted_at, t._recorded)
             for t in reaction.select_related(*related).order_by("due_at", "pk")[:limit]]
-    rows += [BreachRow(t, sla_targets.RESOLUTION, 1, t.resolution_breached_at, t.resolved_at)
+    rows += [BreachRow(t, sla_targets.RESOLUTION, 1, t.resolution_breached_at, t.resolved_at, t._recorded)
              for t in resolution.select_related(*related).order_by("resolution_breached_at", "pk")[:limit]]
     for event in replies.select_related(*(f"ticket__{name}" for name in related)).order_by("at", "pk")[:limit]:
         ticket = event.ticket
         current = event.cycle == ticket.reply_cycle and ticket.reply_met_at is not None
         rows.append(BreachRow(ticket, sla_targets.NEXT_REPLY, event.cycle, event.at,
-                              ticket.reply_met_at if current else event._answered))
+                              ticket.reply_met_at if current else event._answered, event.recorded_at))
     rows.sort(key=lambda b: (b.due_at, TARGETS.index(b.target), b.ticket.pk, b.cycle))
     return rows[:limit], count
 

@@ -159,13 +159,14 @@ def _targets_csv(report: TargetReport) -> HttpResponse:
         writer.writerow([row.month.strftime("%Y-%m"), row.target, row.plan, row.organization, row.agent, row.met,
                          row.breached, row.running, "" if row.percent_met is None else f"{row.percent_met:.1f}"])
     writer.writerow([])
-    writer.writerow(["ticket", "subject", "organization", "target", "cycle", "due_at", "breached_at", "met_at",
-                     "late_by_minutes"])
+    writer.writerow(["ticket", "subject", "organization", "target", "cycle", "due_at", "breached_at", "recorded_at",
+                     "met_at", "late_by_minutes"])
     now = timezone.now()
     for breach in report.breaches:
         ticket = breach.ticket
         writer.writerow([ticket.reference, ticket.subject, ticket.organization.name if ticket.organization else "",
                          breach.target, breach.cycle, breach.due_at.isoformat(), breach.breached_at.isoformat(),
+                         breach.recorded_at.isoformat() if breach.recorded_at else "",
                          breach.met_at.isoformat() if breach.met_at else "",
                          int(breach.late_by(now).total_seconds() // 60)])
     return response
