@@ -168,8 +168,8 @@ def test_the_breached_filter_finds_a_missed_target_of_each_kind(people, client, 
         "next_reply": [dict(**reacted, reply_cycle=1, reply_started_at=now - 3 * hour, reply_due_at=now - hour,
                             reply_met_at=now - 2 * hour),
                        dict(**reacted, reply_cycle=1, reply_started_at=now - hour, reply_due_at=now + hour)],
-        "resolution": [dict(**reacted, resolution_due_at=now - hour, resolved_at=now - 2 * hour,
-                            status=Ticket.Status.RESOLVED),
+        "resolution": [{**reacted, "resolution_due_at": now - hour, "resolved_at": now - 2 * hour,
+                        "status": Ticket.Status.RESOLVED},
                        dict(**reacted, resolution_due_at=now + hour)],
     }[target]
     met = [_set(file_ticket(people["standard"], f"{target} fine {n}"), **f) for n, f in enumerate(fine)]
