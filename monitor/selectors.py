@@ -140,7 +140,7 @@ def sla_events_for_ticket(*, tenant: Tenant, ticket: Ticket) -> QuerySet[SlaEven
 
 def bar_chart(months: list[ReportRow], *, width: int = 720, height: int = 240) -> dict:
     """Geometry of a stacked bar chart (met / breached / running per month) for an inline SVG."""
-    left, bottom, top = 40, 30, 10
+    left, bottom, top = 40, 30, 20  # room above the tallest bar for its percentage
     plot_h = height - bottom - top
     peak = max((m.met + m.breached + m.running for m in months), default=0) or 1
     slot = (width - left - 10) / max(len(months), 1)

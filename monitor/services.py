@@ -444,9 +444,9 @@ def _digest_line(prefix: str, zone: ZoneInfo, kind: str, target: str, at: dateti
         head += f" ({organization})"
     words = DUE_WORDS.get(target, DUE_WORDS[REACTION])
     if kind == SlaEvent.Kind.BREACH:
-        return f"{head}\n  {words} minął: {at.astimezone(zone):%Y-%m-%d %H:%M}"
+        return f"{head}\n  {words} minął: {at.astimezone(zone):%d.%m.%Y, %H:%M}"
     due_at = {sla_targets.NEXT_REPLY: reply_due_at, sla_targets.RESOLUTION: resolution_due_at}.get(target, due_at)
-    due = f"{due_at.astimezone(zone):%Y-%m-%d %H:%M}" if due_at else "—"
+    due = f"{due_at.astimezone(zone):%d.%m.%Y, %H:%M}" if due_at else "—"
     if late:
         head += " [ostrzeżenie spóźnione: termin już minął]"
     if assignee_id:

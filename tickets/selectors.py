@@ -62,6 +62,16 @@ SORTS = {
 }
 
 
+def breached_condition(now: datetime) -> Q:
+    """A ticket with any target missed (RULES 4.7): the reaction, the next reply of the current cycle or
+    the resolution, whether the monitor has recorded it yet or its due time has just passed."""
+    reaction = Q(sla_state=Ticket.SlaState.BREACHED) | Q(sla_state=Ticket.SlaState.RUNNING, due_at__lte=now)
+    next_reply = Q(reply_breached_at__isnull=False) | Q(
+        reply_started_at__isnull=False, reply_met_at__isnull=True, reply_due_at__lte=now)
+    resolution = Q(resolution_breached_at__isnull=False) | Q(resolved_at__isnull=True, resolution_due_at__lte=now)
+    return reaction | next_reply | resolution
+
+
 def _search_filter(text: str, reference_prefix: str) -> Q:
     text = text.strip()
     condition = Q(subject__icontains=text) | Q(requester_name__icontains=text) | Q(
@@ -105,15 +115,14 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     if filters.critical:
         tickets = tickets.filter(critical=True)
     if filters.breached:
-        tickets = tickets.filter(Q(sla_state=Ticket.SlaState.BREACHED)
-                                 | Q(sla_state=Ticket.SlaState.RUNNING, due_at__lte=now))
+        tickets = tickets.filter(breached_condition(now))
     if filters.waiting:
         tickets = tickets.filter(status__in=[Ticket.Status.WAITING_CUSTOMER, Ticket.Status.WAITING_PACKAGE])
     if filters.organization:
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    tickets = _more_filters(tickets, filters, tenant)
+    tickets = _more_filters(tickets, filters, tenant, now)
     sort = effective_sort(filters)
     if sort in SORTS:
         return tickets.order_by(*SORTS[sort])
@@ -128,7 +137,8 @@ def effective_sort(filters: QueueFilters) -> str:
     return "newest" if filters.search or filters.all_statuses else "queue"
 
 
-def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant) -> QuerySet[Ticket]:
+def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant,
+                  now: datetime) -> QuerySet[Ticket]:
     if filters.assignee:
         tickets = tickets.filter(assignee_id=filters.assignee)
     if filters.product:
@@ -137,7 +147,10 @@ def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tena
         tickets = tickets.filter(category_id=filters.category)
     if filters.channel in Ticket.Channel.values:
         tickets = tickets.filter(channel=filters.channel)
-    if filters.sla_state in Ticket.SlaState.values:
+    if filters.sla_state == Ticket.SlaState.BREACHED:
+        # "Breached" is any target missed, as the queue's breached filter; the other states are the reaction's.
+        tickets = tickets.filter(breached_condition(now))
+    elif filters.sla_state in Ticket.SlaState.values:
         tickets = tickets.filter(sla_state=filters.sla_state)
     zone = timezone.get_current_timezone()
     if filters.received_from:

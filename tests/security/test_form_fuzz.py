@@ -56,7 +56,7 @@ QUERY_PAGES = [
     ("admin", "admin:plans_calendar_preview", "calendar", ["received", "hours"]),
     ("admin", "admin:plans_planterms_add", None, ["plan", "effective_from"]),
     ("admin", "admin:plans_subscription_add", None, ["organization", "plan", "starts_on"]),
-    ("admin", "sla:report", None, ["start", "end", "format"]),
+    ("admin", "sla:report", None, ["start", "end", "format", "plan", "organization", "agent"]),
     ("admin", "console:calendar_edit", "calendar", ["month", "preview-received", "preview-hours"]),
     ("admin", "console:audit_log", None, ["action", "page"]),
 ]

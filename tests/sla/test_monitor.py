@@ -78,8 +78,11 @@ def test_breach_is_recorded_at_the_deadline_not_at_the_scan(world):
     # and the escalation contacts got the breach by e-mail, in Polish
     to_escalation = [m for m in mail.outbox if m.to == ["szef@wysylki.example.com"]]
     assert len(to_escalation) == 1
-    assert "Przekroczono gwarantowany czas reakcji" in to_escalation[0].body
+    assert "Przekroczono gwarantowane terminy" in to_escalation[0].body
     assert ticket.reference in to_escalation[0].body
+    # the due time local and formatted as people read it, never ISO
+    assert "termin reakcji minął: 10.03.2026, 10:00" in to_escalation[0].body
+    assert "2026-03-10" not in to_escalation[0].body
     assert sorted(breach.recipients) == ["kierownik@wysylki.example.com", "szef@wysylki.example.com"]
 
 

@@ -2,7 +2,7 @@
 per (ticket, target, cycle), with the digest and the webhooks of the outbox."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core import mail
 
@@ -67,3 +67,39 @@ def test_concurrent_inserts_of_the_same_target_event_keep_one(world):  # noqa: F
     # the same ticket's reaction breach is another event
     assert services._events_record("breach", rows, NOW) == 1
     assert SlaEvent.objects.filter(ticket=ticket).count() == 2
+
+
+def test_every_target_emits_its_warning_and_breach_webhooks_once_with_target_and_cycle(world):  # noqa: F811
+    from core.models import WebhookDelivery, WebhookEndpoint
+
+    tenant = world["tenant"]
+    endpoint = WebhookEndpoint.objects.create(tenant=tenant, url="https://crm.example.com/hook",
+                                              events=["sla.warning", "sla.breached"], secret_encrypted="x")
+    # given one ticket per target past its due time (the reply in its second cycle)
+    reaction = ticket_make(tenant, due_at=NOW - timedelta(hours=1))
+    reply = _reply_owed(tenant, due=NOW - timedelta(hours=1), cycle=2)
+    resolution = ticket_make(tenant, due_at=None, state="met", reacted_at=NOW - timedelta(days=1),
+                             resolution_due_at=NOW - timedelta(hours=1),
+                             resolution_warn_at=NOW - timedelta(hours=2))
+
+    # when the monitor scans three times
+    scan()
+    scan(NOW + timedelta(minutes=1))
+    scan(NOW + timedelta(hours=1))
+
+    # then each target has one warning and one breach webhook, carrying the target and the cycle
+    def moment(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    sent = sorted((d.event_type, d.payload["data"]["ticket"]["id"], d.payload["data"]["target"],
+                   d.payload["data"]["cycle"], moment(d.payload["data"]["at"]))
+                  for d in WebhookDelivery.objects.filter(endpoint=endpoint, event_type__startswith="sla."))
+    hour_ago = NOW - timedelta(hours=1)
+    assert sent == sorted([
+        ("sla.warning", reaction.pk, "reaction", 1, NOW - timedelta(hours=3)),
+        ("sla.breached", reaction.pk, "reaction", 1, hour_ago),
+        ("sla.warning", reply.pk, "next_reply", 2, NOW - timedelta(hours=1, minutes=30)),
+        ("sla.breached", reply.pk, "next_reply", 2, hour_ago),
+        ("sla.warning", resolution.pk, "resolution", 1, NOW - timedelta(hours=2)),
+        ("sla.breached", resolution.pk, "resolution", 1, hour_ago),
+    ])

@@ -140,3 +140,50 @@ def test_queue_and_portal_pages_cost_the_same_number_of_queries_for_10_and_50_ro
     small, r10 = _render_count(client, "/portal/?per_page=10")
     large, r50 = _render_count(client, "/portal/?per_page=50")
     assert small == large
+
+
+@pytest.mark.parametrize("target", ["reaction", "next_reply", "resolution"])
+def test_the_breached_filter_finds_a_missed_target_of_each_kind(people, client, target):
+    """?breached=1 (and the search's SLA state "breached") select any target missed in the current cycle,
+    recorded by the monitor or just past its due time; a met or future target is not selected."""
+    tenant = people["agent"].tenant
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    reacted = dict(sla_state="met", reacted_at=now - 5 * hour, status=Ticket.Status.OPEN)
+    fields = {
+        "reaction": [dict(sla_state="breached", due_at=now - 3 * hour, breached_at=now - 3 * hour),
+                     dict(sla_state="running", due_at=now - hour)],
+        "next_reply": [dict(**reacted, reply_cycle=2, reply_started_at=now - 4 * hour, reply_due_at=now - 3 * hour,
+                            reply_breached_at=now - 3 * hour),
+                       dict(**reacted, reply_cycle=1, reply_started_at=now - 2 * hour, reply_due_at=now - hour)],
+        "resolution": [dict(**reacted, resolution_due_at=now - 3 * hour, resolution_breached_at=now - 3 * hour),
+                       dict(**reacted, resolution_due_at=now - hour)],
+    }[target]
+    recorded = _set(file_ticket(people["standard"], f"{target} recorded"), **fields[0])
+    just_past = _set(file_ticket(people["standard"], f"{target} just past"), **fields[1])
+    # the same target met in time, or still ahead, is not breached
+    fine = {
+        "reaction": [dict(sla_state="met", due_at=now - hour, reacted_at=now - 2 * hour),
+                     dict(sla_state="running", due_at=now + hour)],
+        "next_reply": [dict(**reacted, reply_cycle=1, reply_started_at=now - 3 * hour, reply_due_at=now - hour,
+                            reply_met_at=now - 2 * hour),
+                       dict(**reacted, reply_cycle=1, reply_started_at=now - hour, reply_due_at=now + hour)],
+        "resolution": [{**reacted, "resolution_due_at": now - hour, "resolved_at": now - 2 * hour,
+                        "status": Ticket.Status.RESOLVED},
+                       dict(**reacted, resolution_due_at=now + hour)],
+    }[target]
+    met = [_set(file_ticket(people["standard"], f"{target} fine {n}"), **f) for n, f in enumerate(fine)]
+
+    def ids(**kwargs):
+        return {t.pk for t in queue(tenant=tenant, membership=people["agent"], filters=QueueFilters(**kwargs))}
+
+    everything = ids(all_statuses=True)
+    assert {recorded.pk, just_past.pk} | {t.pk for t in met} <= everything
+    assert ids(breached=True, all_statuses=True) & everything == {recorded.pk, just_past.pk}
+    assert ids(sla_state="breached", all_statuses=True) & everything == {recorded.pk, just_past.pk}
+    client.force_login(people["agent"].user)
+    page = client.get("/agent/?breached=1&per_page=50")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert recorded.reference in html and just_past.reference in html
+    assert not any(t.reference in html for t in met)

@@ -69,3 +69,32 @@ def test_the_customers_plan_page_states_the_targets_of_their_terms(client, stand
     body = _page(client, standard["customer"].user, reverse("portal:plan"))
     assert "Kolejna odpowiedź na Twoją wiadomość" in body and "2 godziny w godzinach obsługi" in body
     assert "Czas rozwiązania" in body and "10 godzin w godzinach obsługi, bez czasu oczekiwania" in body
+
+
+def test_a_missed_next_reply_and_resolution_are_shown_to_the_customer_with_when_and_by_how_much(
+        client, standard):  # noqa: F811
+    import re
+
+    from tests.tickets.test_sla_targets import local
+
+    customer, staff = standard["customer"], standard["agent"]
+    tenant = staff.tenant
+    # given a reply due Monday 12:00 given at 13:30, and a resolution due Tuesday 8:00 given Wednesday 9:00
+    ticket = file_ticket(customer, "Wolno działa", received_at=local(7, 8))
+    message_add(tenant=tenant, ticket=ticket, body="Sprawdzamy.", author_user=staff.user, at=local(7, 9))
+    message_add(tenant=tenant, ticket=ticket, body="Nadal wolno.", author_contact=customer, source="portal",
+                at=local(7, 10))
+    message_add(tenant=tenant, ticket=ticket, body="Już poprawione.", author_user=staff.user, at=local(7, 13, 30))
+    ticket_set_status(tenant=tenant, ticket=ticket, status=Ticket.Status.RESOLVED, actor=staff.user,
+                      at=local(9, 9))
+
+    # when the customer opens the ticket
+    detail = _page(client, customer.user, reverse("portal:ticket_detail", args=[ticket.pk]))
+    block = detail[detail.index('class="facts sla-targets"'):]
+    block = block[:block.index("</dl>")]
+
+    # then both targets say they were missed, when they were due and by how much
+    reply = block[block.index("Kolejna odpowiedź"):block.index("Rozwiązanie")]
+    resolution = block[block.index("Rozwiązanie"):]
+    assert re.search(r"po terminie: termin 07-12-2026\s+12:00, spóźnienie 1 h 30 min", reply), reply
+    assert re.search(r"po terminie: termin 08-12-2026\s+08:00, spóźnienie 1 d 1 h", resolution), resolution
