@@ -221,8 +221,11 @@ def attachment_for_contact(*, tenant: Tenant, contact: Contact, pk: int) -> Atta
     return attachment
 
 
-def canned_replies(*, tenant: Tenant) -> QuerySet[CannedReply]:
-    return CannedReply.objects.for_tenant(tenant).order_by("title")
+def canned_replies(*, tenant: Tenant, membership: Membership | None = None) -> QuerySet[CannedReply]:
+    """The team's canned replies and, given a staff member, their personal ones; never another's personal."""
+    mine = Q(visibility=CannedReply.Visibility.PERSONAL, owner=membership) if membership is not None else Q(pk__in=[])
+    return (CannedReply.objects.for_tenant(tenant).filter(Q(visibility=CannedReply.Visibility.TEAM) | mine)
+            .select_related("category").order_by("title"))
 
 
 def categories(*, tenant: Tenant) -> QuerySet[Category]:
