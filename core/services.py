@@ -365,3 +365,14 @@ def tenant_set_admin_second_factor(*, tenant: Tenant, required: bool, actor: Use
                  summary=tenant.name, data={"before": {"admin_second_factor_required": before},
                                             "after": {"admin_second_factor_required": required}})
     return tenant
+
+
+def tenant_set_support_email(*, tenant: Tenant, email: str, actor: User | None) -> Tenant:
+    """The address customer notifications come from and replies go to (empty: the installation's)."""
+    before = tenant.support_email
+    tenant.support_email = (email or "").strip().lower()
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    tenant.save(update_fields=["support_email"])
+    audit_record(tenant=tenant, actor=actor, action="tenant.support_email", obj=tenant, summary=tenant.name,
+                 data={"before": {"support_email": before}, "after": {"support_email": tenant.support_email}})
+    return tenant
