@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core import netpolicy, webhooks
 from core.models import (
+    TOKEN_ROLES,
     ApiToken,
     AuditEvent,
     Contact,
@@ -192,7 +193,7 @@ def heartbeat_beat(name: str) -> None:
 def api_token_create(*, tenant: Tenant, name: str, role: str = Role.AGENT,
                      created_by: User | None = None) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the token itself, which is never stored and shown once."""
-    if role not in Role.values:
+    if role not in dict(TOKEN_ROLES):
         raise DjangoValidationError({"role": _("Unknown role.")})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(tenant=tenant, name=name, role=role, prefix=token[:8], key_hash=token_hash(token),
