@@ -29,7 +29,9 @@ LANGUAGE_NAMES = {"pl": gettext_lazy("Polish"), "en": gettext_lazy("English")}
 
 
 def _key(request) -> tuple[str, str]:
-    kind, language = request.GET.get("kind", ""), request.GET.get("language", "")
+    """The notification and language named in the query; none named: the acknowledgement in the tenant's."""
+    kind = request.GET.get("kind", wording.ACK)
+    language = request.GET.get("language", request.tenant.language if "kind" not in request.GET else "")
     if kind not in wording.PLACEHOLDERS or language not in wording.LANGUAGES:
         raise Http404
     return kind, language
