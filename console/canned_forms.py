@@ -17,7 +17,7 @@ class CannedReplyForm(forms.Form):
     visibility = forms.ChoiceField(label=capfirst(_("visible to")), choices=CannedReply.Visibility.choices,
                                    initial=CannedReply.Visibility.TEAM, widget=forms.RadioSelect)
     category = forms.ModelChoiceField(label=capfirst(_("category")), queryset=Category.objects.none(), required=False,
-                                      empty_label=_("— any —"))
+                                      empty_label=_("— any category —"))
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
