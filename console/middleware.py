@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -45,3 +46,29 @@ class SecondFactorMiddleware:
 
 def _to(name: str, request):
     return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+# What read-only staff may still post: their own login (log out, second factor, language) and the
+# "who is viewing this ticket" ping, which changes no ticket.
+READ_ONLY_EXEMPT_PREFIXES = ("/logout/", "/language/", "/account/", "/i18n/")
+READ_ONLY_EXEMPT_SUFFIXES = ("/presence/",)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class ReadOnlyRoleMiddleware:
+    """Staff in a read-only role (``core.models.READ_ONLY_ROLES``) read everything their tenant's staff
+    may read and change nothing: any other method is a 403 (JSON on the API), whichever page sends it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = getattr(request, "membership", None)
+        if (membership is None or not membership.read_only or request.method in SAFE_METHODS
+                or request.path.startswith(READ_ONLY_EXEMPT_PREFIXES)
+                or (request.path.startswith("/agent/") and request.path.endswith(READ_ONLY_EXEMPT_SUFFIXES))):
+            return self.get_response(request)
+        message = gettext("Your role can view but not change anything.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "read_only_role", "message": message}, status=403)
+        raise PermissionDenied(message)

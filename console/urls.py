@@ -1,6 +1,7 @@
 from django.urls import path
 
-from console.views import audit, calendars, catalogue, home, integrations, plans, security, team
+from console.views import (audit, calendars, canned, catalogue, email_templates, helpcenter, home, integrations,
+                           mailboxes, plans, security, team)
 
 app_name = "console"
 
@@ -23,6 +24,18 @@ urlpatterns = [
     path("webhooks/", integrations.webhook_list, name="webhook_list"),
     path("webhooks/<int:pk>/", integrations.webhook_detail, name="webhook_detail"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("mailboxes/", mailboxes.mailbox_list, name="mailbox_list"),
+    path("mailboxes/new/", mailboxes.mailbox_new, name="mailbox_new"),
+    path("mailboxes/<int:pk>/", mailboxes.mailbox_edit, name="mailbox_edit"),
+    path("mailboxes/<int:pk>/test/", mailboxes.mailbox_test, name="mailbox_test"),
+    path("mailboxes/<int:pk>/active/", mailboxes.mailbox_active, name="mailbox_active"),
+    path("canned-replies/", canned.canned_list, name="canned_list"),
+    path("canned-replies/new/", canned.canned_new, name="canned_new"),
+    path("canned-replies/<int:pk>/", canned.canned_edit, name="canned_edit"),
+    path("canned-replies/<int:pk>/delete/", canned.canned_delete, name="canned_delete"),
+    path("email-templates/", email_templates.email_template_list, name="email_template_list"),
+    path("email-templates/edit/", email_templates.email_template_edit, name="email_template_edit"),
+    path("help-center/", helpcenter.help_center, name="help_center"),
 ]
 
 # Pages of one's own login (any staff member), mounted at /account/ as "account:".

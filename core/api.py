@@ -153,7 +153,8 @@ class MemberSerializer(serializers.ModelSerializer):
         "User ID: the value of `author.user` on messages (one person has one user ID in every tenant)."))
     name = serializers.SerializerMethodField(help_text="Full name (the login when no name is set).")
     email = serializers.EmailField(source="user.email", read_only=True, help_text="E-mail address.")
-    role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="`agent` or `admin`.")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True,
+                                   help_text="`agent`, `admin` or `viewer` (read only).")
     active = serializers.BooleanField(source="user.is_active", read_only=True,
                                       help_text="False: the login is disabled (kept for history).")
     on_call = serializers.BooleanField(read_only=True, help_text="Paged at once for critical tickets.")

@@ -106,6 +106,14 @@ class Tenant(models.Model):
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     ADMIN = "admin", _("Tenant admin")
+    # Sees the queue, tickets, reports and statements and changes nothing (``console.middleware``):
+    # a manager, an accountant checking statements, a trainee.
+    VIEWER = "viewer", _("Observer (read only)")
+
+
+# Roles that change nothing; API tokens are for programs that work, so they are never read-only staff.
+READ_ONLY_ROLES = frozenset({Role.VIEWER})
+TOKEN_ROLES = [(Role.AGENT.value, Role.AGENT.label), (Role.ADMIN.value, Role.ADMIN.label)]
 
 
 class Membership(TenantOwned):
@@ -131,6 +139,10 @@ class Membership(TenantOwned):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in READ_ONLY_ROLES
 
 
 class Organization(TenantOwned):
@@ -257,7 +269,7 @@ class ApiToken(TenantOwned):
     """A tenant's API credential. Only a SHA-256 hash of the secret is stored; the token is shown once."""
 
     name = models.CharField(_("name"), max_length=100, help_text=_("What uses this token, e.g. “CRM sync”."))
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    role = models.CharField(_("role"), max_length=16, choices=TOKEN_ROLES, default=Role.AGENT)
     prefix = models.CharField(_("prefix"), max_length=8, db_index=True,
                               help_text=_("The first characters of the token, to recognise it."))
     key_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True, editable=False)

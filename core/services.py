@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core import netpolicy, webhooks
 from core.models import (
+    TOKEN_ROLES,
     ApiToken,
     AuditEvent,
     Contact,
@@ -192,7 +193,7 @@ def heartbeat_beat(name: str) -> None:
 def api_token_create(*, tenant: Tenant, name: str, role: str = Role.AGENT,
                      created_by: User | None = None) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the token itself, which is never stored and shown once."""
-    if role not in Role.values:
+    if role not in dict(TOKEN_ROLES):
         raise DjangoValidationError({"role": _("Unknown role.")})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(tenant=tenant, name=name, role=role, prefix=token[:8], key_hash=token_hash(token),
@@ -364,4 +365,15 @@ def tenant_set_admin_second_factor(*, tenant: Tenant, required: bool, actor: Use
     audit_record(tenant=tenant, actor=actor, action="tenant.second_factor_rule", obj=tenant,
                  summary=tenant.name, data={"before": {"admin_second_factor_required": before},
                                             "after": {"admin_second_factor_required": required}})
+    return tenant
+
+
+def tenant_set_support_email(*, tenant: Tenant, email: str, actor: User | None) -> Tenant:
+    """The address customer notifications come from and replies go to (empty: the installation's)."""
+    before = tenant.support_email
+    tenant.support_email = (email or "").strip().lower()
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    tenant.save(update_fields=["support_email"])
+    audit_record(tenant=tenant, actor=actor, action="tenant.support_email", obj=tenant, summary=tenant.name,
+                 data={"before": {"support_email": before}, "after": {"support_email": tenant.support_email}})
     return tenant

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "core.middleware.TenantLanguageMiddleware",
     # After the tenant is known: staff with a second factor confirm it; tenant admins set it up when required.
     "console.middleware.SecondFactorMiddleware",
+    # Read-only staff (observers) change nothing: every write is a 403.
+    "console.middleware.ReadOnlyRoleMiddleware",
     "helpdesk.logs.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.models import Product
 from tickets.attachments import MAX_BYTES, CheckedFile, attachment_check
-from tickets.models import CannedReply, Category, Ticket
+from tickets.models import Category, Ticket
 
 MAX_FILES = 10
 
@@ -145,7 +145,7 @@ class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False,
                                       empty_label=_("— nobody —"))
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         from tickets.selectors import agents
 
@@ -175,10 +175,6 @@ class TriageAcceptForm(forms.Form):
         return data
 
 
-def canned_choices(tenant) -> list[CannedReply]:
-    return list(CannedReply.objects.for_tenant(tenant).order_by("title"))
-
-
 class BulkForm(forms.Form):
     """The queue's bulk action: which tickets, what to do, and the one value the action needs."""
 
@@ -197,15 +193,15 @@ class BulkForm(forms.Form):
     canned = forms.ModelChoiceField(label=_("Canned reply"), queryset=None, required=False,
                                     empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-canned"}))
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from tickets.selectors import agents
+        from tickets.selectors import agents, canned_replies
 
         self.fields["assignee"].queryset = agents(tenant=tenant)
         self.fields["assignee"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
         self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
             "position", "name")
-        self.fields["canned"].queryset = CannedReply.objects.for_tenant(tenant).order_by("title")
+        self.fields["canned"].queryset = canned_replies(tenant=tenant, membership=membership)
 
     def full_clean(self):
         # Any positive row id is accepted here; the service reports one that is not the tenant's.

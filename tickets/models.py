@@ -342,13 +342,27 @@ class TicketEvent(TenantOwned):
 
 
 class CannedReply(TenantOwned):
+    """A ready answer an agent inserts into a reply (Markdown): the team's, or one agent's own."""
+
+    class Visibility(models.TextChoices):
+        TEAM = "team", _("the whole team")
+        PERSONAL = "personal", _("only its author")
+
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
+    visibility = models.CharField(_("visible to"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.TEAM, db_default=Visibility.TEAM)
+    owner = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                              verbose_name=_("author"))
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
 
     class Meta:
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
         ordering = ["title"]
+        constraints = [models.CheckConstraint(
+            condition=Q(visibility="team") | Q(owner__isnull=False), name="cannedreply_personal_has_owner")]
 
     def __str__(self) -> str:
         return self.title
@@ -494,3 +508,25 @@ class OutboundEmail(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.to_email}: {self.subject}"
+
+
+class EmailTemplate(TenantOwned):
+    """A tenant's own wording of a customer notification in one language (``tickets.email.wording``).
+
+    Subject and body use only the ``{{ placeholder }}`` names listed for the kind; without a row the
+    product's default text is sent."""
+
+    kind = models.CharField(_("notification"), max_length=10, choices=OutboundEmail.Kind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=[("pl", _("Polish")), ("en", _("English"))])
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-mail template")
+        verbose_name_plural = _("e-mail templates")
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind", "language"],
+                                               name="emailtemplate_tenant_kind_lang_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"

@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import Contact, Membership, Organization, Tenant
+from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
 from tickets.search import search_condition
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
@@ -234,8 +234,11 @@ def attachment_for_contact(*, tenant: Tenant, contact: Contact, pk: int) -> Atta
     return attachment
 
 
-def canned_replies(*, tenant: Tenant) -> QuerySet[CannedReply]:
-    return CannedReply.objects.for_tenant(tenant).order_by("title")
+def canned_replies(*, tenant: Tenant, membership: Membership | None = None) -> QuerySet[CannedReply]:
+    """The team's canned replies and, given a staff member, their personal ones; never another's personal."""
+    mine = Q(visibility=CannedReply.Visibility.PERSONAL, owner=membership) if membership is not None else Q(pk__in=[])
+    return (CannedReply.objects.for_tenant(tenant).filter(Q(visibility=CannedReply.Visibility.TEAM) | mine)
+            .select_related("category").order_by("title"))
 
 
 def categories(*, tenant: Tenant) -> QuerySet[Category]:
@@ -243,8 +246,9 @@ def categories(*, tenant: Tenant) -> QuerySet[Category]:
 
 
 def agents(*, tenant: Tenant) -> QuerySet[Membership]:
-    return Membership.objects.for_tenant(tenant).select_related("user").order_by("user__first_name",
-                                                                                   "user__last_name")
+    """Staff a ticket can be assigned to: everyone but read-only observers."""
+    return (Membership.objects.for_tenant(tenant).exclude(role__in=READ_ONLY_ROLES).select_related("user")
+            .order_by("user__first_name", "user__last_name"))
 
 
 def organizations(*, tenant: Tenant) -> QuerySet[Organization]:

@@ -437,6 +437,8 @@ def ticket_accept(*, tenant: Tenant, ticket: Ticket, actor: User, organization: 
 @transaction.atomic
 def ticket_assign(*, tenant: Tenant, ticket: Ticket, assignee: Membership | None, actor: User) -> Ticket:
     _check_tenant(tenant, ticket=ticket, assignee=assignee)
+    if assignee is not None and assignee.read_only:
+        raise ValidationError({"assignee": _("An observer cannot be assigned tickets.")})
     ticket = _lock(ticket)
     old = ticket.assignee_id
     ticket.assignee = assignee

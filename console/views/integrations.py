@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 from console.access import tenant_admin_required
 from console.views.common import add_service_errors
 from core import webhooks
-from core.models import ApiToken, Role, WebhookDelivery, WebhookEndpoint
+from core.models import TOKEN_ROLES, ApiToken, Role, WebhookDelivery, WebhookEndpoint
 from core.services import api_token_create, api_token_revoke, webhook_create, webhook_delete, webhook_update
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("What uses this token"), max_length=100)
-    role = forms.ChoiceField(label=capfirst(gettext_lazy("role")), choices=Role.choices, initial=Role.AGENT)
+    role = forms.ChoiceField(label=capfirst(gettext_lazy("role")), choices=TOKEN_ROLES, initial=Role.AGENT)
 
 
 class WebhookForm(forms.Form):

@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from console.access import tenant_admin_required
+from console.qr import qr_svg
 from core.services import audit_record, tenant_set_admin_second_factor
 
 DEVICE_NAME = "authenticator"
@@ -72,6 +73,7 @@ def second_factor(request):
             form.add_error("code", _("This code does not match; check the time on the phone and try again."))
         return render(request, "console/second_factor.html", {
             "form": form, "device": None, "uri": pending.config_url, "secret": _secret(pending),
+            "qr": qr_svg(pending.config_url, title=_("QR code to scan with the authenticator app")),
             "next": _next(request, ""), "section": "security"})
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"].strip()):

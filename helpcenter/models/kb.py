@@ -49,6 +49,13 @@ class ArticleQuerySet(TenantQuerySet):
 
     def visible_to(self, viewer) -> "ArticleQuerySet":
         queryset = self.for_tenant(viewer.tenant).filter(visibility__in=viewer.visibilities)
+        if not viewer.is_staff and not viewer.is_customer:
+            # Manuals the tenant keeps for its logged-in customers (help center settings).
+            from helpcenter.models.settings import HelpCenterSettings
+
+            hidden = HelpCenterSettings.customer_only_manuals.through.objects.filter(
+                helpcentersettings__tenant=viewer.tenant).values("product_id")
+            queryset = queryset.exclude(kind=Article.Kind.MANUAL, product_id__in=hidden)
         # Staff see drafts and scheduled articles too (to preview them); everyone else only what is out.
         return queryset if viewer.is_staff else queryset.published()
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from core.models import Tenant, User
 from core.services import audit_record
 from core import markdown
-from helpcenter.models import ForumCategory, Post, PostReport, PostRevision, Topic, TopicSubscription, Viewer
+from helpcenter.models import (ForumCategory, HelpCenterSettings, Post, PostReport, PostRevision, Topic,
+                               TopicSubscription, Viewer)
 from helpcenter.search.index import topic_index
 from helpcenter.services.common import notify, rate_check
 
@@ -32,12 +33,19 @@ def _check_body(body: str) -> str:
 def _writer(viewer: Viewer) -> None:
     if not viewer.can_write or viewer.user is None:
         raise PermissionDenied(_("Log in as a customer or staff member to write on the forum."))
+    if (not viewer.is_staff
+            and HelpCenterSettings.of(viewer.tenant).forum_posting == HelpCenterSettings.Posting.STAFF):
+        raise PermissionDenied(_("Only the support team writes on this forum."))
 
 
 def _needs_moderation(viewer: Viewer) -> bool:
-    """A customer's first post waits for a moderator; once one was approved, the next ones do not."""
+    """By the tenant's setting: by default a customer's first post waits for a moderator and, once one
+    was approved, the next ones do not; or every customer post waits; or none does."""
     if viewer.is_staff:
         return False
+    moderation = HelpCenterSettings.of(viewer.tenant).forum_moderation
+    if moderation != HelpCenterSettings.Moderation.FIRST:
+        return moderation == HelpCenterSettings.Moderation.ALL
     return not Post.objects.for_tenant(viewer.tenant).filter(author_user=viewer.user, held=False,
                                                              hidden=False).exists()
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from helpcenter.models import Article, Visibility
+from helpcenter.models import Article, HelpCenterSettings, Visibility
 from helpcenter.search.engine import search
 from helpcenter.selectors import forum as forum_selectors, kb
 from helpcenter.selectors.search import article_url, resolve
@@ -24,6 +24,7 @@ def home(request):
         "categories": kb.help_categories(viewer=viewer, language=language()),
         "popular": kb.popular_articles(viewer=viewer, language=language()),
         "recent_topics": forum_selectors.topics(viewer=viewer)[:5],
+        "help_settings": HelpCenterSettings.of(request.tenant),
         "help_section": "home",
     })
 

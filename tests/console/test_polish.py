@@ -17,6 +17,8 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from tickets.models import CannedReply, Mailbox
+
 pytestmark = pytest.mark.django_db
 
 GENDER_FORMS = re.compile(r"\((?:a|-?\w{1,4})\)\((?:-?\w{1,4})\)|\(a\)|kolejne\(go\)|został\(")
@@ -152,7 +154,16 @@ def test_settings_pages_in_polish(demo, client, english):
     plan, calendar = demo.plan("wysylki", "email"), demo.calendar("wysylki", "email")
     urls = [reverse(name) for name in ("console:index", "console:plan_list", "console:calendar_list", "console:team",
                                        "console:security", "console:audit_log", "account:second_factor",
-                                       "console:api_tokens", "console:webhook_list", "console:catalogue")]
+                                       "console:api_tokens", "console:webhook_list", "console:catalogue",
+                                       "console:mailbox_list", "console:mailbox_new", "console:canned_list",
+                                       "console:canned_new", "console:email_template_list", "console:help_center")]
+    urls += [reverse("console:email_template_edit") + f"?kind={kind}&language=pl" for kind in ("ack", "reply")]
+    urls += [reverse("console:canned_edit", args=[CannedReply.objects.for_tenant(demo.wysylki).first().pk])]
+    mailbox = Mailbox(tenant=demo.wysylki, name="Pomoc", host="imap.example.com", username="pomoc@example.com",
+                      last_error="LOGIN failed")
+    mailbox.password = "x"
+    mailbox.save()
+    urls += [reverse("console:mailbox_edit", args=[mailbox.pk])]
     urls += [reverse("console:plan_terms_edit", args=[plan.pk]), reverse("console:plan_history", args=[plan.pk]),
              reverse("console:calendar_edit", args=[calendar.pk])]
     assert _pages(client, urls, english) == {}

@@ -70,7 +70,7 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "statement_year", "quote", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "category", "product", "calendar", "webhook",
-                "delivery", "inbound_email", "admin_row"}
+                "delivery", "inbound_email", "admin_row", "mailbox", "canned_reply"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -123,6 +123,8 @@ UI_PARAMS = {
     ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
     ("console:api_token_revoke", "pk"): "api_token", ("console:webhook_detail", "pk"): "webhook",
     ("console:category_edit", "pk"): "category", ("console:product_edit", "pk"): "product",
+    **{(f"console:{name}", "pk"): "mailbox" for name in ("mailbox_edit", "mailbox_test", "mailbox_active")},
+    **{(f"console:{name}", "pk"): "canned_reply" for name in ("canned_edit", "canned_delete")},
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -333,6 +335,12 @@ TABLE = {
     **{n: everyone(OK) for n in ("password_reset", "password_reset_done", "password_reset_confirm",
                                  "password_reset_complete")},
     **{f"console:{n}": SETTINGS_OBJECT for n in ("plan_terms_edit", "plan_history", "calendar_edit")},
+    **{f"console:{n}": SETTINGS_PAGE for n in ("mailbox_list", "mailbox_new", "canned_list", "canned_new",
+                                               "email_template_list", "email_template_edit", "help_center")},
+    **{f"console:{n}": SETTINGS_OBJECT for n in ("mailbox_edit", "canned_edit")},
+    **{f"console:{n}": {"anonymous": FOUND, "customer": NOT_FOUND, "agent": NOT_FOUND,
+                        "admin": per_scope(NOT_ALLOWED, foreign=NOT_ALLOWED)}
+       for n in ("mailbox_test", "mailbox_active", "canned_delete")},
     # the API's own pages
     "api-schema": API_PUBLIC, "api-docs": API_PUBLIC, "api-redoc": API_PUBLIC,
     "api/v1/^.*$": everyone(NOT_FOUND),
@@ -503,7 +511,15 @@ def object_value(world, kind, scope):
         "calendar": lambda: tenant.calendar.pk, "member": lambda: tenant.admin.pk,
         "webhook": lambda: tenant.webhook.pk, "delivery": lambda: tenant.delivery.pk,
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
+        "mailbox": lambda: world.any_rows[("tickets.Mailbox", tenant.slug)].pk,
+        "canned_reply": lambda: _team_canned_reply_pk(tenant),
     }[kind]())
+
+
+def _team_canned_reply_pk(tenant) -> int:
+    from tickets.models import CannedReply
+
+    return CannedReply.objects.for_tenant(tenant.tenant).filter(visibility="team").order_by("pk").first().pk
 
 
 def _first_pk(label: str, tenant) -> int:

@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import select_template
 from django.utils import formats, timezone, translation
 
+from tickets.email import wording
+from tickets.models import EmailTemplate, Mailbox, Message, OutboundEmail, Ticket
 from tickets.text import message_html
-from tickets.models import Mailbox, Message, OutboundEmail, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,29 @@ def deadline_text(ticket: Ticket) -> str:
     return f"{formats.date_format(local, 'l, j E Y, H:i')} ({ticket.tenant.time_zone})"
 
 
+KINDS = {"acknowledgement": OutboundEmail.Kind.ACKNOWLEDGEMENT, "reply": OutboundEmail.Kind.REPLY}
+
+
+def wording_values(context: dict) -> dict[str, str]:
+    """The placeholders of ``tickets.email.wording`` from the context of the default templates."""
+    ticket, tenant = context["ticket"], context["tenant"]
+    values = {"ticket_number": ticket.reference, "ticket_subject": ticket.subject,
+              "requester_name": ticket.requester_name, "company": tenant.name,
+              "deadline": context.get("deadline", ""),
+              "notes": "\n\n".join(note.body for note in context.get("notes", ()))}
+    if context.get("message") is not None:
+        values.update(message=context["message"].body, agent_name=context.get("author", ""))
+    return values
+
+
 def _render(tenant, name: str, context: dict) -> tuple[str, str, str]:
     language = tenant.language or "pl"
+    own = EmailTemplate.objects.for_tenant(tenant).filter(kind=KINDS[name], language=language).first()
+    if own is not None:
+        with translation.override(language):
+            mail = wording.render(own.subject, own.body, wording_values(context),
+                                  message_html=str(context.get("body_html", "")))
+        return mail.subject, mail.text, mail.html
     with translation.override(language):
         def pick(suffix: str):
             return select_template([f"emails/{language}/{name}{suffix}", f"emails/pl/{name}{suffix}"])

@@ -81,7 +81,7 @@ def queue(request):
         "statuses": Ticket.Status.choices,
         "filtered": filters.any(),
         **({} if request.htmx else filter_choices(tenant)),
-        "bulk_form": BulkForm(tenant=tenant),
+        "bulk_form": BulkForm(tenant=tenant, membership=request.membership),
     })
 
 
@@ -124,7 +124,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "ticket": ticket, "now": now,
         "thread": selectors.thread(ticket=ticket, public_only=False),
         "events": selectors.ticket_events(ticket=ticket),
-        "canned": selectors.canned_replies(tenant=tenant),
+        "canned": selectors.canned_replies(tenant=tenant, membership=request.membership),
         "message_form": message_form or AgentMessageForm(ticket=ticket, transitions=TRANSITIONS),
         "status_form": status_form or StatusForm(ticket=ticket, transitions=TRANSITIONS),
         "assign_form": assign_form or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
@@ -267,7 +267,7 @@ def attachment_thumbnail(request, pk: int):
 @agent_required
 def queue_bulk(request):
     """The queue's bulk action; back to the queue (its filters kept) with what was done and what was not."""
-    form = BulkForm(request.POST, tenant=request.tenant)
+    form = BulkForm(request.POST, tenant=request.tenant, membership=request.membership)
     if not form.is_valid():
         return render(request, "tickets/agent/bulk_errors.html", {"form": form}, status=400)
     data = form.cleaned_data

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.models import Membership, Role, Tenant, User
+from core.models import TOKEN_ROLES, Membership, Role, Tenant, User
 from core.services import api_token_create
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--tenant", required=True, help="tenant slug, e.g. wysylki")
         parser.add_argument("--name", required=True, help="what uses the token, e.g. CRM")
-        parser.add_argument("--role", default=Role.AGENT, choices=Role.values)
+        parser.add_argument("--role", default=Role.AGENT, choices=[value for value, _label in TOKEN_ROLES])
         parser.add_argument("--user", help="e-mail of the staff member the token acts as "
                                            "(default: the tenant's first admin)")
 
