@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext
-from django_otp import user_has_device
+
+from console.devices import has_confirmed_device
+from core.rest.errors import PROBLEM_CONTENT_TYPE
 
 EXEMPT_PREFIXES = ("/static/", "/healthz", "/metrics", "/logout/", "/language/", "/account/second-factor/")
 
@@ -29,11 +30,9 @@ class SecondFactorMiddleware:
             return self.get_response(request)
         if getattr(user, "is_verified", lambda: False)():
             return self.get_response(request)
-        if user_has_device(user, confirmed=True):
+        if has_confirmed_device(request):
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "second_factor_required",
-                                     "message": gettext("Confirm the login with the second factor first.")},
-                                    status=403)
+                return _api_forbidden()
             return _to("account:second_factor_verify", request)
         membership = getattr(request, "membership", None)
         tenant = getattr(request, "tenant", None)
@@ -41,6 +40,16 @@ class SecondFactorMiddleware:
                 and tenant.admin_second_factor_required:
             return _to("account:second_factor", request)
         return self.get_response(request)
+
+
+def _api_forbidden():
+    """The API's own problem+json (``core.rest.errors``), as DRF would answer a refused request."""
+    from django.http import JsonResponse
+
+    code = "second_factor_required"
+    return JsonResponse({"type": f"urn:helpdesk:problem:{code}", "title": "Forbidden", "status": 403,
+                         "detail": gettext("Confirm the login with the second factor first."), "code": code},
+                        status=403, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def _to(name: str, request):
