@@ -172,3 +172,18 @@ def test_the_agent_ticket_page_computes_the_plan_in_force_once(people, client):
     assert response.status_code == 200
     assert sum('FROM "plans_subscription"' in q for q in queries) == 1
     assert len(queries) <= TICKET_PAGE_QUERIES, "\n".join(queries)
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+@pytest.mark.parametrize("field", ["status", "channel", "sla_state"])
+def test_the_label_filter_says_what_get_display_says_in_each_language(field, language):
+    from django.utils import translation
+
+    from tickets.models import Ticket
+    from tickets.templatetags.helpdesk_ui import label
+
+    with translation.override(language):
+        for value, _text in Ticket._meta.get_field(field).flatchoices:
+            ticket = Ticket(**{field: value})
+            assert label(ticket, field) == getattr(ticket, f"get_{field}_display")()
+        assert label(Ticket(**{field: "no-such-value"}), field) == "no-such-value"
