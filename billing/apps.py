@@ -31,7 +31,8 @@ class BillingConfig(AppConfig):
 
         closed_month_check_register(selectors.billed_from)
         hooks.agent_panel_register(hooks.TicketPanel(
-            name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context))
+            name="time", template="billing/agent/_time_panel.html", context=views.time_panel_context,
+            shares=("in_force",)))
         hooks.agent_panel_register(hooks.TicketPanel(
             name="quotes", template="billing/agent/_quotes_panel.html", context=views.quotes_panel_context))
         hooks.portal_panel_register(hooks.TicketPanel(

@@ -100,22 +100,27 @@ def _percent_alert(kind: str, used: int, limit: int | None, message_80: str, mes
     return None
 
 
-def organization_usage(*, tenant: Tenant, organization: Organization, month: date) -> Usage:
+def organization_usage(*, tenant: Tenant, organization: Organization, month: date, in_force=None) -> Usage:
     """The month's allowance, overage, e-mail limit and packages of an organization.
 
     ``included/used/remaining_minutes`` are the monthly allowance (seed 000 START/STANDARD);
     packages (KJM PAKIET) are listed with their balances: those valid at some time in the month and
     every one still active. Alerts fire at 80 % and 100 % of the allowance, the e-mail limit and
     each package valid in the month.
+
+    ``in_force``: the caller's ``plan_in_force`` for this organization on another day, used instead of
+    asking again when it also holds on the month's first day (``plans.selectors.holds_on``).
     """
     from billing.services import month_bounds
     from plans.dates import last_of_month
-    from plans.selectors import plan_in_force
+    from plans.selectors import holds_on, plan_in_force
 
     first = month.replace(day=1)
     last = last_of_month(first)
     begin, end = month_bounds(tenant, first)
-    terms = plan_in_force(tenant=tenant, organization=organization, at=first).terms
+    if not holds_on(in_force, first):
+        in_force = plan_in_force(tenant=tenant, organization=organization, at=first)
+    terms = in_force.terms
     entries = (TimeEntry.objects.for_tenant(tenant)
                .filter(organization=organization, started_at__gte=begin, started_at__lt=end))
     billable = billable_groups(tenant=tenant, organization=organization, month=first, terms=terms)

@@ -22,14 +22,16 @@ from tickets.views.agent import done, ticket_page
 from tickets.views.common import agent_required, contact_required, error_text, form_service
 
 
-def time_panel_context(request, ticket: Ticket) -> dict | None:
-    """The "Time" panel of the agent's ticket page: this month's usage, the entries, the form."""
+def time_panel_context(request, ticket: Ticket, in_force=None) -> dict | None:
+    """The "Time" panel of the agent's ticket page: this month's usage, the entries, the form.
+
+    ``in_force``: the page's plan in force today, reused for the month when it held on its first day."""
     if ticket.organization is None:
         return None
     tenant, now = request.tenant, timezone.now()
     return {
         "usage": organization_usage(tenant=tenant, organization=ticket.organization,
-                                    month=timezone.localdate(now).replace(day=1)),
+                                    month=timezone.localdate(now).replace(day=1), in_force=in_force),
         "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
         "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)}),
     }

@@ -10,6 +10,11 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Settings")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from console import devices
+
+        devices.connect()
+
 
 class TOTPConfig(AppConfig):
     """django-otp's TOTP devices, with a name the admin menu can show in Polish."""

@@ -15,7 +15,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext
-from django_otp import user_has_device
+
+from console.devices import has_confirmed_device
+from core.rest.errors import PROBLEM_CONTENT_TYPE
 
 EXEMPT_PREFIXES = ("/static/", "/healthz", "/metrics", "/logout/", "/language/", "/account/second-factor/")
 
@@ -30,11 +32,9 @@ class SecondFactorMiddleware:
             return self.get_response(request)
         if getattr(user, "is_verified", lambda: False)():
             return self.get_response(request)
-        if user_has_device(user, confirmed=True):
+        if has_confirmed_device(request):
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "second_factor_required",
-                                     "message": gettext("Confirm the login with the second factor first.")},
-                                    status=403)
+                return _api_forbidden()
             return _to("account:second_factor_verify", request)
         membership = getattr(request, "membership", None)
         tenant = getattr(request, "tenant", None)
@@ -42,6 +42,13 @@ class SecondFactorMiddleware:
                 and tenant.admin_second_factor_required:
             return _to("account:second_factor", request)
         return self.get_response(request)
+
+
+def _api_forbidden(code: str = "second_factor_required", detail: str = ""):
+    """The API's own problem+json (``core.rest.errors``), as DRF would answer a refused request."""
+    detail = detail or gettext("Confirm the login with the second factor first.")
+    return JsonResponse({"type": f"urn:helpdesk:problem:{code}", "title": "Forbidden", "status": 403,
+                         "detail": detail, "code": code}, status=403, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def _to(name: str, request):
@@ -70,5 +77,5 @@ class ReadOnlyRoleMiddleware:
             return self.get_response(request)
         message = gettext("Your role can view but not change anything.")
         if request.path.startswith("/api/"):
-            return JsonResponse({"code": "read_only_role", "message": message}, status=403)
+            return _api_forbidden("read_only_role", message)
         raise PermissionDenied(message)

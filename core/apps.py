@@ -14,6 +14,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Tenants and people")
 
     def ready(self) -> None:
+        from core import tenancy_cache
         from core.rest import strict
 
         strict.install()
+        tenancy_cache.connect()

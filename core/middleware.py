@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from core import tenancy_cache as tenant_cache
 from core.models import Contact, Membership, Tenant
 
 SESSION_TENANT_KEY = "tenant_id"
@@ -42,17 +43,26 @@ class TenantMiddleware:
 
 
 def resolve(request) -> tuple[Tenant | None, Membership | None, Contact | None]:
+    """``_resolve``'s answer from the cache (``core.tenancy_cache``): no query on most requests."""
     host = request.get_host().rsplit(":", 1)[0].lower()
-    tenant = Tenant.objects.filter(domain=host).first() if host else None
     user = request.user
     if not user.is_authenticated:
-        return tenant, None, None
+        return tenant_cache.cached(("host", host), lambda: (_tenant_of_host(host), None, None))
+    chosen = request.session.get(SESSION_TENANT_KEY)
+    return tenant_cache.cached(("user", user.pk, host, chosen), lambda: _resolve(host, user, chosen))
+
+
+def _tenant_of_host(host: str) -> Tenant | None:
+    return Tenant.objects.filter(domain=host).first() if host else None
+
+
+def _resolve(host: str, user, chosen) -> tuple[Tenant | None, Membership | None, Contact | None]:
+    tenant = _tenant_of_host(host)
     contact = Contact.objects.select_related("organization", "tenant").filter(user=user).first()
     if tenant is None and contact is not None:
         return contact.tenant, None, contact
     memberships = list(Membership.objects.select_related("tenant").filter(user=user).order_by("tenant__name"))
     if tenant is None and memberships:
-        chosen = request.session.get(SESSION_TENANT_KEY)
         membership = next((m for m in memberships if m.tenant_id == chosen), memberships[0])
         return membership.tenant, membership, None
     membership = next((m for m in memberships if tenant is not None and m.tenant_id == tenant.pk), None)

@@ -165,6 +165,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 # Customers log in from shared office computers: the login ends with the browser, and after
 # SESSION_COOKIE_AGE at the latest even if the browser stays open.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# Sessions are read from the cache (Redis in production) and written through to the database: no
+# session query on a request whose session is cached, and a session survives a flushed cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Login throttling (django-axes): 5 failures of one user name from one address lock that pair
 # out for 15 minutes; a successful login resets the count.

@@ -364,18 +364,18 @@ def notifications_deliver(*, now: datetime | None = None) -> DeliveryResult:
     result = DeliveryResult()
     with _claim_transaction():
         pending = SlaEvent.objects.filter(notified_at__isnull=True).order_by("recorded_at", "pk")
-        ids = list(_locked(pending).values_list("pk", flat=True))
-        if not ids:
+        # One statement claims the events (locking only their rows) and reads the columns this step
+        # needs, as plain values: a catch-up scan hands thousands of events to it.
+        events = list(_locked(pending).values_list("pk", "tenant_id", "kind", "ticket__assignee__user__email", "at"))
+        if not events:
             return result
-        # Plain values, not model instances: a catch-up scan hands thousands of events to this step.
-        events = list(SlaEvent.objects.filter(pk__in=ids).order_by("tenant_id", "at", "pk")
-                      .values_list("pk", "tenant_id", "kind", "ticket__assignee__user__email"))
+        events.sort(key=lambda row: (row[1], row[4], row[0]))
         result.events = len(events)
         digests: dict[tuple[int, str], list[int]] = defaultdict(list)
-        tenants = Tenant.objects.in_bulk({tenant_id for _pk, tenant_id, _k, _e in events})
+        tenants = Tenant.objects.in_bulk({row[1] for row in events})
         team_cache: dict = {}
         groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for pk, tenant_id, kind, assignee_email in events:
+        for pk, tenant_id, kind, assignee_email, _at in events:
             recipients = sorted(set(_recipients(kind, tenants[tenant_id], assignee_email, team_cache)))
             groups[tuple(recipients)].append(pk)
             for address in recipients:

@@ -78,6 +78,11 @@ class PlanInForce:
     subscription: Subscription | None
     terms: Terms | None
     terms_row_id: int | None = None
+    # The day asked for, and the first day from which the same subscription, terms row and
+    # overrides were in force up to it (``None``: not known, e.g. the default plan): an answer for
+    # any day between the two is this one, without asking again.
+    on: date | None = None
+    since: date | None = None
 
 
 def plan_in_force(*, tenant: Tenant, organization: Organization | None, at: datetime | date) -> PlanInForce:
@@ -96,9 +101,21 @@ def plan_in_force(*, tenant: Tenant, organization: Organization | None, at: date
     if row is None:
         return PlanInForce(plan=plan, subscription=subscription, terms=None)
     values = terms_values(row)
+    since = None
     if subscription is not None:
         values = apply_subscription(values, subscription, tenant=tenant, on=on)
-    return PlanInForce(plan=plan, subscription=subscription, terms=terms_from_values(values), terms_row_id=row.pk)
+        # Subscriptions of an organization never overlap (``subscription_create`` ends the one
+        # before), so the one in force today was the one in force on every day since it started.
+        changed = [c.effective_from for c in subscription.changes.all() if c.effective_from <= on]
+        since = max([subscription.starts_on, row.effective_from, *changed])
+    return PlanInForce(plan=plan, subscription=subscription, terms=terms_from_values(values), terms_row_id=row.pk,
+                       on=on, since=since)
+
+
+def holds_on(in_force: PlanInForce | None, day: date) -> bool:
+    """Whether ``in_force`` (asked for another day) is also the answer for ``day``."""
+    return (in_force is not None and in_force.since is not None and in_force.on is not None
+            and in_force.since <= day <= in_force.on)
 
 
 def _default_plan(tenant: Tenant) -> Plan | None:

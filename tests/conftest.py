@@ -39,6 +39,16 @@ def _language_reset():
     translation.activate(django_settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _tenancy_cache_reset():
+    """A test's rows are rolled back without a signal: what the requests cached of them is dropped too."""
+    from core import tenancy_cache
+
+    tenancy_cache.bump()
+    yield
+    tenancy_cache.bump()
+
+
 @pytest.fixture
 def english():
     """Messages in English, for tests that compare them word for word (the product defaults to Polish)."""

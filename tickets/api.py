@@ -21,8 +21,13 @@ from tickets import sla_targets
 from tickets.services import message_add, ticket_assign, ticket_create, ticket_set_status, ticket_update
 
 
+# One field for every row's times: building a DateTimeField per value cost more than formatting it.
+# It keeps no state between calls (the zone is the active one at each call).
+_DATETIME = serializers.DateTimeField()
+
+
 def _dt(value):
-    return serializers.DateTimeField().to_representation(value) if value is not None else None
+    return _DATETIME.to_representation(value) if value is not None else None
 
 
 class SlaTargetSerializer(serializers.Serializer):

@@ -33,11 +33,15 @@ class TicketPanel:
 
     ``context(request, ticket)`` returns the template's context, or ``None`` to leave the panel
     out for this ticket; ``template`` is rendered with it (plus ``ticket`` and ``request``).
+    ``shares`` names what the page has already computed and passes as keyword arguments
+    (the agent's page: ``in_force``, the organization's ``plan_in_force`` now), so that a panel
+    does not compute it again.
     """
 
     name: str
     template: str
-    context: Callable[[Any, Ticket], dict[str, Any] | None]
+    context: Callable[..., dict[str, Any] | None]
+    shares: tuple[str, ...] = ()
 
 
 _entitlements: Entitlements | None = None
@@ -60,11 +64,13 @@ def agent_panel_register(panel: TicketPanel) -> None:
     _agent_panels[panel.name] = panel
 
 
-def agent_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
-    """The registered panels of the agent's ticket page that apply to ``ticket``, in registration order."""
+def agent_panels(request, ticket: Ticket, **shared: Any) -> list[dict[str, Any]]:
+    """The registered panels of the agent's ticket page that apply to ``ticket``, in registration order.
+
+    ``shared``: what the page computed that panels may ask for (``TicketPanel.shares``)."""
     shown = []
     for panel in _agent_panels.values():
-        context = panel.context(request, ticket)
+        context = panel.context(request, ticket, **{name: shared[name] for name in panel.shares if name in shared})
         if context is not None:
             shown.append({"name": panel.name, "template": panel.template, "context": context})
     return shown

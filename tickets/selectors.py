@@ -83,9 +83,11 @@ def _search_filter(text: str, reference_prefix: str) -> Q:
 
 
 def _list_base(tenant: Tenant) -> QuerySet[Ticket]:
-    return (Ticket.objects.for_tenant(tenant)
-            .select_related("tenant", "organization", "contact", "category", "product", "plan",
-                            "assignee__user"))
+    # One join (the reference needs the tenant's prefix); the rest is fetched for the page's rows
+    # by primary key. A nine-table join cost PostgreSQL 13–33 ms of planning on every page for
+    # under 1 ms of execution; six lookups by id cost less than the planning alone.
+    return (Ticket.objects.for_tenant(tenant).select_related("tenant")
+            .prefetch_related("organization", "contact", "category", "product", "plan", "assignee__user"))
 
 
 def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

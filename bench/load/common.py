@@ -20,7 +20,8 @@ BENCH = ROOT / "bench"
 for path in (str(ROOT), str(BENCH)):
     if path not in sys.path:
         sys.path.insert(0, path)
-VENV_BIN = ROOT / ".venv" / "bin"
+# The bin folder of the interpreter running the bench (the checkout's .venv, or another one's).
+VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 PASSWORD = "demo-haslo-2026"
 

@@ -1,4 +1,4 @@
-"""HTTP load on gunicorn over loopback with wrk: queue page, portal list, API list, API ticket creation.
+"""HTTP load on gunicorn over loopback with wrk: the hot pages against trivial views of the same stack.
 
 Builds a dedicated PostgreSQL database (``helpdesk_bench_load``) with bench_queue.py's builder
 (demo + 100 000 tickets), starts gunicorn on 127.0.0.1 (4 sync workers by default), logs in
@@ -7,6 +7,14 @@ through the login form for the session cookies, creates an API token with
 requests per second, p50/p99 latency and every non-2xx answer (the Lua script counts them; the
 run fails if there is one). Gunicorn is stopped and the database dropped at the end (``--keep``
 keeps it), whatever happens.
+
+Gunicorn serves ``bench.load.settings``: the product plus two trivial views (``bench/load/trivial.py``,
+never in the production URLs), one HTML page behind the agent's session and one DRF view behind the
+API's token authentication and throttle. Each page's requests per second are printed as a ratio to
+the trivial view of its kind measured in the same run (HTML pages to the trivial page, API calls to
+the trivial API view), so that the figure says how much of a request is the page's own work, on
+whatever machine. The server runs with the connection settings shipped for production
+(``CONN_MAX_AGE=600``, cache and sessions in Redis: ``--cache-url``).
 
     PYTHONPATH=. .venv/bin/python bench/load/run_load.py                      # 4 x 30 s
     PYTHONPATH=. .venv/bin/python bench/load/run_load.py --duration 10 --scenario queue --scenario create
@@ -29,9 +37,15 @@ from common import HOST, Processes, api_token, gunicorn_start, login, redis_flus
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_load"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/11"
+DEFAULT_CACHE = "redis://127.0.0.1:6379/12"
 AGENT = "agent@wysylki.example.com"
 CUSTOMER = "ola@megalogistyka.example.com"
-SCENARIOS = ("queue", "portal", "api-list", "create")
+SCENARIOS = ("trivial-page", "trivial-api", "queue", "portal", "ticket", "agent-search", "help-search", "api-list",
+             "create")
+# The baseline of each scenario: HTML pages against the trivial page, API calls against the trivial API view.
+BASELINE = {"queue": "trivial-page", "portal": "trivial-page", "ticket": "trivial-page",
+            "agent-search": "trivial-page", "help-search": "trivial-page",
+            "api-list": "trivial-api", "create": "trivial-api"}
 
 
 def wrk(url: str, *, duration: int, threads: int, connections: int, headers: list[str],
@@ -60,7 +74,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--broker-url", default=DEFAULT_BROKER)
+    parser.add_argument("--cache-url", default=DEFAULT_CACHE, help="Redis for the cache and the sessions")
+    parser.add_argument("--conn-max-age", default="600",
+                        help="CONN_MAX_AGE of the server (0: a new connection per request)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a database kept by an earlier --keep run again (no rebuild)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -69,36 +88,59 @@ def main() -> int:
     import bench_queue
 
     scenarios = args.scenario or list(SCENARIOS)
+    # A ratio needs its baseline in the same run, measured first.
+    for name in list(scenarios):
+        base_name = BASELINE.get(name)
+        if base_name and base_name not in scenarios:
+            scenarios.insert(0, base_name)
+    scenarios.sort(key=lambda name: (name not in ("trivial-page", "trivial-api"), SCENARIOS.index(name)))
     work = tempfile.mkdtemp(prefix="bench-load-")
     processes = Processes(f"{work}/logs")
     env = server_env(args.database_url, broker_url=args.broker_url, media_root=f"{work}/media")
-    bench_queue.pg_recreate(args.database_url)
+    env.update({"DJANGO_SETTINGS_MODULE": "bench.load.settings", "REDIS_URL": args.cache_url,
+                "CONN_MAX_AGE": str(args.conn_max_age)})
+    if not args.reuse:
+        bench_queue.pg_recreate(args.database_url)
     results, failures = [], []
     try:
         bench_queue.django_setup(args.database_url)
-        bench_queue.build(args.tickets)
+        if args.reuse:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0, interactive=False)
+        else:
+            bench_queue.build(args.tickets)
         from django.db import connection
 
         from core.models import Contact
         from tickets.models import Ticket
 
         contact_id = Contact.objects.get(user__email=CUSTOMER).pk
+        ticket_id = (Ticket.objects.filter(tenant__slug="wysylki", organization__isnull=False)
+                     .order_by("-id").values_list("pk", flat=True).first())
         connection.close()
         redis_flush(args.broker_url)
+        redis_flush(args.cache_url)
         token = api_token(env, "wysylki")
         base = f"http://{HOST}:{args.port}"
         gunicorn_start(processes, env, port=args.port, workers=args.workers, threads=args.gthreads)
         agent_cookie, customer_cookie = login(base, AGENT), login(base, CUSTOMER)
+        agent, customer = [f"Cookie: sessionid={agent_cookie}"], [f"Cookie: sessionid={customer_cookie}"]
         plan = {
-            "queue": ("/agent/", [f"Cookie: sessionid={agent_cookie}"], ["get"]),
-            "portal": ("/portal/", [f"Cookie: sessionid={customer_cookie}"], ["get"]),
+            "trivial-page": ("/_bench/trivial/", agent, ["get"]),
+            "trivial-api": ("/api/v1/_bench/trivial/", [f"Authorization: Bearer {token}"], ["get"]),
+            "queue": ("/agent/", agent, ["get"]),
+            "portal": ("/portal/", customer, ["get"]),
+            "ticket": (f"/agent/tickets/{ticket_id}/", agent, ["get"]),
+            "agent-search": ("/agent/?q=drukarka", agent, ["get"]),
+            "help-search": ("/help/search/?q=drukarka", customer, ["get"]),
             "api-list": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["get"]),
             "create": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["create", str(contact_id)]),
         }
         workers = f"{args.workers} sync workers" if args.gthreads == 1 else \
             f"{args.workers} gthread workers x {args.gthreads} threads"
-        print(f"gunicorn {workers} on {base}; wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.duration}s per scenario", flush=True)
+        print(f"gunicorn {workers} on {base}, CONN_MAX_AGE={args.conn_max_age}; "
+              f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per scenario", flush=True)
         before = Ticket.objects.filter(subject__startswith="Load ").count()
         for name in scenarios:
             path, headers, wrk_args = plan[name]
@@ -124,6 +166,7 @@ def main() -> int:
     finally:
         processes.stop()
         redis_flush(args.broker_url)
+        redis_flush(args.cache_url)
         try:
             from django.db import connections
 
@@ -133,12 +176,16 @@ def main() -> int:
         if not args.keep:
             bench_queue.pg_drop(args.database_url)
 
-    print(f"\n{'scenario':10} {'path':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>9} "
-          f"{'non-2xx':>8} {'errors':>7}")
+    rates = {name: r["requests"] / (r["duration_us"] / 1e6) for name, _path, r in results}
+    print(f"\n{'scenario':13} {'path':26} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'requests':>9} {'non-2xx':>8} {'errors':>7}")
     for name, path, r in results:
-        print(f"{name:10} {path:20} {r['requests'] / (r['duration_us'] / 1e6):8.1f} {r['p50_us'] / 1000:8.1f} "
+        baseline = rates.get(BASELINE.get(name, ""))
+        ratio = f"{rates[name] / baseline:6.2f}" if baseline else f"{'-':>6}"
+        print(f"{name:13} {path[:26]:26} {rates[name]:8.1f} {ratio} {r['p50_us'] / 1000:8.1f} "
               f"{r['p99_us'] / 1000:8.1f} {r['max_us'] / 1000:8.1f} {r['requests']:9d} {r['non_2xx']:8d} "
               f"{r['socket_errors'] + r['timeouts']:7d}")
+    print("ratio: req/s of the page / req/s of its trivial view in this run (HTML: trivial-page, API: trivial-api)")
     if failures:
         print("LOAD FAILED:\n  " + "\n  ".join(failures))
         print("--- gunicorn ---\n" + processes.log_tail("gunicorn"))

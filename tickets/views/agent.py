@@ -114,10 +114,10 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
     (a panel's own POST view passes its bound form back with the errors)."""
     tenant = request.tenant
     now = timezone.now()
-    panels = hooks.agent_panels(request, ticket)
+    in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
+    panels = hooks.agent_panels(request, ticket, in_force=in_force)
     for panel in panels:
         panel["context"].update((panel_overrides or {}).get(panel["name"], {}))
-    in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
     contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
                 if ticket.organization else [])
     return render(request, "tickets/agent/ticket_detail.html", {

@@ -1,0 +1,189 @@
+"""The SQL a request costs: the middleware floor and the hot pages (PostgreSQL and SQLite alike).
+
+Every request pays for the session, the user, its tenant and role and the second-factor check;
+those are cached (``core.tenancy_cache``, the cached_db sessions, ``console.devices``) and must
+stay correct when what they cache changes. The bench's trivial views (``bench.load.trivial``)
+measure the floor on its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.models import Membership, Role, Tenant
+from tests.tickets.ui_support import agent, contact, file_ticket
+
+TRIVIAL = "/_bench/trivial/"
+TRIVIAL_API = "/api/v1/_bench/trivial/"
+
+
+@pytest.fixture
+def people(demo):
+    return {
+        "agent": agent("wysylki", "agent@wysylki.example.com"),
+        "customer": contact("wysylki", "Paweł Nowicki"),
+    }
+
+
+@pytest.fixture(autouse=True)
+def bench_urls(settings):
+    settings.ROOT_URLCONF = "bench.load.trivial"
+
+
+def _get(client, url, **extra):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def _warm(client, url=TRIVIAL):
+    response, _queries = _get(client, url)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_trivial_page_of_a_logged_in_agent_costs_one_query_the_user(people, client):
+    client.force_login(people["agent"].user)
+    _warm(client)
+    response, queries = _get(client, TRIVIAL)
+    assert response.status_code == 200
+    assert len(queries) == 1 and "helpdesk_user" in queries[0]
+    assert response.wsgi_request.tenant.slug == "wysylki"
+    assert response.wsgi_request.membership.pk == people["agent"].pk
+
+
+def test_a_trivial_page_of_a_customer_costs_one_query(people, client):
+    client.force_login(people["customer"].user)
+    _warm(client)
+    response, queries = _get(client, TRIVIAL)
+    assert response.status_code == 200 and len(queries) == 1
+    assert response.wsgi_request.contact.pk == people["customer"].pk
+    assert response.wsgi_request.contact.organization.name == people["customer"].organization.name
+
+
+def test_a_changed_role_is_seen_by_the_next_request(people, client):
+    client.force_login(people["agent"].user)
+    assert not _warm(client).wsgi_request.membership.is_admin
+    membership = Membership.objects.get(pk=people["agent"].pk)
+    membership.role = Role.ADMIN
+    membership.save()
+    response, queries = _get(client, TRIVIAL)
+    assert response.wsgi_request.membership.is_admin
+    assert len(queries) > 1  # read again, not served from the cache
+
+
+def test_a_removed_membership_makes_the_agent_a_stranger_at_once(people, client):
+    client.force_login(people["agent"].user)
+    _warm(client)
+    Membership.objects.get(pk=people["agent"].pk).delete()
+    response = client.get("/agent/")
+    assert response.status_code in (302, 403, 404)
+    assert _warm(client).wsgi_request.membership is None
+
+
+def test_a_tenant_changed_is_seen_by_the_next_request(people, client):
+    client.force_login(people["agent"].user)
+    _warm(client)
+    tenant = Tenant.objects.get(slug="wysylki")
+    tenant.time_zone = "America/New_York"
+    tenant.save()
+    assert _warm(client).wsgi_request.tenant.time_zone == "America/New_York"
+
+
+def test_a_host_of_another_tenant_does_not_reuse_the_cached_answer(people, client, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    Tenant.objects.filter(slug="kjm").update(domain="kjm.localhost")
+    client.force_login(people["agent"].user)
+    assert _warm(client).wsgi_request.membership is not None
+    other = _get(client, TRIVIAL, HTTP_HOST="kjm.localhost")[0]
+    assert other.wsgi_request.tenant.slug == "kjm" and other.wsgi_request.membership is None
+
+
+def test_a_device_confirmed_elsewhere_holds_back_a_session_already_open(people, client):
+    user = people["agent"].user
+    client.force_login(user)
+    _warm(client)
+    _warm(client)  # the answer "no device" is now in the session
+    TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)
+    page = client.get(TRIVIAL)
+    assert page.status_code == 302 and "/account/second-factor/" in page["Location"]
+    api = client.get(TRIVIAL_API)
+    assert api.status_code == 403
+    assert api["Content-Type"] == "application/problem+json"
+    body = api.json()
+    assert body["status"] == 403 and body["type"] == "urn:helpdesk:problem:second_factor_required"
+    assert body["code"] == "second_factor_required" and body["detail"]
+
+
+def test_a_removed_device_stops_holding_the_session_back(people, client):
+    user = people["agent"].user
+    device = TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)
+    client.force_login(user)
+    assert client.get(TRIVIAL).status_code == 302
+    device.delete()
+    assert client.get(TRIVIAL).status_code == 200
+
+
+def test_the_trivial_api_view_answers_a_staff_session(people, client):
+    client.force_login(people["agent"].user)
+    response = client.get(TRIVIAL_API)
+    assert response.status_code == 200 and response.json()["ok"] is True
+
+
+# --- the hot pages ---------------------------------------------------------------------------------
+
+# The queue: user, count, the filters' five lists, agents and categories of the bulk form, canned
+# replies, the page, then its rows' organization, contact, category, product, plan and assignee
+# (with the user) looked up by id — those skipped when no row has one.
+QUEUE_QUERIES = 17
+PORTAL_QUERIES = 3
+TICKET_PAGE_QUERIES = 32
+
+
+def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
+    for n in range(3):
+        file_ticket(people["customer"], f"Zgłoszenie {n}")
+    client.force_login(people["agent"].user)
+    _warm(client, "/agent/")
+    response, queries = _get(client, "/agent/")
+    assert response.status_code == 200
+    assert len(queries) <= QUEUE_QUERIES, "\n".join(queries)
+    # the nine-table join is gone: the rows are read with the tenant only
+    page_query = next(q for q in queries if q.startswith('SELECT "tickets_ticket"."id"'))
+    assert page_query.count(" JOIN ") == 1
+
+
+def test_the_portal_list_costs_a_fixed_number_of_queries(people, client):
+    file_ticket(people["customer"], "Pierwsze")
+    client.force_login(people["customer"].user)
+    _warm(client, "/portal/")
+    response, queries = _get(client, "/portal/")
+    assert response.status_code == 200 and len(queries) == PORTAL_QUERIES, "\n".join(queries)
+
+
+def test_the_agent_ticket_page_computes_the_plan_in_force_once(people, client):
+    ticket = file_ticket(people["customer"], "Pierwsze")
+    client.force_login(people["agent"].user)
+    _warm(client, f"/agent/tickets/{ticket.pk}/")
+    response, queries = _get(client, f"/agent/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    assert sum('FROM "plans_subscription"' in q for q in queries) == 1
+    assert len(queries) <= TICKET_PAGE_QUERIES, "\n".join(queries)
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+@pytest.mark.parametrize("field", ["status", "channel", "sla_state"])
+def test_the_label_filter_says_what_get_display_says_in_each_language(field, language):
+    from django.utils import translation
+
+    from tickets.models import Ticket
+    from tickets.templatetags.helpdesk_ui import label
+
+    with translation.override(language):
+        for value, _text in Ticket._meta.get_field(field).flatchoices:
+            ticket = Ticket(**{field: value})
+            assert label(ticket, field) == getattr(ticket, f"get_{field}_display")()
+        assert label(Ticket(**{field: "no-such-value"}), field) == "no-such-value"
