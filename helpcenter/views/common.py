@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.utils.translation import get_language
 
-from helpcenter.models import Viewer
+from helpcenter.models import HelpCenterSettings, Viewer
 
 
 def help_page(view):
@@ -18,9 +18,18 @@ def help_page(view):
         if getattr(request, "tenant", None) is None:
             raise Http404
         request.viewer = Viewer.of(request)
+        request.may_post_on_forum = may_post_on_forum(request.viewer)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def may_post_on_forum(viewer: Viewer) -> bool:
+    """Staff always; customers unless the tenant keeps its forum to the support team (its settings)."""
+    if viewer.is_staff:
+        return True
+    return viewer.is_customer and (
+        HelpCenterSettings.of(viewer.tenant).forum_posting != HelpCenterSettings.Posting.STAFF)
 
 
 def writer_required(view):

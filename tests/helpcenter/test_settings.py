@@ -45,3 +45,26 @@ def test_forum_moderation_and_posting_follow_the_settings(help_alpha):
     staff_topic = forum.topic_create(tenant=h.tenant, viewer=h.staff(), category=h.forum, title="Ogłoszenie zespołu",
                                      body="Nowa wersja.")
     assert not staff_topic.held
+
+
+def test_a_forum_kept_to_the_team_offers_customers_no_way_to_post(help_alpha):
+    from django.test import Client
+
+    h = help_alpha
+    topic = forum.topic_create(tenant=h.tenant, viewer=h.staff(), category=h.forum, title="Ogłoszenie zespołu",
+                               body="Nowa wersja.")
+    customer = Client(HTTP_HOST=h.tenant.domain)
+    customer.force_login(h.world.customer)
+    assert 'href="/help/forum/new/' in customer.get("/help/forum/").content.decode()
+    assert 'id="reply"' in customer.get(f"/help/forum/t/{topic.pk}/").content.decode()
+
+    help_center_settings_save(tenant=h.tenant, actor=None, title="", intro="", customer_only_manuals=[],
+                              forum_moderation="first", forum_posting="staff")
+    assert 'href="/help/forum/new/' not in customer.get("/help/forum/").content.decode()
+    assert 'id="reply"' not in customer.get(f"/help/forum/t/{topic.pk}/").content.decode()
+    refused = customer.get("/help/forum/new/")
+    assert refused.status_code == 403 and "piszą tylko pracownicy wsparcia" in refused.content.decode()
+    staff = Client(HTTP_HOST=h.tenant.domain)
+    staff.force_login(h.world.agent.user)
+    assert 'id="reply"' in staff.get(f"/help/forum/t/{topic.pk}/").content.decode()
+    assert staff.get("/help/forum/new/").status_code == 200
