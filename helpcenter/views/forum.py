@@ -71,7 +71,8 @@ def topic(request, pk: int, form=None, status=200):
     viewer = request.viewer
     topic = selectors.topic_for(viewer=viewer, pk=pk)
     posts = list(selectors.topic_posts(viewer=viewer, topic=topic))
-    can_reply = request.may_post_on_forum and not topic.hidden and (viewer.is_staff or (not topic.locked and not topic.held))
+    can_reply = request.may_post_on_forum and not topic.hidden and (
+        viewer.is_staff or (not topic.locked and not topic.held))
     is_asker = viewer.user is not None and topic.author_user_id == viewer.user.pk
     return render(request, "helpcenter/topic.html", {
         "topic": topic, "posts": posts, "form": form or ReplyForm(), "can_reply": can_reply,
