@@ -166,7 +166,7 @@ def merged_send(source_id: int, target_id: int) -> OutboundEmail | None:
     """Tell the requester that their ticket was merged into another (``tickets.merge``), in their language.
 
     Recorded on the target: a reply to this e-mail lands there, with the rest of the conversation."""
-    source = Ticket.objects.select_related("tenant", "contact").filter(pk=source_id).first()
+    source = Ticket.objects.select_related("tenant", "contact__user").filter(pk=source_id).first()
     target = Ticket.objects.select_related("tenant").filter(pk=target_id).first()
     if source is None or target is None or not source.requester_email:
         return None
@@ -176,7 +176,8 @@ def merged_send(source_id: int, target_id: int) -> OutboundEmail | None:
         return record
     if record.to_email in _own_addresses(source.tenant):
         return _suppress(record, "own address")
-    language = (source.contact.language if source.contact else "") or ""
+    user = source.contact.user if source.contact else None
+    language = (user.language if user else "") or ""
     context = {"ticket": target, "source": source, "tenant": source.tenant}
     references = _thread_ids(target)[-20:]
     return _send(record, target, context, "merged", parent=references[-1] if references else None,
