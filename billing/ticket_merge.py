@@ -16,7 +16,7 @@ from billing.services import local_date, month_is_closed, month_start
 
 
 def ticket_merging(*, source, target, actor) -> dict[str, int]:
-    entries = TimeEntry.objects.select_for_update().filter(ticket=source).select_related("organization")
+    entries = TimeEntry.objects.select_for_update(of=("self",)).filter(ticket=source).select_related("organization")
     checked = set()
     for entry in entries:
         month = month_start(local_date(source.tenant, entry.started_at))

@@ -60,7 +60,7 @@ def _locked_pair(first_id: int, second_id: int) -> dict[int, Ticket]:
     """Both tickets locked, the lower id first: two merges of the same pair cannot deadlock."""
     rows = {}
     for pk in sorted({first_id, second_id}):
-        rows[pk] = Ticket.objects.select_for_update().select_related("tenant", "organization").get(pk=pk)
+        rows[pk] = Ticket.objects.select_for_update(of=("self",)).select_related("tenant", "organization").get(pk=pk)
     return rows
 
 
@@ -268,7 +268,11 @@ def message_split(*, tenant: Tenant, message: Message, subject: str, actor: User
     subject = subject_shorten(clean_text(subject or "").strip())
     if not subject:
         raise ValidationError({"subject": _("Give the ticket a subject.")})
-    source = Ticket.objects.select_for_update().select_related("tenant", "organization").get(pk=message.ticket_id)
+    source = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tenant", "organization")
+        .get(pk=message.ticket_id)
+    )
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.ticket_id != source.pk:
         raise ValidationError(_("The message has moved to another ticket meanwhile."))
