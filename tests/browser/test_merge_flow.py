@@ -3,6 +3,7 @@ splits a customer's message off into a new ticket.
 
 Screenshots at 1440 and 390 px go to ``BROWSER_SHOTS`` (a folder) when it is set.
 """
+
 import os
 import re
 from pathlib import Path
@@ -34,8 +35,13 @@ def _two_tickets():
 
     joanna = Contact.objects.get(emails__email=CUSTOMER)
     source = file_ticket(joanna, "Faktura korygująca nie drukuje się")
-    message_add(tenant=source.tenant, ticket=source, body="Dodam, że podgląd wydruku też jest pusty.",
-                author_contact=joanna, source=Message.Source.PORTAL)
+    message_add(
+        tenant=source.tenant,
+        ticket=source,
+        body="Dodam, że podgląd wydruku też jest pusty.",
+        author_contact=joanna,
+        source=Message.Source.PORTAL,
+    )
     target = file_ticket(joanna, "Wydruki z modułu faktur są puste")
     return joanna, source, target
 
