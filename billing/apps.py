@@ -27,6 +27,10 @@ class BillingConfig(AppConfig):
 
         hooks.entitlements_register(selectors)
 
+        from billing.ticket_merge import ticket_merging
+
+        hooks.ticket_merge_listener_register(ticket_merging)
+
         from plans.services import closed_month_check_register
 
         closed_month_check_register(selectors.billed_from)

@@ -48,6 +48,9 @@ DATA: dict[str, dict] = {
     }, "One change of a ticket, with the ticket as it was right after it."),
     "ticket.message_added": _object({"ticket": _TICKET, "message": _ref("Message")},
                                     "A public message, with the ticket as it was when the message was added."),
+    "ticket.merged": _object({"ticket": _TICKET, "into": _TICKET},
+                             "A ticket (`ticket`, now closed, its `merged_into` set) was merged into another "
+                             "(`into`): its messages, attachments and time entries are on `into` now."),
     "sla.warning": _object(_SLA, "A target's due time (reaction, next reply, resolution) is near (or passed: "
                                  "`late`)."),
     "sla.breached": _object(_SLA, "A target (reaction, next reply, resolution) was missed: its due time passed."),

@@ -41,6 +41,7 @@ EVENTS = (
     "ticket.created",
     "ticket.updated",
     "ticket.message_added",
+    "ticket.merged",
     "sla.warning",
     "sla.breached",
     "time_entry.created",

@@ -18,6 +18,7 @@ from plans.models import Product
 from sla.policy import REASONS
 from tickets.models import Category, Message, Ticket
 from tickets import sla_targets
+from tickets.merge import message_split, ticket_merge
 from tickets.services import message_add, ticket_assign, ticket_create, ticket_set_status, ticket_update
 
 
@@ -83,6 +84,8 @@ class TicketSerializer(serializers.ModelSerializer):
     requester_name = serializers.CharField(read_only=True, help_text="Requester's name.")
     sla = serializers.SerializerMethodField(help_text=(
         "The reaction deadline fixed at receipt, and every target of the ticket with its state."))
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text=(
+        "The ticket this one was merged into (it is closed, and its messages are there); null: not merged."))
     created_at = serializers.DateTimeField(read_only=True, help_text="When the row was created.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="Last change (for `updated_since`).")
 
@@ -90,7 +93,7 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = ["id", "number", "reference", "subject", "organization", "contact", "channel", "category",
                   "critical", "product", "status", "coverage", "assignee", "received_at", "external_id",
-                  "requester_email", "requester_name", "sla", "created_at", "updated_at"]
+                  "requester_email", "requester_name", "sla", "merged_into", "created_at", "updated_at"]
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, obj) -> dict:
@@ -214,6 +217,18 @@ class MessageCreateSerializer(serializers.Serializer):
                                      help_text="Status to set with a staff message, e.g. `waiting_customer`.")
 
 
+class TicketMergeSerializer(serializers.Serializer):
+    into = TenantPrimaryKeyField(Ticket, help_text=(
+        "The ticket to merge this one into: the same organization (or, without one, the same requester), not "
+        "closed, not merged itself."))
+
+
+class TicketSplitSerializer(serializers.Serializer):
+    message = TenantPrimaryKeyField(Message, help_text=(
+        "A public message of the customer on this ticket, not the one that opened it."))
+    subject = serializers.CharField(max_length=250, help_text="Subject of the new ticket.")
+
+
 @extend_schema_view(
     list=extend_schema(summary="List tickets",
                        description="Filter by status, organization, contact, critical, assignee, external_id, "
@@ -297,6 +312,42 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                   new_status=data.get("status"))
         message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(summary="Merge this ticket into another", request=TicketMergeSerializer,
+                   responses={200: TicketSerializer}, filters=False, description=(
+                       "Messages, attachments and time entries move to `into`; this ticket is closed with "
+                       "`merged_into` set, the requester is told by e-mail, and `ticket.merged` is sent. Refused "
+                       "(422): into itself, into a closed or merged ticket, a ticket merged already or one others "
+                       "were merged into, another organization's ticket, time on an issued statement. The answer is "
+                       "the ticket merged into."),
+                   examples=[OpenApiExample("Duplicate", request_only=True, value={"into": 1042})])
+    @action(detail=True, methods=["post"], serializer_class=TicketMergeSerializer, filterset_class=None)
+    def merge(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = TicketMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        target = ticket_merge(tenant=self.tenant, source=ticket, target=serializer.validated_data["into"],
+                              actor=self.actor)
+        return Response(TicketSerializer(self.get_queryset().get(pk=target.pk)).data)
+
+    @extend_schema(summary="Split a customer's message off into a new ticket", request=TicketSplitSerializer,
+                   responses={201: TicketSerializer}, filters=False, description=(
+                       "The message and its attachments move to a new ticket of the same requester and "
+                       "organization, received when the message was (its reaction deadline runs from then)."),
+                   examples=[OpenApiExample("Second problem", request_only=True,
+                                            value={"message": 5531, "subject": "Invoices do not export"})])
+    @action(detail=True, methods=["post"], serializer_class=TicketSplitSerializer, filterset_class=None)
+    def split(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = TicketSplitSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        message = serializer.validated_data["message"]
+        if message.ticket_id != ticket.pk:
+            raise DjangoValidationError({"message": _("The message is not on this ticket.")})
+        new = message_split(tenant=self.tenant, message=message, subject=serializer.validated_data["subject"],
+                            actor=self.actor)
+        return Response(TicketSerializer(self.get_queryset().get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
 
 
 def ticket_payload(ticket_id: int) -> tuple[int, dict] | None:

@@ -107,3 +107,25 @@ def sla_breach_listener_register(listener: Callable[..., None]) -> None:
 def sla_breached(*, ticket: Ticket, found_at: datetime, target: str = "reaction") -> None:
     for listener in _breach_listeners:
         listener(ticket=ticket, found_at=found_at, target=target)
+
+
+# --- merging tickets -------------------------------------------------------------------------------
+
+_merge_listeners: list[Callable[..., None]] = []
+
+
+def ticket_merge_listener_register(listener: Callable[..., None]) -> None:
+    """``listener(source=…, target=…, actor=…)`` runs inside the transaction of a merge (``tickets.merge``),
+    before the messages move, with both tickets locked. It moves what its app keeps on the source
+    ticket (billing: the time entries and quotes) and raises ``ValidationError`` to refuse the merge
+    (time on an issued statement)."""
+    if listener not in _merge_listeners:
+        _merge_listeners.append(listener)
+
+
+def ticket_merging(*, source: Ticket, target: Ticket, actor) -> dict[str, int]:
+    """Run the merge listeners; what each moved, by name (``{"time_entries": 2}``)."""
+    moved: dict[str, int] = {}
+    for listener in _merge_listeners:
+        moved.update(listener(source=source, target=target, actor=actor) or {})
+    return moved

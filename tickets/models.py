@@ -134,6 +134,11 @@ class Ticket(TenantOwned):
 
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A ticket merged into another (``tickets.merge``) is closed and points at it: its page, its
+    # reference and replies to its e-mails lead there. Indexed (partial) by migration 0010.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
+                                    related_name="merged_from", verbose_name=_("merged into ticket"))
+    merged_at = models.DateTimeField(_("merged on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -174,6 +179,8 @@ class Ticket(TenantOwned):
                          name="ticket_sla_warn_idx"),
             # Pages not yet confirmed as sent are looked for among paged tickets only.
             models.Index(fields=["paged_at"], condition=Q(paged_at__isnull=False), name="ticket_paged_idx"),
+            # The tickets merged into one (few: only merged tickets are in it).
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="ticket_merged_into_idx"),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +193,10 @@ class Ticket(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class SlaPause(TenantOwned):

@@ -128,7 +128,9 @@ def search_condition(*, tenant_id: int, prefix: str, query: str) -> Q:
         condition = Q(pk__in=_matching_ids(tenant_id, stems))
     number = reference_number(query, prefix)
     if number is not None:
-        condition |= Q(number=number)
+        # A merged ticket's reference also finds the ticket it was merged into.
+        merged = Ticket.objects.filter(tenant_id=tenant_id, number=number, merged_into__isnull=False)
+        condition |= Q(number=number) | Q(pk__in=merged.values("merged_into"))
     return condition
 
 

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
-from tickets.search import search_condition
+from tickets.search import reference_number, search_condition
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
 # RULES 4.5: tickets that need an agent now (new, triage, the customer spoke last) before those
@@ -172,7 +172,9 @@ def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status:
     # Whether an agent has written to the customer: the list says "answered" only then (RULES 4.1).
     replies = Message.objects.filter(ticket=OuterRef("pk"), from_staff=True, internal=False).exclude(
         source=Message.Source.SYSTEM)
-    tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id)
+    # A merged ticket is not listed: its conversation is the other ticket's (its reference finds that one).
+    tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id,
+                                                        merged_into__isnull=True)
                .select_related("tenant", "contact", "category", "product").annotate(replied=Exists(replies)))
     if state == "open":
         tickets = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
@@ -181,7 +183,12 @@ def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status:
     if status in Ticket.Status.values:
         tickets = tickets.filter(status=status)
     if search:
-        tickets = tickets.filter(_search_filter(search, tenant.ticket_prefix))
+        condition = _search_filter(search, tenant.ticket_prefix)
+        number = reference_number(search, tenant.ticket_prefix)
+        if number is not None:
+            condition |= Q(pk__in=Ticket.objects.for_tenant(tenant).filter(
+                number=number, merged_into__isnull=False).values("merged_into"))
+        tickets = tickets.filter(condition)
     return tickets.order_by(*PORTAL_ORDER)
 
 

@@ -280,6 +280,14 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("tenant").get(pk=ticket.pk)
 
 
+def _refuse_merged(ticket: Ticket) -> None:
+    """A merged ticket is a pointer (``tickets.merge``): what it would get belongs on the other ticket."""
+    if ticket.merged_into_id is not None:
+        target = Ticket.objects.filter(pk=ticket.merged_into_id).values_list("number", flat=True).first()
+        raise ValidationError(_("This ticket has been merged into %(ref)s: continue there.") % {
+            "ref": f"{ticket.tenant.ticket_prefix}-{target}"})
+
+
 @transaction.atomic
 def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User | None = None,
                 author_contact: Contact | None = None, internal: bool = False, source: str = Message.Source.AGENT,
@@ -301,6 +309,7 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
     if internal and not from_staff:
         raise ValidationError({"internal": _("Only staff can write internal notes.")})
     ticket = _lock(ticket)
+    _refuse_merged(ticket)
     previous_status = ticket.status
     at = at or timezone.now()
     if not from_staff and ticket.status == S.CLOSED:
@@ -391,6 +400,7 @@ def ticket_set_status(*, tenant: Tenant, ticket: Ticket, status: str, actor: Use
     if ticket.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown ticket."))
     ticket = _lock(ticket)
+    _refuse_merged(ticket)
     if ticket.status == S.TRIAGE and status == S.NEW:
         return ticket_accept(tenant=tenant, ticket=ticket, actor=actor, at=at)
     previous_status = ticket.status

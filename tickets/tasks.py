@@ -38,6 +38,17 @@ def reply_send(row) -> None:
         raise outbox.Skip(record.reason or "suppressed")
 
 
+def merged_send(row) -> None:
+    """Outbox handler ``tickets.merged``: the requester learns their ticket was merged into another."""
+    from tickets.email import outbound
+
+    record = outbound.merged_send(row.payload["source"], row.payload["target"])
+    if record is None:
+        raise outbox.Skip("no requester to tell")
+    if record.status == OutboundEmail.Status.SUPPRESSED:
+        raise outbox.Skip(record.reason or "suppressed")
+
+
 def local_time_text(moment, tenant) -> str:
     """A deadline as people read it: the tenant's local time, "30.11.2026, 10:50 (Europe/Warsaw)"."""
     zone = ZoneInfo(tenant.time_zone)
@@ -64,6 +75,7 @@ def handlers_register() -> None:
     outbox.handler_register("tickets.acknowledgement", acknowledgement_send)
     outbox.handler_register("tickets.reply", reply_send)
     outbox.handler_register("tickets.page", page_send)
+    outbox.handler_register("tickets.merged", merged_send)
 
 
 @shared_task(ignore_result=True)

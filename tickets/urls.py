@@ -1,7 +1,7 @@
 """Two namespaces: ``portal`` (customers, /portal/) and ``agent`` (staff, /agent/)."""
 from django.urls import path
 
-from tickets.views import agent, portal
+from tickets.views import agent, merge, portal
 
 portal_patterns = [
     path("", portal.ticket_list, name="ticket_list"),
@@ -22,6 +22,8 @@ agent_patterns = [
     path("tickets/<int:pk>/presence/", agent.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/accept/", agent.ticket_accept_view, name="ticket_accept"),
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
+    path("tickets/<int:pk>/merge/", merge.ticket_merge_view, name="ticket_merge"),
+    path("tickets/<int:pk>/split/", merge.ticket_split_view, name="ticket_split"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
     path("attachments/<int:pk>/thumbnail/", agent.attachment_thumbnail, name="attachment_thumbnail"),
 ]

@@ -18,6 +18,7 @@ from core import webhooks
 from core.models import Contact, Membership, Organization, WebhookAttempt, WebhookDelivery
 from core.services import webhook_create
 from monitor import services as monitor
+from tickets.merge import ticket_merge
 from tickets.models import Ticket
 from tickets.services import message_add, ticket_create, ticket_set_status
 
@@ -69,6 +70,9 @@ def test_every_event_type_carries_the_state_of_its_change_and_matches_the_publis
                                                     warn_at=timezone.now() - timedelta(hours=1), warned_at=None)
         with transaction.atomic():
             monitor.sla_scan()
+        duplicate = ticket_create(tenant=kjm, channel="portal", contact=contact, subject="Awaria raz jeszcze",
+                                  body="To samo")
+        ticket_merge(tenant=kjm, source=duplicate, target=overdue, actor=agent.user)
     # when the deliveries go out afterwards
     webhooks.dispatch()
     events = receiver.events()
@@ -89,6 +93,10 @@ def test_every_event_type_carries_the_state_of_its_change_and_matches_the_publis
     # and SLA events carry the API's ticket: integer number and string reference
     breached = next(e["data"] for e in events if e["type"] == "sla.breached")
     assert breached["ticket"]["number"] == overdue.number and breached["ticket"]["reference"] == overdue.reference
+    # and a merge carries the merged ticket (closed, pointing at the other) and the ticket merged into
+    [merged] = [e["data"] for e in events if e["type"] == "ticket.merged"]
+    assert merged["ticket"]["id"] == duplicate.pk and merged["ticket"]["status"] == "closed"
+    assert merged["ticket"]["merged_into"] == overdue.pk and merged["into"]["id"] == overdue.pk
     # and the time entry is the API's, with the API's datetime format
     [logged] = [e["data"]["time_entry"] for e in events if e["type"] == "time_entry.created"]
     assert logged["id"] == entry.pk and logged["agent"] == agent.pk and logged["package"] == package.pk

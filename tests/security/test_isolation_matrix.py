@@ -87,7 +87,7 @@ UI_PARAMS = {
     ("agent:attachment_thumbnail", "pk"): "attachment",
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
-        "ticket_reject", "ticket_time", "ticket_presence")},
+        "ticket_reject", "ticket_time", "ticket_presence", "ticket_merge", "ticket_split")},
     **{(f"portal:{name}", "pk"): "ticket" for name in ("appointment_book", "callback_request")},
     **{(f"portal:{name}", "pk"): "appointment" for name in (
         "appointment_detail", "appointment_reschedule", "appointment_ics")},
@@ -282,6 +282,8 @@ TABLE = {
     "portal:attachment_thumbnail": PORTAL_OBJECT, "agent:attachment_thumbnail": AGENT_OBJECT,
     # agent workspace
     "agent:queue": AGENT_PAGE, "agent:ticket_detail": AGENT_OBJECT, "agent:attachment": AGENT_OBJECT,
+    # merge and split: a picker or form page (GET) that posts back to itself
+    "agent:ticket_merge": AGENT_OBJECT, "agent:ticket_split": AGENT_OBJECT,
     # appointments: the customer's booking pages, the agent's agenda and call lists, the calendar feed
     **{f"portal:{n}": PORTAL_OBJECT for n in ("appointment_book", "appointment_detail", "appointment_reschedule",
                                               "appointment_ics")},
@@ -349,6 +351,7 @@ TABLE = {
     "api-plan-list": API_LIST, "api-plan-detail": API_OBJECT,
     "api-subscription-list": API_LIST, "api-subscription-detail": API_OBJECT,
     "api-ticket-list": API_LIST, "api-ticket-detail": API_OBJECT, "api-ticket-messages": API_OBJECT,
+    "api-ticket-merge": API_POST_ONLY_OBJECT, "api-ticket-split": API_POST_ONLY_OBJECT,
     "api-sla-preview-list": API_POST_ONLY,
     "api-webhook-list": API_LIST, "api-webhook-detail": API_OBJECT, "api-webhook-deliveries": API_OBJECT,
     "api-webhook-redeliver": API_POST_ONLY_OBJECT,

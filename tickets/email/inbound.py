@@ -258,9 +258,18 @@ def thread_ticket(tenant: Tenant, ids: list[str], received: dict[str, int] | Non
         found.setdefault(msgid, ticket_id)
     for msgid in ids:
         if msgid in found:
-            ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid])
+            ticket = _live(Ticket.objects.for_tenant(tenant).select_related("tenant").get(pk=found[msgid]))
             return ticket if sender is None or _sender_may_add(tenant, ticket, sender) else None
     return None
+
+
+def _live(ticket: Ticket) -> Ticket:
+    """A merged ticket's mail goes to the ticket it was merged into (``tickets.merge``)."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        seen.add(ticket.merged_into_id)
+        ticket = Ticket.objects.select_related("tenant").get(pk=ticket.merged_into_id)
+    return ticket
 
 
 def _sender_may_add(tenant: Tenant, ticket: Ticket, sender: str) -> bool:
@@ -279,6 +288,7 @@ def _ticket_by_subject(tenant: Tenant, parsed: ParsedEmail, from_email: str) -> 
         ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").filter(number=number).first()
         if ticket is None:
             continue
+        ticket = _live(ticket)
         if _sender_may_add(tenant, ticket, from_email):
             return ticket
     return None
@@ -292,6 +302,7 @@ def _place_bounce(tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail):
             if prefix == tenant.ticket_prefix:
                 ticket = Ticket.objects.for_tenant(tenant).select_related("tenant").filter(number=number).first()
                 if ticket:
+                    ticket = _live(ticket)
                     break
     if ticket is None:
         return St.DISCARDED, "delivery failure report for no known ticket", None, None

@@ -1,4 +1,5 @@
-"""Outbound mail: acknowledgements of new tickets and agents' public replies, threaded by Message-ID.
+"""Outbound mail: acknowledgements of new tickets, agents' public replies and merge notices, threaded
+by Message-ID.
 
 Each e-mail is logged in ``OutboundEmail`` under a dedupe key ("ack:<ticket>", "reply:<message>")
 before it is sent: a retried task re-sends the same e-mail with the same Message-ID, never a second
@@ -95,9 +96,10 @@ def wording_values(context: dict) -> dict[str, str]:
     return values
 
 
-def _render(tenant, name: str, context: dict) -> tuple[str, str, str]:
-    language = tenant.language or "pl"
-    own = EmailTemplate.objects.for_tenant(tenant).filter(kind=KINDS[name], language=language).first()
+def _render(tenant, name: str, context: dict, language: str = "") -> tuple[str, str, str]:
+    language = language or tenant.language or "pl"
+    own = (EmailTemplate.objects.for_tenant(tenant).filter(kind=KINDS[name], language=language).first()
+           if name in KINDS else None)
     if own is not None:
         with translation.override(language):
             mail = wording.render(own.subject, own.body, wording_values(context),
@@ -183,10 +185,32 @@ def reply_send(message_id: int) -> OutboundEmail | None:
     return _send(record, ticket, context, "reply", parent=parent, references=references, files=attachments)
 
 
+def merged_send(source_id: int, target_id: int) -> OutboundEmail | None:
+    """Tell the requester that their ticket was merged into another (``tickets.merge``), in their language.
+
+    Recorded on the target: a reply to this e-mail lands there, with the rest of the conversation."""
+    source = Ticket.objects.select_related("tenant", "contact__user").filter(pk=source_id).first()
+    target = Ticket.objects.select_related("tenant").filter(pk=target_id).first()
+    if source is None or target is None or not source.requester_email:
+        return None
+    record = _claim(ticket=target, kind=OutboundEmail.Kind.REPLY, key=f"merged:{source.pk}",
+                    to_email=source.requester_email.lower(), message=None)
+    if record.status in (Out.SENT, Out.SUPPRESSED):
+        return record
+    if record.to_email in _own_addresses(source.tenant):
+        return _suppress(record, "own address")
+    user = source.contact.user if source.contact else None
+    language = (user.language if user else "") or ""
+    context = {"ticket": target, "source": source, "tenant": source.tenant}
+    references = _thread_ids(target)[-20:]
+    return _send(record, target, context, "merged", parent=references[-1] if references else None,
+                 references=references, language=language)
+
+
 def _send(record: OutboundEmail, ticket: Ticket, context: dict, template: str, *, parent: str | None,
-          references: list[str], files: list[tuple[str, bytes, str]] = ()) -> OutboundEmail:
+          references: list[str], files: list[tuple[str, bytes, str]] = (), language: str = "") -> OutboundEmail:
     tenant = ticket.tenant
-    subject, text, html = _render(tenant, template, context)
+    subject, text, html = _render(tenant, template, context, language)
     headers = {"Message-ID": record.email_message_id, "Auto-Submitted": "auto-replied"
                if template == "acknowledgement" else "no", "X-Helpdesk-Ticket": ticket.reference}
     if template == "acknowledgement":

@@ -145,6 +145,9 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
 @agent_required
 def ticket_detail(request, pk: int):
     ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
+    if ticket.merged_into_id is not None:
+        messages.info(request, _("%(ref)s has been merged into this ticket.") % {"ref": ticket.reference})
+        return redirect("agent:ticket_detail", pk=ticket.merged_into_id)
     return ticket_page(request, ticket)
 
 

@@ -56,6 +56,10 @@ def ticket_new(request):
 def ticket_detail(request, pk: int):
     tenant, contact = request.tenant, request.contact
     ticket = selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    if ticket.merged_into_id is not None:
+        # One conversation: the merged ticket's messages are on the ticket it was merged into.
+        messages.info(request, _("%(ref)s has been merged into this ticket.") % {"ref": ticket.reference})
+        return redirect("portal:ticket_detail", pk=ticket.merged_into_id)
     form = ReplyForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
