@@ -84,11 +84,12 @@ def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | None = None,
-          now: datetime | None = None) -> QuerySet[Ticket]:
+          now: datetime | None = None, inline_search: bool = False) -> QuerySet[Ticket]:
     """The agent queue in RULES 4.5 order (``queue_ordered``).
 
     Active statuses only unless statuses (or all of them) are asked for, or the agent searches: a
-    search looks at every status, closed tickets included (``tickets.search``).
+    search looks at every status, closed tickets included (``tickets.search``). ``inline_search``
+    keeps the search a subquery (no query while the queryset is built).
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
@@ -113,7 +114,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    tickets = _more_filters(tickets, filters, tenant)
+    tickets = _more_filters(tickets, filters, tenant, inline_search)
     sort = effective_sort(filters)
     if sort in SORTS:
         return tickets.order_by(*SORTS[sort])
@@ -128,7 +129,8 @@ def effective_sort(filters: QueueFilters) -> str:
     return "newest" if filters.search or filters.all_statuses else "queue"
 
 
-def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant) -> QuerySet[Ticket]:
+def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant,
+                  inline_search: bool = False) -> QuerySet[Ticket]:
     if filters.assignee:
         tickets = tickets.filter(assignee_id=filters.assignee)
     if filters.product:
@@ -147,7 +149,7 @@ def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tena
                                                                   time.min, zone))
     if filters.search:
         tickets = tickets.filter(search_condition(tenant_id=tenant.pk, prefix=tenant.ticket_prefix,
-                                                  query=filters.search))
+                                                  query=filters.search, inline=inline_search))
     return tickets
 
 
