@@ -37,6 +37,7 @@ def queue(request):
     tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
     page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None)
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
+    labels_once(page.object_list)
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
         "unread": unread_ids(membership=request.membership, ticket_ids=[t.pk for t in page.object_list]),
@@ -48,6 +49,15 @@ def queue(request):
         **({} if request.htmx else filter_choices(tenant)),
         "bulk_form": BulkForm(tenant=tenant),
     })
+
+
+def labels_once(tickets) -> None:
+    """The rows' status and channel labels, each translated once per page rather than once per row."""
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    channels = {value: str(label) for value, label in Ticket.Channel.choices}
+    for ticket in tickets:
+        ticket.status_label = statuses.get(ticket.status, ticket.status)
+        ticket.channel_label = channels.get(ticket.channel, ticket.channel)
 
 
 def views_sidebar(request, now) -> dict:
