@@ -3,6 +3,7 @@ count, opens it, renames and deletes it; the bell shows a notification and its l
 
 Screenshots at 1440 and 390 px go to ``BROWSER_SHOTS`` (a folder) when it is set.
 """
+
 import os
 import re
 
@@ -32,8 +33,7 @@ def test_a_saved_view(seeded, live_server, browser):  # noqa: F811
     me = agent("wysylki", "agent@wysylki.example.com")
     boss = agent("wysylki", "admin@wysylki.example.com")
     ticket_assign(tenant=urgent.tenant, ticket=urgent, assignee=me, actor=boss.user)
-    critical = Ticket.objects.filter(tenant=urgent.tenant, critical=True,
-                                     status__in=Ticket.ACTIVE_STATUSES).count()
+    critical = Ticket.objects.filter(tenant=urgent.tenant, critical=True, status__in=Ticket.ACTIVE_STATUSES).count()
 
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     login(page, live_server.url, "agent@wysylki.example.com")

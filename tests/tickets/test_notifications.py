@@ -1,5 +1,6 @@
 """Unread markers in the queue, and the agents' in-app notifications: written with their cause, shown
 under the bell, read one by one or all at once, private to their recipient."""
+
 import re
 from datetime import timedelta
 
@@ -28,8 +29,9 @@ def people(demo):
 
 
 def _reply(ticket, customer, body="Nadal nie działa."):
-    return message_add(tenant=ticket.tenant, ticket=ticket, body=body, author_contact=customer,
-                       source=Message.Source.PORTAL)
+    return message_add(
+        tenant=ticket.tenant, ticket=ticket, body=body, author_contact=customer, source=Message.Source.PORTAL
+    )
 
 
 def _rows(html: str) -> dict[str, bool]:
@@ -48,8 +50,9 @@ def test_customer_activity_after_the_last_visit_makes_the_row_unread(people, cli
     client.get(f"/agent/tickets/{ticket.pk}/")  # opening it reads it
     assert _rows(client.get("/agent/").content.decode())[ticket.reference] is False
     # a note or a reply of staff is no customer activity
-    message_add(tenant=ticket.tenant, ticket=ticket, body="Sprawdzam.", author_user=people["agent2"].user,
-                internal=True)
+    message_add(
+        tenant=ticket.tenant, ticket=ticket, body="Sprawdzam.", author_user=people["agent2"].user, internal=True
+    )
     assert _rows(client.get("/agent/").content.decode())[ticket.reference] is False
     TicketSeen.objects.filter(ticket=ticket).update(seen_at=timezone.now() - timedelta(minutes=1))
     _reply(ticket, people["customer"])
@@ -118,8 +121,13 @@ def test_assignment_by_someone_else_notifies_the_assignee(people):
 
 def test_mentions_in_a_note_notify_the_named_agents_only(people):
     ticket = file_ticket(people["customer"], "Wzmianki")
-    message_add(tenant=ticket.tenant, ticket=ticket, author_user=people["agent"].user, internal=True,
-                body="@agent2 zerknij, a @Anna Nowak niech zdecyduje. Kopia do piotr@firma.pl, @agent sam sobie.")
+    message_add(
+        tenant=ticket.tenant,
+        ticket=ticket,
+        author_user=people["agent"].user,
+        internal=True,
+        body="@agent2 zerknij, a @Anna Nowak niech zdecyduje. Kopia do piotr@firma.pl, @agent sam sobie.",
+    )
     assert _kinds(people["agent2"]) == [("mentioned", ticket.pk)]
     assert _kinds(people["admin"]) == [("mentioned", ticket.pk)]
     assert _kinds(people["agent"]) == []  # not oneself
@@ -142,8 +150,13 @@ def test_sla_warning_and_breach_notify_the_assignee_once(people):
     ticket = file_ticket(people["customer"], "Termin")
     ticket_assign(tenant=ticket.tenant, ticket=ticket, assignee=people["agent"], actor=people["agent"].user)
     now = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(sla_state="running", warn_at=now - timedelta(hours=2),
-                                               due_at=now - timedelta(hours=1), warned_at=None, reacted_at=None)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_state="running",
+        warn_at=now - timedelta(hours=2),
+        due_at=now - timedelta(hours=1),
+        warned_at=None,
+        reacted_at=None,
+    )
     monitor.sla_scan(now=now)
     monitor.sla_scan(now=now)
     kinds = [k for k, t in _kinds(people["agent"]) if t == ticket.pk]
@@ -198,7 +211,11 @@ def test_notifications_are_private_to_their_recipient(people, client):
 def test_the_bell_counts_to_a_cap(people, monkeypatch, client):
     monkeypatch.setattr(notifications, "BELL_CAP", 3)
     ticket = file_ticket(people["customer"], "Dużo")
-    Notification.objects.bulk_create([Notification(tenant_id=ticket.tenant_id, recipient=people["agent"],
-                                                    kind="assigned", ticket=ticket) for _ in range(5)])
+    Notification.objects.bulk_create(
+        [
+            Notification(tenant_id=ticket.tenant_id, recipient=people["agent"], kind="assigned", ticket=ticket)
+            for _ in range(5)
+        ]
+    )
     client.force_login(people["agent"].user)
     assert ">3+<" in _bell(client)

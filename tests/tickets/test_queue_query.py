@@ -1,4 +1,5 @@
 """Pure cores: the queue's query string in normal form (what a saved view stores) and the mention syntax."""
+
 from datetime import date
 
 from django.http import QueryDict
@@ -12,12 +13,26 @@ from tickets.selectors import SORTS, QueueFilters
 ids = st.one_of(st.none(), st.integers(min_value=1, max_value=2**63 - 1))
 days = st.one_of(st.none(), st.dates(min_value=date(2000, 1, 1), max_value=date(2999, 12, 31)))
 filters = st.builds(
-    QueueFilters, mine=st.booleans(), unassigned=st.booleans(), critical=st.booleans(), breached=st.booleans(),
-    waiting=st.booleans(), organization=ids, plan=ids, assignee=ids, product=ids, category=ids,
+    QueueFilters,
+    mine=st.booleans(),
+    unassigned=st.booleans(),
+    critical=st.booleans(),
+    breached=st.booleans(),
+    waiting=st.booleans(),
+    organization=ids,
+    plan=ids,
+    assignee=ids,
+    product=ids,
+    category=ids,
     statuses=st.lists(st.sampled_from(Ticket.Status.values), unique=True, max_size=4),
-    search=st.text(max_size=100).map(str.strip).filter(lambda t: "\x00" not in t), all_statuses=st.booleans(),
-    channel=st.sampled_from(["", *Ticket.Channel.values]), sla_state=st.sampled_from(["", *Ticket.SlaState.values]),
-    received_from=days, received_to=days, sort=st.sampled_from(["", "queue", *SORTS]))
+    search=st.text(max_size=100).map(str.strip).filter(lambda t: "\x00" not in t),
+    all_statuses=st.booleans(),
+    channel=st.sampled_from(["", *Ticket.Channel.values]),
+    sla_state=st.sampled_from(["", *Ticket.SlaState.values]),
+    received_from=days,
+    received_to=days,
+    sort=st.sampled_from(["", "queue", *SORTS]),
+)
 
 
 @given(filters)
@@ -35,12 +50,18 @@ def test_any_query_string_normalises_without_error_and_idempotently(text):
 
 
 def test_junk_is_dropped():
-    assert normalise_query("page=2&per_page=100&status=all&status=closed&mine=yes&critical=1&organization=-1"
-                           "&from=2026-13-01&to=2026-02-03&sort=id;drop") == "status=all&status=closed&critical=1&to=2026-02-03"
+    junk = (
+        "page=2&per_page=100&status=all&status=closed&mine=yes&critical=1&organization=-1"
+        "&from=2026-13-01&to=2026-02-03&sort=id;drop"
+    )
+    assert normalise_query(junk) == "status=all&status=closed&critical=1&to=2026-02-03"
 
 
-MEMBERS = [(1, "anna.kowalska@firma.pl", "Anna Kowalska"), (2, "anna@firma.pl", "Anna Nowak"),
-           (3, "piotr@firma.pl", "Piotr Zieliński")]
+MEMBERS = [
+    (1, "anna.kowalska@firma.pl", "Anna Kowalska"),
+    (2, "anna@firma.pl", "Anna Nowak"),
+    (3, "piotr@firma.pl", "Piotr Zieliński"),
+]
 
 
 def test_mentions_by_local_part_or_full_name():

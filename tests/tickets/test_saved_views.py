@@ -1,5 +1,6 @@
 """Saved views of the queue: saved from the filters (normal form, never SQL), personal and team, managed
 by their owners or the admins, counted in the sidebar at a constant cost, and private per agent/tenant."""
+
 import re
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 from tests.tickets.ui_support import agent, contact, file_ticket
 from tickets import saved_views
@@ -33,8 +35,11 @@ def _client(client, membership):
 
 
 def _sidebar_counts(html: str) -> dict[str, str]:
-    found = re.findall(r'<span class="views-list__name">([^<]+)(?:<span[^>]*>[^<]*</span>)?</span>\s*'
-                       r'<span class="views-list__count" data-view-count>([^<]+)</span>', html)
+    found = re.findall(
+        r'<span class="views-list__name">([^<]+)(?:<span[^>]*>[^<]*</span>)?</span>\s*'
+        r'<span class="views-list__count" data-view-count>([^<]+)</span>',
+        html,
+    )
     return {name.strip(): count for name, count in found}
 
 
@@ -42,8 +47,13 @@ def test_saving_the_filters_stores_the_normal_query_and_lists_the_view_with_its_
     file_ticket(people["email"], "Etykiety", critical=True)
     file_ticket(people["email"], "Inne")
     c = _client(client, people["agent"])
-    response = c.post("/agent/views/", {"name": "  Krytyczne   moje ", "query": "critical=1&page=3&bogus=x&sort=newest"
-                                        "&status=new&status=nonsense&organization=abc"})
+    response = c.post(
+        "/agent/views/",
+        {
+            "name": "  Krytyczne   moje ",
+            "query": "critical=1&page=3&bogus=x&sort=newest&status=new&status=nonsense&organization=abc",
+        },
+    )
     view = SavedView.objects.get(owner=people["agent"])
     assert view.name == "Krytyczne moje"
     assert view.query == "status=new&critical=1&sort=newest"  # page, junk and bad values are gone
@@ -82,8 +92,11 @@ def test_team_views_are_the_admins_and_shared_ones_everyones(people, client):
 
 def test_another_agents_or_tenants_view_is_a_404(people, client):
     private = saved_views.view_create(membership=people["agent2"], name="Prywatny", query="critical=1")
-    foreign = saved_views.view_create(membership=people["kjm"], name="KJM", query="critical=1", team=True) \
-        if people["kjm"].is_admin else SavedView.objects.create(tenant_id=people["kjm"].tenant_id, name="KJM")
+    foreign = (
+        saved_views.view_create(membership=people["kjm"], name="KJM", query="critical=1", team=True)
+        if people["kjm"].is_admin
+        else SavedView.objects.create(tenant_id=people["kjm"].tenant_id, name="KJM")
+    )
     c = _client(client, people["agent"])
     for view in (private, foreign):
         for action in ("rename", "delete", "up", "share"):
@@ -92,14 +105,16 @@ def test_another_agents_or_tenants_view_is_a_404(people, client):
         assert view.name in ("Prywatny", "KJM")
     assert "Prywatny" not in c.get("/agent/").content.decode()
     assert "Prywatny" not in c.get("/agent/views/").content.decode()
-    with pytest.raises(Exception):
+    with pytest.raises(Http404):
         saved_views.view_rename(membership=people["agent"], view=private, name="x")
 
 
 def test_rename_reorder_delete(people, client):
     c = _client(client, people["agent"])
-    views = [saved_views.view_create(membership=people["agent"], name=n, query=q)
-             for n, q in (("A", "critical=1"), ("B", "mine=1"), ("C", "waiting=1"))]
+    views = [
+        saved_views.view_create(membership=people["agent"], name=n, query=q)
+        for n, q in (("A", "critical=1"), ("B", "mine=1"), ("C", "waiting=1"))
+    ]
     c.post(f"/agent/views/{views[2].pk}/", {"action": "up"})
     c.post(f"/agent/views/{views[0].pk}/", {"action": "up"})  # first already: stays
     assert [v.name for v in saved_views.views_for(membership=people["agent"])] == ["A", "C", "B"]
@@ -127,8 +142,17 @@ def test_ten_views_cost_one_query_and_none_once_cached(people, client):
     saved_views.view_create(membership=people["agent"], name="V0", query="critical=1")
     cache.clear()
     one = _queue_queries(c)
-    queries = ["mine=1", "unassigned=1", "waiting=1", "status=all&q=drukarka", "breached=1&sort=due",
-               "q=Sprawa", "status=closed", "channel=portal", "sla=running"]
+    queries = [
+        "mine=1",
+        "unassigned=1",
+        "waiting=1",
+        "status=all&q=drukarka",
+        "breached=1&sort=due",
+        "q=Sprawa",
+        "status=closed",
+        "channel=portal",
+        "sla=running",
+    ]
     for n, query in enumerate(queries, start=1):
         saved_views.view_create(membership=people["agent"], name=f"V{n}", query=query)
     cache.clear()
@@ -138,8 +162,7 @@ def test_ten_views_cost_one_query_and_none_once_cached(people, client):
     assert cached == ten - 1  # then none until a ticket changes or the entry expires
 
 
-def test_counts_are_capped_and_follow_ticket_changes(people, client, django_capture_on_commit_callbacks,
-                                                     monkeypatch):
+def test_counts_are_capped_and_follow_ticket_changes(people, client, django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(saved_views, "COUNT_CAP", 2)
     c = _client(client, people["agent"])
     view = saved_views.view_create(membership=people["agent"], name="Etykiety", query="q=etykiety")
