@@ -36,7 +36,7 @@ from core import outbox, webhooks
 from core.models import Membership, OutboxMessage, Role, Tenant, WebhookEndpoint
 from core.outbox import claim_transaction as _claim_transaction, locked as _locked
 from monitor.models import SlaEvent
-from tickets import sla_targets
+from tickets import notifications, sla_targets
 from tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,8 @@ def _events_record(kind: str, rows: list[tuple], now: datetime, *, late: set[int
     else:
         fresh = _events_insert_orm(kind, rows, now, late, target, cycles)
     if fresh:
+        # The assignees' in-app notifications, in this transaction, once per event.
+        notifications.sla_events_recorded(kind=kind, target=target, ticket_ids=[row[0] for row in fresh])
         _webhooks_emit(kind, fresh, now, late, tickets or {}, target, cycles)
     return len(fresh)
 

@@ -20,3 +20,16 @@ class TicketsConfig(AppConfig):
         post_save.connect(search.on_ticket_saved, sender=Ticket, dispatch_uid="tickets.search.ticket")
         post_save.connect(search.on_message_changed, sender=Message, dispatch_uid="tickets.search.message")
         post_delete.connect(search.on_message_changed, sender=Message, dispatch_uid="tickets.search.message_delete")
+        post_save.connect(_tickets_changed, sender=Ticket, dispatch_uid="tickets.saved_views.ticket")
+        post_delete.connect(_tickets_changed, sender=Ticket, dispatch_uid="tickets.saved_views.ticket_delete")
+
+
+def _tickets_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    """Saved views' cached counts are stale once the change is committed (``tickets.saved_views``)."""
+    from django.db import transaction
+
+    from tickets.saved_views import tickets_changed
+
+    if not raw:
+        tenant_id = instance.tenant_id
+        transaction.on_commit(lambda: tickets_changed(tenant_id))

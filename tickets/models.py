@@ -541,3 +541,84 @@ class EmailTemplate(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language})"
+class SavedView(TenantOwned):
+    """A filter and sort of the agent queue kept under a name (``tickets.saved_views``).
+
+    ``owner`` set: the agent's own view, which nobody else sees; empty: a team view, shown to every
+    agent of the tenant (created by an admin, or shared by its owner). ``query`` is the queue's query
+    string as the filter form validated and normalised it, never SQL.
+    """
+
+    owner = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "owner", "position"], name="savedview_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_team(self) -> bool:
+        return self.owner_id is None
+
+
+class TicketSeen(TenantOwned):
+    """When an agent last opened a ticket's page; ``marked_unread`` when the agent asked to see it as
+    unread again (``tickets.unread``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    marked_unread = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "ticket"], name="ticketseen_member_ticket_uniq")]
+
+
+class Notification(TenantOwned):
+    """Something an agent should know about a ticket, shown under the bell (``tickets.notifications``).
+
+    Written in the transaction of its cause: an assignment, a mention in an internal note, a reply of
+    the customer, an SLA warning or breach recorded by the monitor.
+    """
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("assigned to you")
+        MENTIONED = "mentioned", _("mentioned in a note")
+        CUSTOMER_REPLY = "customer_reply", _("the customer replied")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breached")
+
+    recipient = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("who"))
+    # The SLA target of a warning or breach (reaction, next_reply, resolution); empty otherwise.
+    target = models.CharField(_("target"), max_length=12, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_list_idx"),
+            # The bell's count reads only the unread ones.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.ticket_id}"

@@ -117,15 +117,16 @@ def _matching_ids(tenant_id: int, stems: list[str]) -> list[int] | RawSQL:
     return ids if len(ids) <= FEW_MATCHES else matching
 
 
-def search_condition(*, tenant_id: int, prefix: str, query: str) -> Q:
+def search_condition(*, tenant_id: int, prefix: str, query: str, inline: bool = False) -> Q:
     """The tickets matching ``query`` (every word, the last one as a prefix) or naming its number.
 
-    Runs one query (the matches, when few) while it builds the condition."""
+    Runs one query (the matches, when few) while it builds the condition, unless ``inline``: then the
+    full-text match stays a subquery of the statement (the saved views' counts, many in one query)."""
     query = (query or "").strip()[:200]
     condition = Q(pk__in=[])
     stems = query_terms(query)
     if stems:
-        condition = Q(pk__in=_matching_ids(tenant_id, stems))
+        condition = Q(pk__in=_matching(tenant_id, stems) if inline else _matching_ids(tenant_id, stems))
     number = reference_number(query, prefix)
     if number is not None:
         # A merged ticket's reference also finds the ticket it was merged into.

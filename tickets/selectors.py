@@ -96,11 +96,12 @@ def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | None = None,
-          now: datetime | None = None) -> QuerySet[Ticket]:
+          now: datetime | None = None, inline_search: bool = False) -> QuerySet[Ticket]:
     """The agent queue in RULES 4.5 order (``queue_ordered``).
 
     Active statuses only unless statuses (or all of them) are asked for, or the agent searches: a
-    search looks at every status, closed tickets included (``tickets.search``).
+    search looks at every status, closed tickets included (``tickets.search``). ``inline_search``
+    keeps the search a subquery (no query while the queryset is built).
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
@@ -124,7 +125,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    tickets = _more_filters(tickets, filters, tenant, now)
+    tickets = _more_filters(tickets, filters, tenant, now, inline_search)
     sort = effective_sort(filters)
     if sort in SORTS:
         return tickets.order_by(*SORTS[sort])
@@ -140,7 +141,7 @@ def effective_sort(filters: QueueFilters) -> str:
 
 
 def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant,
-                  now: datetime) -> QuerySet[Ticket]:
+                  now: datetime, inline_search: bool = False) -> QuerySet[Ticket]:
     if filters.assignee:
         tickets = tickets.filter(assignee_id=filters.assignee)
     if filters.product:
@@ -162,7 +163,7 @@ def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tena
                                                                   time.min, zone))
     if filters.search:
         tickets = tickets.filter(search_condition(tenant_id=tenant.pk, prefix=tenant.ticket_prefix,
-                                                  query=filters.search))
+                                                  query=filters.search, inline=inline_search))
     return tickets
 
 

@@ -17,7 +17,7 @@ from core.services import audit_record
 from plans.models import Product
 from plans.selectors import plan_in_force
 from sla import policy
-from tickets import hooks, sla_targets
+from tickets import hooks, notifications, sla_targets
 from tickets.attachments import CheckedFile
 from tickets.email import outbound
 from tickets.models import Attachment, Category, Message, Ticket, TicketCounter, TicketEvent
@@ -323,6 +323,7 @@ def message_add(*, tenant: Tenant, ticket: Ticket, body: str, author_user: User 
     _attach(ticket, message, attachments)
     event_record(ticket=ticket, kind="note" if internal else "message", actor=author_user, at=at,
                  message_id=message.pk, from_staff=from_staff)
+    notifications.message_added(ticket=ticket, message=message, actor=author_user)
     if from_staff and not internal:
         _record_reaction(ticket, at, author_user)
         if ticket.status == S.NEW:
@@ -455,6 +456,8 @@ def ticket_assign(*, tenant: Tenant, ticket: Ticket, assignee: Membership | None
     ticket.save(update_fields=["assignee", "updated_at"])
     event_record(ticket=ticket, kind="assigned", actor=actor, old=old, new=assignee.pk if assignee else None,
                  name=str(assignee.user.get_full_name()) if assignee else "")
+    if assignee is not None and assignee.pk != old:
+        notifications.assigned(ticket=ticket, assignee=assignee, actor=actor)
     _event("ticket.updated", ticket, previous_status=None, changes=["assignee"])
     return ticket
 

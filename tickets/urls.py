@@ -1,7 +1,7 @@
 """Two namespaces: ``portal`` (customers, /portal/) and ``agent`` (staff, /agent/)."""
 from django.urls import path
 
-from tickets.views import agent, merge, portal
+from tickets.views import agent, merge, portal, workspace
 
 portal_patterns = [
     path("", portal.ticket_list, name="ticket_list"),
@@ -24,8 +24,15 @@ agent_patterns = [
     path("tickets/<int:pk>/reject/", agent.ticket_reject, name="ticket_reject"),
     path("tickets/<int:pk>/merge/", merge.ticket_merge_view, name="ticket_merge"),
     path("tickets/<int:pk>/split/", merge.ticket_split_view, name="ticket_split"),
+    path("tickets/<int:pk>/unread/", workspace.ticket_unread, name="ticket_unread"),
     path("attachments/<int:pk>/", agent.attachment_download, name="attachment"),
     path("attachments/<int:pk>/thumbnail/", agent.attachment_thumbnail, name="attachment_thumbnail"),
+    path("views/", workspace.views_manage, name="views"),
+    path("views/<int:pk>/", workspace.view_edit, name="view_edit"),
+    path("notifications/", workspace.notification_list, name="notifications"),
+    path("notifications/count/", workspace.notification_count, name="notifications_count"),
+    path("notifications/<int:pk>/read/", workspace.notification_read, name="notification_read"),
+    path("notifications/read-all/", workspace.notification_read_all, name="notifications_read_all"),
 ]
 
 # The project's URL conf mounts these lists, together with the pages other apps add to the same

@@ -70,7 +70,8 @@ ROUTES = list(_walk(get_resolver().url_patterns))
 ORG_KINDS = {"ticket", "attachment", "organization", "contact", "time_entry", "statement_pk", "subscription",
              "package", "statement_month", "statement_year", "quote", "appointment", "callback"}
 TENANT_KINDS = {"content_type", "plan", "plan_pk", "api_token", "category", "product", "calendar", "webhook",
-                "delivery", "inbound_email", "admin_row", "mailbox", "canned_reply"}
+                "delivery", "inbound_email", "admin_row", "mailbox", "canned_reply", "saved_view",
+                "notification"}
 # The help center's objects (tests/security/conftest.py, ``_help_rows``): kind -> key of ``world.help``.
 HELP_KINDS = {"help_product": "product", "help_section": "section", "help_article_pk": "article_pk",
               "help_article_slug": "article_slug", "help_category": "category",
@@ -87,7 +88,9 @@ UI_PARAMS = {
     ("agent:attachment_thumbnail", "pk"): "attachment",
     **{(f"agent:{name}", "pk"): "ticket" for name in (
         "ticket_detail", "ticket_message", "ticket_status", "ticket_assign", "ticket_take", "ticket_accept",
-        "ticket_reject", "ticket_time", "ticket_presence", "ticket_merge", "ticket_split")},
+        "ticket_reject", "ticket_time", "ticket_presence", "ticket_merge", "ticket_split",
+        "ticket_unread")},
+    ("agent:view_edit", "pk"): "saved_view", ("agent:notification_read", "pk"): "notification",
     **{(f"portal:{name}", "pk"): "ticket" for name in ("appointment_book", "callback_request")},
     **{(f"portal:{name}", "pk"): "appointment" for name in (
         "appointment_detail", "appointment_reschedule", "appointment_ics")},
@@ -300,7 +303,12 @@ TABLE = {
     "agent:queue_bulk": POST_ONLY,
     **{f"agent:{n}": POST_ONLY for n in ("ticket_message", "ticket_status", "ticket_assign", "ticket_take",
                                          "ticket_presence",
-                                         "ticket_accept", "ticket_reject", "ticket_time")},
+                                         "ticket_accept", "ticket_reject", "ticket_time", "ticket_unread",
+                                         "view_edit", "notification_read")},
+    # saved views (GET: manage them, POST: save the queue's filters) and the notifications
+    "agent:views": AGENT_PAGE, "agent:notifications": AGENT_PAGE, "agent:notifications_count": AGENT_PAGE,
+    # names no object: an equal table, not POST_ONLY itself, keeps it out of the foreign-ticket POST test
+    "agent:notifications_read_all": everyone(NOT_ALLOWED),
     # tenant admin's pages outside the model admins
     "sla:report": ADMIN_PAGE,
     "admin:index": ADMIN_PAGE,
@@ -516,6 +524,7 @@ def object_value(world, kind, scope):
         "inbound_email": lambda: world.any_rows[("tickets.InboundEmail", tenant.slug)].pk,
         "mailbox": lambda: world.any_rows[("tickets.Mailbox", tenant.slug)].pk,
         "canned_reply": lambda: _team_canned_reply_pk(tenant),
+        "saved_view": lambda: _saved_view(tenant).pk, "notification": lambda: _notification(tenant).pk,
     }[kind]())
 
 
@@ -523,6 +532,24 @@ def _team_canned_reply_pk(tenant) -> int:
     from tickets.models import CannedReply
 
     return CannedReply.objects.for_tenant(tenant.tenant).filter(visibility="team").order_by("pk").first().pk
+
+
+def _saved_view(tenant):
+    """A team view of the tenant (every agent of it sees it)."""
+    from tickets.models import SavedView
+
+    found = SavedView.objects.for_tenant(tenant.tenant).filter(owner__isnull=True).first()
+    return found or SavedView.objects.create(tenant=tenant.tenant, name="Krytyczne", query="critical=1")
+
+
+def _notification(tenant):
+    """A notification of the tenant's agent."""
+    from tickets.models import Notification, Ticket
+
+    found = Notification.objects.for_tenant(tenant.tenant).filter(recipient=tenant.agent).first()
+    return found or Notification.objects.create(
+        tenant=tenant.tenant, recipient=tenant.agent, kind=Notification.Kind.ASSIGNED,
+        ticket=Ticket.objects.for_tenant(tenant.tenant).order_by("pk").first())
 
 
 def _first_pk(label: str, tenant) -> int:

@@ -67,11 +67,12 @@ def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
         tone = "warn" if warn_at is not None and now >= warn_at else "ok"
         return SlaBadge(tone, _("%(time)s left") % {"time": duration_text(due - now)},
                         _("%(target)s due %(due)s.") % {"target": target, "due": _local(due)}, due=due, warn=warn_at)
-    due = formats.date_format(timezone.localtime(ticket.due_at), "SHORT_DATETIME_FORMAT") if ticket.due_at else ""
     if ticket.sla_state == Ticket.SlaState.NONE:
         return SlaBadge("muted", _("no guarantee"), _("No guaranteed reaction time for this ticket."))
     if ticket.sla_state == Ticket.SlaState.MET:
         return SlaBadge("met", _("met"), _("Reaction in time."))
+    # Formatted only for the badges that show it (most rows of a search are met or closed).
+    due = formats.date_format(timezone.localtime(ticket.due_at), "SHORT_DATETIME_FORMAT") if ticket.due_at else ""
     if ticket.sla_state == Ticket.SlaState.BREACHED or (ticket.due_at is not None and now >= ticket.due_at):
         late = duration_text(now - ticket.due_at) if ticket.due_at and not ticket.reacted_at else ""
         label = _("overdue %(time)s") % {"time": late} if late else _("breached")

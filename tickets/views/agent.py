@@ -1,8 +1,6 @@
 """The agent workspace: the prioritised queue and the ticket page with every action an agent takes."""
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,54 +13,19 @@ from django.views.decorators.http import require_GET, require_POST
 from plans.models import Plan, Product
 from plans.selectors import plan_in_force
 from sla import policy
-from tickets import hooks, selectors
+from tickets import hooks, saved_views, selectors
 from tickets.bulk import bulk_apply
 from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.presence import others as presence_others
 from tickets.forms import AgentMessageForm, BulkForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
-from tickets.selectors import SORTS, QueueFilters, product_names
+from tickets.queue_query import filters_from_query, filters_to_query
+from tickets.selectors import product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
+from tickets.unread import ticket_seen, unread_ids
 from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
                                   paginate, thumbnail_response)
-
-
-def _int_or_none(value: str | None) -> int | None:
-    """A row id from the query string; anything else (text, 0, 25 digits) filters nothing."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if 1 <= number <= 2**63 - 1 else None
-
-
-def _date_or_none(value: str | None) -> date | None:
-    """A day from the query string (YYYY-MM-DD); anything else filters nothing."""
-    try:
-        day = date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2999 else None
-
-
-def filters_from_query(query) -> QueueFilters:
-    flag = lambda name: query.get(name) == "1"  # noqa: E731
-    statuses = query.getlist("status")
-    return QueueFilters(
-        mine=flag("mine"), unassigned=flag("unassigned"), critical=flag("critical"), breached=flag("breached"),
-        waiting=flag("waiting"), organization=_int_or_none(query.get("organization")),
-        plan=_int_or_none(query.get("plan")),
-        statuses=[s for s in statuses if s in Ticket.Status.values],
-        search=query.get("q", "").strip()[:100],
-        all_statuses="all" in statuses,
-        assignee=_int_or_none(query.get("assignee")), product=_int_or_none(query.get("product")),
-        category=_int_or_none(query.get("category")),
-        channel=query.get("channel", "") if query.get("channel") in Ticket.Channel.values else "",
-        sla_state=query.get("sla", "") if query.get("sla") in Ticket.SlaState.values else "",
-        received_from=_date_or_none(query.get("from")), received_to=_date_or_none(query.get("to")),
-        sort=query.get("sort", "") if query.get("sort") in (*SORTS, "queue") else "",
-    )
 
 
 @require_GET
@@ -76,6 +39,8 @@ def queue(request):
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
+        "unread": unread_ids(membership=request.membership, ticket_ids=[t.pk for t in page.object_list]),
+        **({} if request.htmx else views_sidebar(request, now)),
         "organizations": list(selectors.organizations(tenant=tenant).values_list("id", "name")),
         "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
         "statuses": Ticket.Status.choices,
@@ -83,6 +48,18 @@ def queue(request):
         **({} if request.htmx else filter_choices(tenant)),
         "bulk_form": BulkForm(tenant=tenant, membership=request.membership),
     })
+
+
+def views_sidebar(request, now) -> dict:
+    """The saved views with their counts (one query for all, or none when cached) and the one shown."""
+    views = list(saved_views.views_for(membership=request.membership))
+    counts = saved_views.view_counts(tenant=request.tenant, membership=request.membership, views=views, now=now)
+    current = filters_to_query(filters_from_query(request.GET))
+    for view in views:
+        view.count = counts.get(view.pk, 0)
+        view.active = view.query == current
+    return {"saved_views": views, "count_cap": saved_views.COUNT_CAP, "current_query": current,
+            "is_admin": request.membership.is_admin}
 
 
 def filter_choices(tenant) -> dict:
@@ -148,6 +125,7 @@ def ticket_detail(request, pk: int):
     if ticket.merged_into_id is not None:
         messages.info(request, _("%(ref)s has been merged into this ticket.") % {"ref": ticket.reference})
         return redirect("agent:ticket_detail", pk=ticket.merged_into_id)
+    ticket_seen(ticket=ticket, membership=request.membership)
     return ticket_page(request, ticket)
 
 

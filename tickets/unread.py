@@ -1,0 +1,76 @@
+"""Unread markers: which tickets have customer activity an agent has not seen yet.
+
+A ticket is unread for an agent when the customer wrote a public message after the agent last opened
+the ticket's page, or when the agent marked it unread. A ticket the agent never opened counts from
+the day the agent joined the team, so a new colleague's queue is not all bold with years of history.
+Opening the page marks it read (``ticket_seen``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from core.models import Membership
+from tickets.models import Message, Ticket, TicketSeen
+
+
+def ticket_seen(*, ticket: Ticket, membership: Membership) -> None:
+    """The agent opened the ticket: read now (a mark as unread is cleared)."""
+    if ticket.tenant_id != membership.tenant_id:
+        return
+    # One statement (INSERT … ON CONFLICT DO UPDATE): the page costs the same on every visit.
+    TicketSeen.objects.bulk_create(
+        [TicketSeen(tenant_id=ticket.tenant_id, membership=membership, ticket=ticket, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["membership", "ticket"],
+        update_fields=["seen_at", "marked_unread"],
+    )
+
+
+def ticket_mark_unread(*, ticket: Ticket, membership: Membership) -> None:
+    if ticket.tenant_id != membership.tenant_id:
+        return
+    TicketSeen.objects.bulk_create(
+        [
+            TicketSeen(
+                tenant_id=ticket.tenant_id,
+                membership=membership,
+                ticket=ticket,
+                seen_at=membership.created_at,
+                marked_unread=True,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["membership", "ticket"],
+        update_fields=["marked_unread"],
+    )
+
+
+def unread_ids(*, membership: Membership, ticket_ids: Iterable[int]) -> set[int]:
+    """Which of ``ticket_ids`` (a page of a list) are unread for the agent: one query for the page."""
+    ticket_ids = list(ticket_ids)
+    if not ticket_ids:
+        return set()
+    seen = TicketSeen.objects.filter(ticket=OuterRef("pk"), membership=membership)
+    last_customer = (
+        Message.objects.filter(ticket=OuterRef("pk"), from_staff=False, internal=False)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    rows = (
+        Ticket.objects.filter(tenant_id=membership.tenant_id, pk__in=ticket_ids)
+        .annotate(
+            last_customer=Subquery(last_customer),
+            seen_at=Subquery(seen.values("seen_at")[:1]),
+            marked=Subquery(seen.values("marked_unread")[:1]),
+        )
+        .values_list("pk", "last_customer", "seen_at", "marked")
+    )
+    unread = set()
+    for pk, last_customer_at, seen_at, marked in rows:
+        if marked or (last_customer_at is not None and last_customer_at > (seen_at or membership.created_at)):
+            unread.add(pk)
+    return unread
