@@ -31,8 +31,14 @@ def time_panel_context(request, ticket: Ticket) -> dict | None:
         "usage": organization_usage(tenant=tenant, organization=ticket.organization,
                                     month=timezone.localdate(now).replace(day=1)),
         "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
-        "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)}),
+        "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)},
+                                   quotes=_accepted_quotes(tenant, ticket)),
     }
+
+
+def _accepted_quotes(tenant, ticket: Ticket) -> list[Quote]:
+    """The quotes an entry of this ticket may be billed by."""
+    return list(Quote.objects.for_tenant(tenant).filter(ticket=ticket, status=Quote.Status.ACCEPTED).order_by("id"))
 
 
 @require_POST
@@ -40,14 +46,14 @@ def time_panel_context(request, ticket: Ticket) -> dict | None:
 def ticket_time(request, pk: int):
     tenant = request.tenant
     ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
-    form = TimeEntryForm(request.POST)
+    form = TimeEntryForm(request.POST, quotes=_accepted_quotes(tenant, ticket))
     if form.is_valid():
         data = form.cleaned_data
         entry = form_service(form, lambda: time_entry_log(
             tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
             started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
             emergency=data["emergency"], actor=request.user, after_hours_override=data["after_hours_override"],
-            after_hours_reason=data["after_hours_reason"]))
+            after_hours_reason=data["after_hours_reason"], quote=data["quote"]))
         if entry is not None:
             return done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
                 "minutes": entry.minutes, "billed": entry.billed_minutes})
