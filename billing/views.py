@@ -105,6 +105,37 @@ def ticket_quote_send(request, pk: int, quote_id: int):
     return done(request, ticket, _("Quote sent to the customer."))
 
 
+def _quote_pdf_response(quote: Quote):
+    from django.http import HttpResponse
+
+    from billing.quote_documents import quote_language, quote_pdf
+
+    language = quote_language(quote)
+    response = HttpResponse(quote_pdf(quote, language), content_type="application/pdf")
+    name = ("quote" if language == "en" else "oferta") + f"-{quote.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@agent_required
+def ticket_quote_pdf(request, pk: int, quote_id: int):
+    """The quote as the customer gets it (in the customer's language)."""
+    tenant = request.tenant
+    ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    return _quote_pdf_response(get_object_or_404(Quote.objects.for_tenant(tenant), pk=quote_id, ticket=ticket))
+
+
+@require_GET
+@contact_required
+def portal_quote_pdf(request, pk: int, quote_id: int):
+    tenant, contact = request.tenant, request.contact
+    ticket = ticket_selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    quote = get_object_or_404(Quote.objects.for_tenant(tenant).exclude(status=Quote.Status.DRAFT), pk=quote_id,
+                              ticket=ticket)
+    return _quote_pdf_response(quote)
+
+
 @require_POST
 @contact_required
 def portal_quote_decide(request, pk: int, quote_id: int):

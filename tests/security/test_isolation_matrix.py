@@ -97,6 +97,8 @@ UI_PARAMS = {
     ("agent:ticket_quote", "pk"): "ticket", ("agent:ticket_quote_send", "pk"): "ticket",
     ("agent:ticket_quote_send", "quote_id"): "quote",
     ("portal:quote_decide", "pk"): "ticket", ("portal:quote_decide", "quote_id"): "quote",
+    ("agent:ticket_quote_pdf", "pk"): "ticket", ("agent:ticket_quote_pdf", "quote_id"): "quote",
+    ("portal:quote_pdf", "pk"): "ticket", ("portal:quote_pdf", "quote_id"): "quote",
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -285,6 +287,7 @@ TABLE = {
                                               "appointment_ics")},
     "portal:callback_request": POST_ONLY, "portal:quote_decide": POST_ONLY,
     "agent:ticket_quote": POST_ONLY, "agent:ticket_quote_send": POST_ONLY,
+    "agent:ticket_quote_pdf": AGENT_OBJECT, "portal:quote_pdf": PORTAL_OBJECT,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
     # absences name no ticket (their owner is a POST field, checked in tests/appointments/test_availability.py):
@@ -566,7 +569,8 @@ def _quote(side):
 
     found = Quote.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
     return found or Quote.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
-                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"))
+                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"),
+                                         status=Quote.Status.SENT)
 
 
 def _package(world, side):
