@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.models import Organization, Tenant
 from plans.models import (AddonKind, Calendar, Plan, PlanTerms, Subscription, SubscriptionAddon, SubscriptionChange,
-                          overrides_on)
+                          addons_on, overrides_on)
 from plans.terms import OVERRIDABLE, Terms, terms_from_values
 
 _TERMS_COPY_EXCLUDE = {"id", "tenant", "plan", "created_at", "created_by", "change_note",
@@ -118,7 +118,7 @@ def apply_subscription(values: dict, subscription: Subscription, *, tenant: Tena
     for name, code in calendar_codes.items():
         calendar = calendars_for_tenant(tenant).filter(code=code).first() if code else None
         values[name] = calendar.to_spec() if calendar else None
-    addons = list(subscription.addons.all())
+    addons = addons_on(subscription.addons.all(), on)
     for addon in addons:
         if addon.kind == AddonKind.EXTENDED_HOURS:
             values["service_calendar"] = addon.calendar.to_spec()
