@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import audit, calendars, catalogue, home, integrations, plans, security, team
+from console.views import audit, calendars, catalogue, home, integrations, plans, security, subscriptions, team
 
 app_name = "console"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("webhooks/", integrations.webhook_list, name="webhook_list"),
     path("webhooks/<int:pk>/", integrations.webhook_detail, name="webhook_detail"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("subscriptions/", subscriptions.subscription_list, name="subscription_list"),
+    path("subscriptions/<int:pk>/", subscriptions.subscription_edit, name="subscription_edit"),
+    path("packages/", subscriptions.package_list, name="package_list"),
 ]
 
 # Pages of one's own login (any staff member), mounted at /account/ as "account:".

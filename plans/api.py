@@ -172,7 +172,6 @@ class SubscriptionOverridesSerializer(PlanTermsSerializer):
     # Used for the schema and to check an `overrides` object key by key (``OverridesField``).
 
     schema_closed = True
-    rounding_units = None  # a plan's term only
 
     class Meta(PlanTermsSerializer.Meta):
         exclude = None

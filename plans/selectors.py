@@ -114,7 +114,11 @@ def apply_subscription(values: dict, subscription: Subscription, *, tenant: Tena
                 else subscription.overrides or {})
     overrides = {k: v for k, v in in_force.items() if k in OVERRIDABLE}
     calendar_codes = {k: overrides.pop(k) for k in ("service_calendar", "critical_calendar") if k in overrides}
+    # Units per kind of work override the plan's kind by kind; the plan's other kinds stay.
+    units = overrides.pop("rounding_units", None) or {}
     values.update(coerce_overrides(overrides))
+    if units:
+        values["rounding_units"] = {**(values.get("rounding_units") or {}), **units}
     for name, code in calendar_codes.items():
         calendar = calendars_for_tenant(tenant).filter(code=code).first() if code else None
         values[name] = calendar.to_spec() if calendar else None

@@ -125,6 +125,7 @@ UI_PARAMS = {
     ("console:member_role", "pk"): "member", ("console:member_deactivate", "pk"): "member",
     ("console:api_token_revoke", "pk"): "api_token", ("console:webhook_detail", "pk"): "webhook",
     ("console:category_edit", "pk"): "category", ("console:product_edit", "pk"): "product",
+    ("console:subscription_edit", "pk"): "subscription",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -322,7 +323,9 @@ TABLE = {
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
     # the settings of tenant admins
     **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
-                                               "security", "api_tokens", "webhook_list")},
+                                               "security", "api_tokens", "webhook_list", "subscription_list",
+                                               "package_list")},
+    "console:subscription_edit": SETTINGS_OBJECT,
     "console:webhook_detail": SETTINGS_OBJECT, "console:catalogue": SETTINGS_PAGE,
     # a row's form posts here; a GET goes back to the page
     **{f"console:{n}": {**SETTINGS_OBJECT, "admin": per_scope(FOUND)} for n in ("category_edit", "product_edit")},
