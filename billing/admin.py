@@ -183,10 +183,12 @@ class StatementAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
         summary = update_year(tenant=obj.tenant, organization=obj.organization, year=obj.month.year)
         if summary.value is None:
             return "—"
+        kinds = {"charge": _("charged"), "credit": _("credited"), "adjustment": _("settled at the new value")}
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (f"{summary.year}-{month:02d}",
-             ", ".join(str(m) for m, k in summary.known_in.items() if k == month) or "—", net)
-            for month, net in sorted(summary.charges.items())))
+            (f"{summary.year}-{month:02d}" + ("" if charge.recorded else f" ({_('open')})"),
+             "; ".join(f"{kinds[run.kind]}: {run.first_month}–{run.last_month} ({run.amount})" for run in charge.runs)
+             or "—", charge.net)
+            for month, charge in sorted(summary.months.items())))
         return format_html(
             "<p>{}: {} · {}: {} · {}: {}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table><p>{}: {}</p>",

@@ -494,11 +494,23 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 # --- the yearly update fee (RULES 6.5) --------------------------------------------------------------
 
 
+class UpdateRunSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["charge", "credit", "adjustment"], help_text=(
+        "charge: months without OPIEKA charged; credit: months paid that became OPIEKA months (a "
+        "re-activation); adjustment: the months paid settled at a changed update value."))
+    first_month = serializers.IntegerField(help_text="First month of the run (1–12).")
+    last_month = serializers.IntegerField(help_text="Last month of the run (1–12).")
+    net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Amount, net (negative: a credit).")
+
+
 class UpdateChargeSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM of the statement that carries the charge.")
     months = serializers.ListField(child=serializers.IntegerField(), help_text=(
-        "Months without OPIEKA that became known in that month (empty for a settlement of earlier charges)."))
+        "Months without OPIEKA charged there (empty for a credit or a settlement of earlier charges)."))
     net = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Charge, net (negative: a credit).")
+    recorded = serializers.BooleanField(help_text=(
+        "True: the statement was issued and this is its charge record; false: computed for an open month."))
+    runs = UpdateRunSerializer(many=True, help_text="How the charge is made up: runs of months charged or credited.")
 
 
 class UpdateYearSerializer(serializers.Serializer):
@@ -522,7 +534,9 @@ class UpdateFeeViewSet(ApiViewSet):
                    description="How the KJM yearly update fee of a year is computed: value ÷ 12 × the months "
                                "without OPIEKA, each charged once on the statement of the month it becomes "
                                "known (the first OPIEKA month for the months before it, the month of the end "
-                               "for the months after it). Issued statements count as charged.",
+                               "for the months after it); a re-activation credits months already charged. "
+                               "Issued statements are read from their charge records (`recorded`), never "
+                               "charged twice; open months are computed.",
                    parameters=[OpenApiParameter("organization_id", int, OpenApiParameter.PATH,
                                                 description="Organization ID."),
                                OpenApiParameter("year", {"type": "integer", "minimum": 1900, "maximum": 2199},
@@ -534,9 +548,11 @@ class UpdateFeeViewSet(ApiViewSet):
         if not (isinstance(year, str) and year.isdigit() and 1900 <= int(year) <= 2199):
             raise exceptions.ValidationError({"year": [_("Give a year between 1900 and 2199.")]})
         summary = update_year(tenant=self.tenant, organization=organization, year=int(year))
-        charges = [{"month": f"{summary.year}-{month:02d}", "net": net,
-                    "months": [m for m, k in summary.known_in.items() if k == month]}
-                   for month, net in sorted(summary.charges.items())]
+        charges = [{"month": f"{summary.year}-{month:02d}", "net": charge.net, "recorded": charge.recorded,
+                    "months": [m for run in charge.runs if run.kind == "charge" for m in run.months],
+                    "runs": [{"kind": run.kind, "first_month": run.first_month, "last_month": run.last_month,
+                              "net": run.amount} for run in charge.runs]}
+                   for month, charge in sorted(summary.months.items())]
         return Response(UpdateYearSerializer({
             "organization": organization.pk, "year": summary.year, "update_value": summary.value,
             "active_months": list(summary.active_months), "inactive_months": list(summary.inactive_months),

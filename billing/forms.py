@@ -24,6 +24,31 @@ class TimeEntryForm(forms.Form):
         choices=[("", _("from the service calendar")), ("yes", _("yes (override)")), ("no", _("no (override)"))])
     after_hours_reason = forms.CharField(label=_("Reason for the override"), required=False, max_length=300)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    quote = forms.TypedChoiceField(label=_("Billed by the quote"), required=False, coerce=int, empty_value=None,
+                                   help_text=_("Work under an accepted quote is priced by it."))
+
+    def __init__(self, *args, quotes=(), **kwargs):
+        """``quotes``: the ticket's accepted quotes, the ones an entry may be billed by."""
+        super().__init__(*args, **kwargs)
+        self.quotes = {quote.pk: quote for quote in quotes}
+        self.fields["quote"].choices = [("", _("no quote (the plan's terms)"))] + [
+            (quote.pk, _quote_label(quote)) for quote in self.quotes.values()]
+
+    def clean_quote(self):
+        """The chosen quote itself (the choices are only the ticket's accepted quotes)."""
+        pk = self.cleaned_data.get("quote")
+        return self.quotes.get(pk) if pk is not None else None
+
+
+def _quote_label(quote) -> str:
+    from django.utils.formats import number_format
+
+    if quote.fixed_price_net is not None:
+        price = _("fixed price %(amount)s net") % {"amount": number_format(quote.fixed_price_net, 2)}
+    else:
+        price = _("%(rate)s/h net") % {"rate": number_format(quote.rate_net, 2)}
+    return _("No. %(number)s: %(description)s (%(price)s)") % {
+        "number": quote.pk, "description": quote.description[:80], "price": price}
 
 
 class QuoteForm(forms.Form):

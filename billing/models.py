@@ -184,6 +184,52 @@ class Statement(TenantOwned):
         return f"{self.organization} {self.month:%Y-%m}"
 
 
+class UpdateFeeCharge(TenantOwned):
+    """One charge (or credit) of the KJM yearly update fee, written with the statement that carries it.
+
+    Covers a run of months without OPIEKA (``first_month``–``last_month`` of ``year``): charged when
+    they become known (RULES 6.5), credited when a re-activation makes them OPIEKA months after all.
+    The database refuses a second charge (or credit) of the same months, so an update month is
+    never charged twice, whatever generates statements.
+    """
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("charge")
+        CREDIT = "credit", _("credit")
+        ADJUSTMENT = "adjustment", _("adjustment of the value")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="update_fee_charges",
+                                     verbose_name=_("organization"))
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="update_fee_charges",
+                                  verbose_name=_("statement"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    charged_in = models.PositiveSmallIntegerField(_("charged in month"))
+    first_month = models.PositiveSmallIntegerField(_("from month"))
+    last_month = models.PositiveSmallIntegerField(_("to month"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    update_value = models.DecimalField(_("yearly update value, net"), max_digits=10, decimal_places=2)
+    amount_net = models.DecimalField(_("amount, net"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("update fee charge")
+        verbose_name_plural = _("update fee charges")
+        ordering = ["year", "charged_in", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "organization", "year", "first_month", "last_month", "kind"],
+                                    condition=~models.Q(kind="adjustment"), name="update_fee_charge_months_once"),
+            models.CheckConstraint(condition=models.Q(first_month__gte=1, first_month__lte=models.F("last_month"),
+                                                      last_month__lte=12, charged_in__gte=1, charged_in__lte=12),
+                                   name="update_fee_charge_months_valid"),
+            models.CheckConstraint(condition=models.Q(kind="charge", amount_net__gte=0)
+                                   | models.Q(kind="credit", amount_net__lte=0) | models.Q(kind="adjustment"),
+                                   name="update_fee_charge_sign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year} {self.first_month}–{self.last_month} {self.amount_net}"
+
+
 class BillingParty(TenantOwned):
     """Who is named on a statement: the seller (the vendor, ``organization`` empty) or a buyer.
 

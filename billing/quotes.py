@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Quote
+from billing.quote_documents import quote_language, quote_mail, quote_pdf
 from core import outbox
 from core.models import Tenant, User
 from core.services import audit_record
@@ -96,15 +97,10 @@ def quote_send(*, tenant: Tenant, quote: Quote, actor: User | None) -> Quote:
     quote.save(update_fields=["status", "sent_at", "updated_at"])
     recipient = quote.ticket.requester_email
     if recipient:
-        amount = quote_total(quote)
-        body = (f"Dzień dobry,\n\nprzygotowaliśmy wycenę prac do zgłoszenia {quote.ticket.reference}:\n"
-                f"{quote.description}\n\n"
-                + (f"Cena stała: {amount} zł netto.\n" if quote.fixed_price_net is not None else
-                   f"Szacunkowo {quote.hours} h × {quote.rate_net} zł netto = {amount} zł netto "
-                   f"(rozliczenie wg faktycznie przepracowanego czasu).\n")
-                + "\nOfertę można przyjąć lub odrzucić w portalu klienta, na stronie zgłoszenia.\n")
+        language = quote_language(quote)
+        subject, body = quote_mail(quote, language)
         outbox.enqueue(tenant=tenant, handler=QUOTE_MAIL, recipient=recipient, dedupe_key=f"quote:{quote.pk}:sent",
-                       payload={"subject": f"Wycena prac — zgłoszenie {quote.ticket.reference}", "body": body,
+                       payload={"subject": subject, "body": body, "language": language, "quote": quote.pk,
                                 "from_email": tenant.support_email or settings.DEFAULT_FROM_EMAIL})
     audit_record(tenant=tenant, actor=actor, action="quote.sent", obj=quote, summary=str(quote), data=_data(quote))
     return quote
@@ -128,6 +124,20 @@ def quote_decide(*, tenant: Tenant, quote: Quote, accept: bool, actor: User | No
 
 
 def quote_mail_deliver(row) -> None:
-    """The outbox's handler of the "quote sent" e-mail (text fixed when the quote was sent)."""
-    outbox.mail_send(row, subject=row.payload["subject"], body=row.payload["body"],
-                     from_email=row.payload["from_email"])
+    """The outbox's handler of the "quote sent" e-mail: the text fixed when the quote was sent, and the
+    quote as a PDF in the same language (rows queued before the PDF existed go without it)."""
+    from django.core.mail import EmailMessage
+
+    quote = (Quote.objects.filter(tenant_id=row.tenant_id, pk=row.payload["quote"])
+             .select_related("tenant", "organization", "ticket").first() if row.payload.get("quote") else None)
+    if quote is None:
+        outbox.mail_send(row, subject=row.payload["subject"], body=row.payload["body"],
+                         from_email=row.payload["from_email"])
+        return
+    message = EmailMessage(subject=" ".join(row.payload["subject"].split()), body=row.payload["body"],
+                           from_email=row.payload["from_email"], to=[row.recipient],
+                           headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated"})
+    language = row.payload.get("language", "pl")
+    name = ("quote" if language == "en" else "oferta") + f"-{quote.pk}.pdf"
+    message.attach(name, quote_pdf(quote, language), "application/pdf")
+    message.send()

@@ -7,12 +7,8 @@ What goes on the statement of a month
 * every hour package bought in the month, at its price;
 * billable time: the entries' ``overage_minutes`` per kind of work and rate, as hours × rate;
 * after-hours emergencies (KJM OPIEKA without an hours add-on), on their own lines;
-* the KJM yearly update fee. **Decision:** the update of a calendar year is charged once, on the
-  statement of the first month of that year in which the customer has a plan with the update
-  included (OPIEKA); the months of that year before it are the months without OPIEKA. OPIEKA from
-  1 April → the April statement carries 1 200.00 ÷ 12 × 3 = 300.00; a customer on OPIEKA since
-  before 1 January pays nothing (no line). Customers without the update included buy it from the
-  price list when they order it; that is not a monthly charge.
+* the KJM yearly update fee (``billing.update_fee``): the months without OPIEKA that became known in
+  the month, or a credit after a re-activation; issuing the statement writes its charge records.
 
 VAT is taken once on the total net per rate (``pricing.Totals``), at ``settings.BILLING_VAT_RATE``
 (default 23 %). A stored statement is a snapshot; generating it again from the same data gives the
@@ -35,13 +31,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.models import BillingParty, Package, Quote, Statement
-from billing.pricing import Totals, update_fee_due, update_known_month
+from billing.pricing import Totals
 from billing.selectors import billable_groups, time_entries_for_month
 from billing.services import month_bounds
+from billing.update_fee import MonthCharge, Run, update_charges_record, update_year
 from core import csv_export
 from core.models import Organization, Tenant, User
 from core.services import audit_record
 from plans.dates import last_of_month
+from plans.models import addons_on
 from plans.selectors import plan_in_force
 
 log = logging.getLogger(__name__)
@@ -81,6 +79,8 @@ class StatementData:
     totals: Totals
     vat_rate: Decimal
     currency: str
+    update_runs: tuple[Run, ...] = ()  # the update-fee runs the statement charges (written when issued)
+    update_value: Decimal | None = None
 
 
 def _month_label(month: date) -> str:
@@ -105,7 +105,7 @@ def _subscription_lines(tenant: Tenant, organization: Organization, month: date)
     if terms.price_net:
         lines.append(Line("subscription", f"Abonament {terms.plan_name} — {_month_label(month)}", Decimal("1"),
                           "mies.", terms.price_net, terms.price_net))
-    for addon in subscription.addons.all():
+    for addon in addons_on(subscription.addons.all(), month):
         if addon.price_net:
             label = addon.get_kind_display() + (f" ({addon.product})" if addon.product else "")
             lines.append(Line("addon", f"Dodatek: {label} — {_month_label(month)}", Decimal("1"), "mies.",
@@ -144,69 +144,31 @@ def _time_lines(tenant: Tenant, organization: Organization, month: date) -> list
     return lines
 
 
-@dataclass(frozen=True)
-class UpdateYear:
-    """How the yearly update fee of one organization and year is computed (RULES 6.5)."""
-
-    year: int
-    value: Decimal | None  # the update value of the year's OPIEKA terms; None: no OPIEKA that year
-    active_months: tuple[int, ...]
-    inactive_months: tuple[int, ...]
-    known_in: dict[int, int]  # month without OPIEKA → the month in which it is charged
-    charges: dict[int, Decimal]  # month → update charge of that month's statement (non-zero only)
-    total: Decimal
-
-
-def _update_terms(tenant: Tenant, organization: Organization, year: int):
-    return [plan_in_force(tenant=tenant, organization=organization, at=date(year, m, 1)).terms for m in range(1, 13)]
-
-
-def update_year(*, tenant: Tenant, organization: Organization, year: int, through_month: int = 12) -> UpdateYear:
-    """The update fee of ``year`` month by month: what each statement charges, and why.
-
-    The charge of a month is what is due for the months without OPIEKA known by then minus what the
-    earlier statements of the year charged: the stored (issued, frozen) statement's update line for
-    a closed month, the computed charge for an open one. So a month is never charged twice, and a
-    change of the data after a statement was issued (a re-activation after an announced end) is
-    settled on the next open statement, a negative line when the customer was charged too much.
-    """
-    terms_by_month = _update_terms(tenant, organization, year)
-    active = tuple(m for m, terms in enumerate(terms_by_month, start=1)
-                   if terms is not None and terms.update_included)
-    values = [terms_by_month[m - 1].update_fee_net for m in active if terms_by_month[m - 1].update_fee_net]
-    inactive = tuple(m for m in range(1, 13) if m not in active)
-    known_in = {m: k for m in inactive if (k := update_known_month(m, active)) is not None}
-    if not values:
-        return UpdateYear(year, None, active, inactive, known_in, {}, Decimal("0.00"))
-    value = values[-1]
-    stored = {s.month.month: sum((Decimal(line["net"]) for line in s.lines if line["code"] == "update"),
-                                 Decimal("0.00"))
-              for s in Statement.objects.for_tenant(tenant).filter(organization=organization, month__year=year)}
-    charges: dict[int, Decimal] = {}
-    charged = Decimal("0.00")
-    for month in range(1, through_month + 1):
-        charge = stored[month] if month in stored else update_fee_due(value, active, month) - charged
-        if charge:
-            charges[month] = charge
-        charged += charge
-    return UpdateYear(year, value, active, inactive, known_in, charges, charged)
-
-
-def _update_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
+def _update_lines(tenant: Tenant, organization: Organization, month: date) -> tuple[list[Line], MonthCharge | None,
+                                                                                  Decimal | None]:
+    """The update line of ``month`` (``billing.update_fee``), with the runs it charges and the value."""
     summary = update_year(tenant=tenant, organization=organization, year=month.year, through_month=month.month)
-    charge = summary.charges.get(month.month)
-    if not charge or summary.value is None:
-        return []
-    months = [m for m, k in summary.known_in.items() if k == month.month]
+    charge = summary.months.get(month.month)
+    if charge is None or summary.value is None:
+        return [], None, None
+    if not charge.net:
+        return [], charge, summary.value
     unit_price = (summary.value / 12).quantize(Decimal("0.01"))
-    if charge < 0 or not months:
-        what = "korekta opłaty naliczonej wcześniej" if charge < 0 else "dopłata za miesiące bez opieki ustalone " \
-            "po wystawieniu wcześniejszych zestawień"
+    if any(run.kind != "charge" for run in charge.runs):
+        credited = [m for run in charge.runs if run.kind == "credit" for m in run.months]
+        what = (f"zwrot za miesiące z opieką po ponownej aktywacji ({', '.join(MONTHS_PL[m - 1] for m in credited)})"
+                if credited else "rozliczenie zmiany wartości aktualizacji")
+        charged = [m for run in charge.runs if run.kind == "charge" for m in run.months]
+        if charged:
+            what += f"; dopłata za miesiące bez opieki ({', '.join(MONTHS_PL[m - 1] for m in charged)})"
         return [Line("update", f"Aktualizacja roczna {month.year}: {what} (miesięcy bez opieki w roku: "
-                               f"{len(summary.inactive_months)})", Decimal("1"), "szt.", charge, charge)]
+                               f"{len(summary.inactive_months)})", Decimal("1"), "szt.", charge.net, charge.net)], \
+            charge, summary.value
+    months = [m for run in charge.runs for m in run.months]
     names = ", ".join(MONTHS_PL[m - 1] for m in months)
     return [Line("update", f"Aktualizacja roczna {month.year}: {len(months)} mies. bez opieki ({names}) × "
-                           f"{_money_pl(summary.value)} ÷ 12", Decimal(len(months)), "mies.", unit_price, charge)]
+                           f"{_money_pl(summary.value)} ÷ 12", Decimal(len(months)), "mies.", unit_price,
+                 charge.net)], charge, summary.value
 
 
 def _quote_lines(tenant: Tenant, organization: Organization, month: date) -> list[Line]:
@@ -226,10 +188,12 @@ def statement_build(*, tenant: Tenant, organization: Organization, month: date) 
     lines += _package_lines(tenant, organization, month)
     lines += _quote_lines(tenant, organization, month)
     lines += _time_lines(tenant, organization, month)
-    lines += _update_lines(tenant, organization, month)
+    update, update_charge, update_value = _update_lines(tenant, organization, month)
+    lines += update
     rate = vat_rate()
     return StatementData(month=month, lines=lines, totals=Totals.from_lines([line.net for line in lines], rate),
-                         vat_rate=rate, currency=currency)
+                         vat_rate=rate, currency=currency,
+                         update_runs=update_charge.runs if update_charge else (), update_value=update_value)
 
 
 @transaction.atomic
@@ -255,6 +219,8 @@ def statement_generate(*, tenant: Tenant, organization: Organization, month: dat
         tenant=tenant, organization=organization, month=data.month, generated_at=timezone.now(),
         lines=[line.as_json() for line in data.lines], net=data.totals.net, vat=data.totals.vat,
         gross=data.totals.gross, vat_rate=data.vat_rate, currency=data.currency)
+    if data.update_runs:
+        update_charges_record(statement=statement, runs=list(data.update_runs), value=data.update_value)
     audit_record(tenant=tenant, actor=actor, action="statement.generated", obj=statement,
                  summary=f"{organization.name} {data.month:%Y-%m}: {data.totals.gross} {data.currency}",
                  data={"net": str(data.totals.net), "vat": str(data.totals.vat), "gross": str(data.totals.gross)})
@@ -366,7 +332,11 @@ class Party:
 
 def statement_parties(statement: Statement) -> tuple[Party, Party]:
     """Seller (the vendor's ``BillingParty`` without an organization) and buyer of a statement."""
-    tenant, org = statement.tenant, statement.organization
+    return statement_parties_for(statement.tenant, statement.organization)
+
+
+def statement_parties_for(tenant: Tenant, org: Organization) -> tuple[Party, Party]:
+    """Seller and buyer of the documents sent to ``org`` (statements, quotes)."""
     rows = {row.organization_id: row for row in BillingParty.objects.for_tenant(tenant)
             .filter(Q(organization__isnull=True) | Q(organization=org))}
     seller_row, buyer_row = rows.get(None), rows.get(org.pk)

@@ -33,8 +33,14 @@ def time_panel_context(request, ticket: Ticket, in_force=None) -> dict | None:
         "usage": organization_usage(tenant=tenant, organization=ticket.organization,
                                     month=timezone.localdate(now).replace(day=1), in_force=in_force),
         "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
-        "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)}),
+        "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)},
+                                   quotes=_accepted_quotes(tenant, ticket)),
     }
+
+
+def _accepted_quotes(tenant, ticket: Ticket) -> list[Quote]:
+    """The quotes an entry of this ticket may be billed by."""
+    return list(Quote.objects.for_tenant(tenant).filter(ticket=ticket, status=Quote.Status.ACCEPTED).order_by("id"))
 
 
 @require_POST
@@ -42,14 +48,14 @@ def time_panel_context(request, ticket: Ticket, in_force=None) -> dict | None:
 def ticket_time(request, pk: int):
     tenant = request.tenant
     ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
-    form = TimeEntryForm(request.POST)
+    form = TimeEntryForm(request.POST, quotes=_accepted_quotes(tenant, ticket))
     if form.is_valid():
         data = form.cleaned_data
         entry = form_service(form, lambda: time_entry_log(
             tenant=tenant, ticket=ticket, agent=request.membership, kind=data["kind"],
             started_at=data["started_at"], minutes=data["minutes"], note=data["note"],
             emergency=data["emergency"], actor=request.user, after_hours_override=data["after_hours_override"],
-            after_hours_reason=data["after_hours_reason"]))
+            after_hours_reason=data["after_hours_reason"], quote=data["quote"]))
         if entry is not None:
             return done(request, ticket, _("Time logged: %(minutes)s min, billed %(billed)s min.") % {
                 "minutes": entry.minutes, "billed": entry.billed_minutes})
@@ -99,6 +105,37 @@ def ticket_quote_send(request, pk: int, quote_id: int):
         messages.error(request, " ".join(error_text(error)))
         return redirect("agent:ticket_detail", pk=ticket.pk)
     return done(request, ticket, _("Quote sent to the customer."))
+
+
+def _quote_pdf_response(quote: Quote):
+    from django.http import HttpResponse
+
+    from billing.quote_documents import quote_language, quote_pdf
+
+    language = quote_language(quote)
+    response = HttpResponse(quote_pdf(quote, language), content_type="application/pdf")
+    name = ("quote" if language == "en" else "oferta") + f"-{quote.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@agent_required
+def ticket_quote_pdf(request, pk: int, quote_id: int):
+    """The quote as the customer gets it (in the customer's language)."""
+    tenant = request.tenant
+    ticket = ticket_selectors.ticket_for_agent(tenant=tenant, pk=pk)
+    return _quote_pdf_response(get_object_or_404(Quote.objects.for_tenant(tenant), pk=quote_id, ticket=ticket))
+
+
+@require_GET
+@contact_required
+def portal_quote_pdf(request, pk: int, quote_id: int):
+    tenant, contact = request.tenant, request.contact
+    ticket = ticket_selectors.ticket_for_contact(tenant=tenant, contact=contact, pk=pk)
+    quote = get_object_or_404(Quote.objects.for_tenant(tenant).exclude(status=Quote.Status.DRAFT), pk=quote_id,
+                              ticket=ticket)
+    return _quote_pdf_response(quote)
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from console.views import (audit, calendars, canned, catalogue, email_templates, helpcenter, home, integrations,
-                           mailboxes, plans, security, team)
+                           mailboxes, plans, security, subscriptions, team)
 
 app_name = "console"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("email-templates/", email_templates.email_template_list, name="email_template_list"),
     path("email-templates/edit/", email_templates.email_template_edit, name="email_template_edit"),
     path("help-center/", helpcenter.help_center, name="help_center"),
+    path("subscriptions/", subscriptions.subscription_list, name="subscription_list"),
+    path("subscriptions/<int:pk>/", subscriptions.subscription_edit, name="subscription_edit"),
+    path("packages/", subscriptions.package_list, name="package_list"),
 ]
 
 # Pages of one's own login (any staff member), mounted at /account/ as "account:".

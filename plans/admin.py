@@ -391,8 +391,19 @@ class SubscriptionChangeForm(ServiceFormMixin, forms.ModelForm):
 
 
 class AddonInline(TenantScopedInline, admin.TabularInline):
+    """The dated add-ons, read only: adding or removing one is a dated change of the subscription
+    (Settings → Subscriptions, or the API), so that no billed month changes."""
+
     model = SubscriptionAddon
     extra = 0
+    fields = readonly_fields = ("kind", "calendar", "product", "price_net", "effective_from", "ends_on")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Subscription)
@@ -407,7 +418,8 @@ class SubscriptionAdmin(ServiceAdminMixin, TenantScopedAdmin):
 
     @admin.display(description=_("add-ons"))
     def addon_list(self, obj):
-        return format_html_join(", ", "{}", ((a.get_kind_display(),) for a in obj.addons.all()))
+        today = timezone.localdate()
+        return format_html_join(", ", "{}", ((a.get_kind_display(),) for a in obj.addons.all() if a.applies_on(today)))
 
     def get_inlines(self, request, obj):
         return [AddonInline] if obj else []

@@ -23,8 +23,8 @@ from plans.services import (
     plan_terms_update,
     subscription_addon_add,
     subscription_cancel,
+    subscription_change,
     subscription_create,
-    subscription_set_overrides,
 )
 from plans.terms import OVERRIDABLE
 
@@ -156,10 +156,13 @@ class AddonSerializer(serializers.ModelSerializer):
                                     help_text="Product code (extra product add-on).")
     price_net = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0,
                                          help_text="Monthly price, net.")
+    effective_from = serializers.DateField(read_only=True, help_text="The first day of the first month it applies to.")
+    ends_on = serializers.DateField(read_only=True, allow_null=True, help_text=(
+        "The last day of the last month it applies to; null: no end."))
 
     class Meta:
         model = SubscriptionAddon
-        fields = ["id", "kind", "calendar", "product", "price_net"]
+        fields = ["id", "kind", "calendar", "product", "price_net", "effective_from", "ends_on"]
 
 
 class SubscriptionOverridesSerializer(PlanTermsSerializer):
@@ -169,7 +172,6 @@ class SubscriptionOverridesSerializer(PlanTermsSerializer):
     # Used for the schema and to check an `overrides` object key by key (``OverridesField``).
 
     schema_closed = True
-    rounding_units = None  # a plan's term only
 
     class Meta(PlanTermsSerializer.Meta):
         exclude = None
@@ -227,7 +229,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     notice_given_on = serializers.DateField(read_only=True, allow_null=True, help_text="When notice was given.")
     overrides = OverridesField(required=False, help_text=(
         "Per-customer terms that differ from the plan; keys: " + ", ".join(OVERRIDABLE) + "."))
-    addons = AddonSerializer(many=True, required=False, help_text="Add-ons (extended hours, extra products).")
+    addons = AddonSerializer(many=True, required=False, help_text=(
+        "Add-ons (extended hours, extra products), each applying from `effective_from` through `ends_on`: "
+        "the ones that ended stay listed (the history). On create they start with the subscription."))
     changes = SubscriptionChangeSerializer(many=True, read_only=True, help_text=(
         "Dated changes of the per-customer terms, oldest first: each applies from its `effective_from`."))
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was created.")
@@ -243,13 +247,17 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
     overrides = OverridesField(required=False, help_text=(
         "Changes to the per-customer terms as a JSON Merge Patch (RFC 7396): a key with a value sets that "
         "override, a key with null removes it (the plan's term applies again), absent keys stay as they are."))
+    addons = AddonSerializer(many=True, required=False, help_text=(
+        "Every add-on from `effective_from` on (a dated change): one equal to an add-on in force then (same "
+        "kind, hours, product and price) continues, the others in force end the month before, new ones start. "
+        "`[]` removes them all."))
     effective_from = BoundedDateField(required=False, help_text=(
-        "With `overrides`: the first day of the month the change applies from (default: the 1st of next "
-        "month). A month whose statement was issued cannot be changed."))
+        "With `overrides` or `addons`: the first day of the month the change applies from (default: the 1st "
+        "of next month). A month whose statement was issued cannot be changed."))
     seats = serializers.IntegerField(required=False, min_value=1, max_value=100_000, help_text=(
-        "With `overrides`: the number of seats the new terms were agreed for."))
+        "With `overrides` or `addons`: the number of seats the new terms were agreed for."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=(
-        "With `overrides`: why the terms change (kept in the history)."))
+        "With `overrides` or `addons`: why the terms change (kept in the history)."))
     notice_given_on = BoundedDateField(required=False, help_text="Cancel: the day notice was given.")
     ends_on = BoundedDateField(required=False, help_text=(
         "Cancel: the last day (default: the earliest allowed by the notice period and minimum term)."))
@@ -261,8 +269,8 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError(_("Give overrides or notice_given_on."), code="rule")
         for name in ("effective_from", "seats", "note"):
-            if name in attrs and "overrides" not in attrs:
-                raise serializers.ValidationError({name: [_("Give it with overrides.")]}, code="rule")
+            if name in attrs and "overrides" not in attrs and "addons" not in attrs:
+                raise serializers.ValidationError({name: [_("Give it with overrides or addons.")]}, code="rule")
         return attrs
 
 
@@ -281,9 +289,11 @@ class SubscriptionFilter(UpdatedSinceFilterSet):
     create=extend_schema(summary="Put an organization on a plan (admin)", examples=[OpenApiExample(
         "STANDARD from next month", request_only=True,
         value={"organization": 12, "plan": "standard", "accepted_on": "2026-11-20"})]),
-    partial_update=extend_schema(summary="Change overrides or cancel (admin)", request=SubscriptionUpdateSerializer,
+    partial_update=extend_schema(summary="Change overrides or add-ons, or cancel (admin)",
+                                 request=SubscriptionUpdateSerializer,
                                  description="`overrides` is merged into the per-customer terms (JSON Merge "
                                              "Patch, RFC 7396: null removes an override, absent keys stay); "
+                                             "`addons` lists the add-ons from `effective_from` on; "
                                              "`notice_given_on` (and optionally `ends_on`) cancels under the "
                                              "notice rules. Contract terms: an agent token gets 403."),
 )
@@ -326,15 +336,18 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         change.is_valid(raise_exception=True)
         data = change.validated_data
         with transaction.atomic():
-            if "overrides" in data:
+            if "overrides" in data or "addons" in data:
                 # JSON Merge Patch (RFC 7396) of the overrides, on the row as it is now.
                 current = Subscription.objects.select_for_update().get(pk=subscription.pk)
-                merged = {**current.overrides, **data["overrides"]}
-                merged = {name: value for name, value in merged.items() if value is not None}
-                subscription = subscription_set_overrides(tenant=self.tenant, subscription=current,
-                                                          overrides=merged, actor=self.actor,
-                                                          effective_from=data.get("effective_from"),
-                                                          seats=data.get("seats"), note=data.get("note", ""))
+                merged = None
+                if "overrides" in data:
+                    merged = {**current.overrides, **data["overrides"]}
+                    merged = {name: value for name, value in merged.items() if value is not None}
+                addons = [dict(addon) for addon in data["addons"]] if "addons" in data else None
+                subscription = subscription_change(tenant=self.tenant, subscription=current, overrides=merged,
+                                                   addons=addons, actor=self.actor,
+                                                   effective_from=data.get("effective_from"),
+                                                   seats=data.get("seats"), note=data.get("note", ""))
             if "notice_given_on" in data:
                 subscription = subscription_cancel(tenant=self.tenant, subscription=subscription,
                                                    notice_given_on=data["notice_given_on"],

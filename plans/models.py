@@ -416,7 +416,13 @@ class AddonKind(models.TextChoices):
 
 
 class SubscriptionAddon(TenantOwned):
-    """KJM OPIEKA add-ons: extended hours, night or non-stop service, extra products."""
+    """KJM OPIEKA add-ons: extended hours, night or non-stop service, extra products.
+
+    Dated like the overrides (RULES 6.6 decision): an add-on applies to the months from
+    ``effective_from`` (a 1st) through ``ends_on`` (a last day; empty: open-ended). Adding, changing or
+    removing one is a change from a month on (``plans.services.subscription_change``): the months
+    before keep their add-ons, so neither an issued statement nor an open earlier month changes.
+    """
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="addons",
                                      verbose_name=_("subscription"))
@@ -427,16 +433,39 @@ class SubscriptionAddon(TenantOwned):
     product = models.CharField(_("product code"), max_length=40, blank=True)
     price_net = models.DecimalField(_("monthly price, net"), max_digits=10, decimal_places=2,
                                     default=Decimal("0.00"))
+    effective_from = models.DateField(_("from"), help_text=_("The first day of the first month it applies to."))
+    ends_on = models.DateField(_("until"), null=True, blank=True,
+                               help_text=_("The last day of the last month it applies to; empty: no end."))
 
     class Meta:
         verbose_name = _("add-on")
         verbose_name_plural = _("add-ons")
+        ordering = ["effective_from", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(effective_from__day=1), name="subscription_addon_from_first_day"),
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True)
+                                   | models.Q(ends_on__gte=models.F("effective_from")),
+                                   name="subscription_addon_ends_after_start"),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    def applies_on(self, on) -> bool:
+        return self.effective_from <= on and (self.ends_on is None or on <= self.ends_on)
+
+    def same_as(self, kind: str, calendar_id: int | None, product: str, price_net) -> bool:
+        """The same add-on on the same terms (a change that keeps it continues this row)."""
+        return (self.kind, self.calendar_id, self.product or "", self.price_net) == (
+            kind, calendar_id, product or "", Decimal(price_net if price_net is not None else "0.00"))
 
     def clean(self) -> None:
         if self.kind == AddonKind.EXTRA_PRODUCT and not self.product:
             raise ValidationError({"product": _("Name the product this add-on covers.")})
         if self.kind != AddonKind.EXTRA_PRODUCT and not self.calendar_id:
             raise ValidationError({"calendar": _("Choose the hours this add-on provides.")})
+
+
+def addons_on(addons, on) -> list[SubscriptionAddon]:
+    """The add-ons of a subscription that apply on ``on`` (all of them when ``on`` is None)."""
+    return [addon for addon in addons if on is None or addon.applies_on(on)]

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.models import Organization, Tenant
 from plans.models import (AddonKind, Calendar, Plan, PlanTerms, Subscription, SubscriptionAddon, SubscriptionChange,
-                          overrides_on)
+                          addons_on, overrides_on)
 from plans.terms import OVERRIDABLE, Terms, terms_from_values
 
 _TERMS_COPY_EXCLUDE = {"id", "tenant", "plan", "created_at", "created_by", "change_note",
@@ -131,11 +131,15 @@ def apply_subscription(values: dict, subscription: Subscription, *, tenant: Tena
                 else subscription.overrides or {})
     overrides = {k: v for k, v in in_force.items() if k in OVERRIDABLE}
     calendar_codes = {k: overrides.pop(k) for k in ("service_calendar", "critical_calendar") if k in overrides}
+    # Units per kind of work override the plan's kind by kind; the plan's other kinds stay.
+    units = overrides.pop("rounding_units", None) or {}
     values.update(coerce_overrides(overrides))
+    if units:
+        values["rounding_units"] = {**(values.get("rounding_units") or {}), **units}
     for name, code in calendar_codes.items():
         calendar = calendars_for_tenant(tenant).filter(code=code).first() if code else None
         values[name] = calendar.to_spec() if calendar else None
-    addons = list(subscription.addons.all())
+    addons = addons_on(subscription.addons.all(), on)
     for addon in addons:
         if addon.kind == AddonKind.EXTENDED_HOURS:
             values["service_calendar"] = addon.calendar.to_spec()

@@ -338,18 +338,36 @@ def _override_value(overrides: dict, name: str, default: Any) -> Any:
 @transaction.atomic
 def subscription_addon_add(*, tenant: Tenant, subscription: Subscription, kind: str,
                            calendar: Calendar | None = None, product: str = "", price_net=None,
-                           actor: User | None = None) -> SubscriptionAddon:
+                           actor: User | None = None, effective_from: date | None = None) -> SubscriptionAddon:
+    """An add-on from ``effective_from`` (default: the subscription's first month). Adding one to a
+    running subscription is a dated change: ``subscription_change``."""
+    addon = _addon_new(tenant, subscription, {"kind": kind, "calendar": calendar, "product": product,
+                                              "price_net": price_net},
+                       effective_from or subscription.starts_on.replace(day=1))
+    audit_record(tenant=tenant, actor=actor, action="subscription.addon_added", obj=subscription,
+                 summary=f"{subscription.organization.name}: {kind}",
+                 data={"addon": _addon_data(addon), "effective_from": addon.effective_from.isoformat()})
+    return addon
+
+
+def _addon_new(tenant: Tenant, subscription: Subscription, item: dict, effective_from: date) -> SubscriptionAddon:
+    kind, calendar = item.get("kind"), item.get("calendar")
     if kind not in AddonKind.values:
         raise ValidationError({"kind": _("Unknown add-on.")})
     if calendar is not None and calendar.tenant_id != tenant.pk:
         raise ValidationError({"calendar": _("Unknown calendar.")})
+    price_net = item.get("price_net")
     addon = SubscriptionAddon(tenant=tenant, subscription=subscription, kind=kind, calendar=calendar,
-                              product=product, **({"price_net": price_net} if price_net is not None else {}))
+                              product=item.get("product") or "", effective_from=effective_from,
+                              **({"price_net": price_net} if price_net is not None else {}))
     addon.full_clean()
     addon.save()
-    audit_record(tenant=tenant, actor=actor, action="subscription.addon_added", obj=subscription,
-                 summary=f"{subscription.organization.name}: {kind}")
     return addon
+
+
+def _addon_data(addon: SubscriptionAddon) -> dict:
+    return {"kind": addon.kind, "calendar": addon.calendar.code if addon.calendar_id else None,
+            "product": addon.product, "price_net": str(addon.price_net)}
 
 
 def subscription_earliest_end(*, subscription: Subscription, notice_given_on: date) -> date:
@@ -426,47 +444,113 @@ def _default_effective_from(tenant: Tenant) -> date:
     return first_of_next_month(timezone.now().astimezone(ZoneInfo(tenant.time_zone)).date())
 
 
-@transaction.atomic
 def subscription_set_overrides(*, tenant: Tenant, subscription: Subscription, overrides: dict,
                                actor: User | None = None, effective_from: date | None = None,
                                seats: int | None = None, note: str = "") -> Subscription:
-    """Agree new per-customer terms from ``effective_from`` (default: the 1st of next month).
+    """Agree new per-customer terms from ``effective_from`` (default: the 1st of next month)."""
+    return subscription_change(tenant=tenant, subscription=subscription, overrides=overrides, actor=actor,
+                               effective_from=effective_from, seats=seats, note=note)
 
-    A dated change (``SubscriptionChange``, RULES 6.6 decision): the months before keep their terms,
-    so neither a month already billed nor an issued statement changes. ``subscription.overrides``
-    holds the latest agreed terms (what the contract says from its newest change on).
+
+@transaction.atomic
+def subscription_change(*, tenant: Tenant, subscription: Subscription, overrides: dict | None = None,
+                        addons: list[dict] | None = None, actor: User | None = None,
+                        effective_from: date | None = None, seats: int | None = None,
+                        note: str = "") -> Subscription:
+    """A dated change of the contract from ``effective_from`` (default: the 1st of next month).
+
+    ``overrides``: the per-customer terms from then on (None: unchanged). ``addons``: every add-on
+    from then on, as ``{kind, calendar, product, price_net}`` (None: unchanged); one equal to an
+    add-on in force then continues it, the others in force end the month before, new ones start.
+    A ``SubscriptionChange`` records the overrides, seats and note (RULES 6.6 decision): the months
+    before keep their terms and add-ons, so neither a month already billed nor an issued statement
+    changes. ``subscription.overrides`` holds the latest agreed terms.
     """
     if subscription.tenant_id != tenant.pk:
         raise ValidationError(_("Unknown subscription."))
-    validate_overrides(overrides, tenant=tenant)
+    Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
+    if overrides is not None:
+        validate_overrides(overrides, tenant=tenant)
     if seats is not None and (isinstance(seats, bool) or not isinstance(seats, int) or not 0 < seats <= 100_000):
         raise ValidationError({"seats": _("Give the number of seats as a positive whole number.")})
     effective_from = effective_from or _default_effective_from(tenant)
-    changes = list(subscription.changes.order_by("effective_from"))
-    if effective_from.day != 1:
-        raise ValidationError({"effective_from": _("A change takes effect on the first day of a month.")})
-    if changes and effective_from < changes[-1].effective_from:
-        raise ValidationError({"effective_from": _("A later change is already agreed (from %(day)s): a change "
-                                                   "cannot take effect before it.")
-                               % {"day": _fmt(changes[-1].effective_from)}})
-    if any(check(tenant=tenant, organization=subscription.organization, month=effective_from)
-           for check in _closed_month_checks):
-        raise ValidationError({"effective_from": _("A statement from %(day)s on has been issued: a change cannot "
-                                                   "reach a billed month.") % {"day": _fmt(effective_from)}})
+    _check_change_date(tenant, subscription, effective_from)
     before = subscription.overrides
+    after = before if overrides is None else overrides
+    changes = list(subscription.changes.order_by("effective_from"))
     change = next((c for c in changes if c.effective_from == effective_from), None)
     if change is None:
         change = SubscriptionChange(tenant=tenant, subscription=subscription, effective_from=effective_from,
                                     overrides_before=before or {})
-    change.overrides, change.seats, change.note, change.created_by = overrides, seats, (note or "")[:300], actor
+    change.overrides, change.note, change.created_by = after, (note or "")[:300], actor
+    if seats is not None:
+        change.seats = seats
+    elif change.pk is None:  # the seats agreed before still hold
+        change.seats = next((c.seats for c in reversed(changes) if c.effective_from < effective_from), None)
     change.save()
-    subscription.overrides = overrides
+    addons_before = addons_after = None
+    if addons is not None:
+        addons_before, addons_after = _addons_change(tenant, subscription, addons, effective_from)
+    subscription.overrides = after
     subscription.save(update_fields=["overrides", "updated_at"])
     audit_record(tenant=tenant, actor=actor, action="subscription.overrides_changed", obj=subscription,
                  summary=f"{subscription.organization.name} od {effective_from.isoformat()}",
-                 data={"before": before, "after": overrides, "effective_from": effective_from.isoformat(),
-                       "seats": seats, "note": change.note})
+                 data={"before": before, "after": after, "addons_before": addons_before, "addons_after": addons_after,
+                       "effective_from": effective_from.isoformat(), "seats": change.seats, "note": change.note})
     return subscription
+
+
+def _check_change_date(tenant: Tenant, subscription: Subscription, effective_from: date) -> None:
+    if effective_from.day != 1:
+        raise ValidationError({"effective_from": _("A change takes effect on the first day of a month.")})
+    if effective_from < subscription.starts_on.replace(day=1):
+        raise ValidationError({"effective_from": _("The subscription starts on %(day)s: a change cannot take "
+                                                   "effect before it.") % {"day": _fmt(subscription.starts_on)}})
+    if subscription.ends_on is not None and effective_from > subscription.ends_on:
+        raise ValidationError({"effective_from": _("The subscription ends on %(day)s: a change cannot take effect "
+                                                   "after it.") % {"day": _fmt(subscription.ends_on)}})
+    latest = subscription.changes.order_by("-effective_from").first()
+    if latest is not None and effective_from < latest.effective_from:
+        raise ValidationError({"effective_from": _("A later change is already agreed (from %(day)s): a change "
+                                                   "cannot take effect before it.")
+                               % {"day": _fmt(latest.effective_from)}})
+    if any(check(tenant=tenant, organization=subscription.organization, month=effective_from)
+           for check in _closed_month_checks):
+        raise ValidationError({"effective_from": _("A statement from %(day)s on has been issued: a change cannot "
+                                                   "reach a billed month.") % {"day": _fmt(effective_from)}})
+
+
+def _addons_change(tenant: Tenant, subscription: Subscription, items: list[dict],
+                   effective_from: date) -> tuple[list[dict], list[dict]]:
+    """Make ``items`` the add-ons from ``effective_from`` on; returns them before and after."""
+    rows = list(SubscriptionAddon.objects.filter(subscription=subscription).select_related("calendar"))
+    current = [a for a in rows if a.applies_on(effective_from) or a.effective_from > effective_from]
+    before = [_addon_data(a) for a in current if a.applies_on(effective_from)]
+    kept: set[int] = set()
+    for index, item in enumerate(items):
+        calendar = item.get("calendar")
+        match = next((a for a in current if a.pk not in kept and a.applies_on(effective_from)
+                      and a.same_as(item.get("kind"), calendar.pk if calendar else None, item.get("product") or "",
+                                    item.get("price_net"))), None)
+        if match is not None:
+            kept.add(match.pk)
+            continue
+        try:
+            kept.add(_addon_new(tenant, subscription, item, effective_from).pk)
+        except ValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"kind": exc.messages}
+            raise ValidationError({f"addons[{index}].{name}": messages for name, messages in detail.items()}) from exc
+    for addon in current:
+        if addon.pk in kept:
+            continue
+        if addon.effective_from >= effective_from:
+            addon.delete()  # it never applied to a month
+        else:
+            addon.ends_on = effective_from - timedelta(days=1)
+            addon.save(update_fields=["ends_on"])
+    after = [_addon_data(a) for a in SubscriptionAddon.objects.filter(subscription=subscription)
+             .select_related("calendar") if a.applies_on(effective_from)]
+    return before, after
 
 
 # --- products ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ OVERRIDABLE = (
     "warning_percent", "queue_priority", "email_scope", "email_limit_minutes", "days_off_support",
     "channels", "config_help_channels", "phone_support", "phone_consultations", "development", "priority_development",
     "carrier_contact", "hourly_rate_net", "after_hours_rate_net", "update_fee_net", "products",
-    "service_calendar", "critical_calendar",
+    "service_calendar", "critical_calendar", "rounding_units",
 )
 
 

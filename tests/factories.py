@@ -241,7 +241,9 @@ def build_any_row(model, tenant: Tenant):
 
 # Optional fields that a model's check constraint needs in some combination (a quote is a fixed
 # price or hours at a rate): the values ``build_any_row`` gives them.
-_CHECKED_VALUES = {"billing.Quote": {"fixed_price_net": Decimal("100.00")}}
+_CHECKED_VALUES = {"billing.Quote": {"fixed_price_net": Decimal("100.00")},
+                   "billing.UpdateFeeCharge": {"first_month": 1, "last_month": 1, "charged_in": 1, "kind": "charge",
+                                               "amount_net": Decimal("100.00")}}
 
 
 def _existing_row(model, tenant):

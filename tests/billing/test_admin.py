@@ -70,4 +70,4 @@ def test_statement_page_shows_vat_as_a_percentage_and_how_the_update_fee_was_com
     assert "23\u00a0%" in html and "0,230" not in html
     # OPIEKA from April: January–March charged on the April statement
     assert "Roczna opłata za aktualizację" in html
-    assert "<td>2026-04</td><td>1, 2, 3</td><td>300.00</td>" in html
+    assert "<td>2026-04</td><td>naliczono: 1–3 (300.00)</td><td>300.00</td>" in html

@@ -67,7 +67,8 @@ def test_1_opieka_january_to_september_pays_300_for_the_update_in_september_once
     body = summary.json()
     assert body["active_months"] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert body["inactive_months"] == [10, 11, 12]
-    assert body["charges"] == [{"month": "2026-09", "months": [10, 11, 12], "net": "300.00"}]
+    assert body["charges"] == [{"month": "2026-09", "months": [10, 11, 12], "net": "300.00", "recorded": False,
+                                "runs": [{"kind": "charge", "first_month": 10, "last_month": 12, "net": "300.00"}]}]
     assert body["total"] == "300.00" and body["update_value"] == "1200.00"
 
 

@@ -100,6 +100,8 @@ UI_PARAMS = {
     ("agent:ticket_quote", "pk"): "ticket", ("agent:ticket_quote_send", "pk"): "ticket",
     ("agent:ticket_quote_send", "quote_id"): "quote",
     ("portal:quote_decide", "pk"): "ticket", ("portal:quote_decide", "quote_id"): "quote",
+    ("agent:ticket_quote_pdf", "pk"): "ticket", ("agent:ticket_quote_pdf", "quote_id"): "quote",
+    ("portal:quote_pdf", "pk"): "ticket", ("portal:quote_pdf", "quote_id"): "quote",
     ("admin:plans_calendar_export", "pk"): "calendar",
     ("admin:plans_calendar_preview", "pk"): "calendar",
     ("admin:tickets_inboundemail_raw", "object_id"): "inbound_email",
@@ -128,6 +130,7 @@ UI_PARAMS = {
     ("console:category_edit", "pk"): "category", ("console:product_edit", "pk"): "product",
     **{(f"console:{name}", "pk"): "mailbox" for name in ("mailbox_edit", "mailbox_test", "mailbox_active")},
     **{(f"console:{name}", "pk"): "canned_reply" for name in ("canned_edit", "canned_delete")},
+    ("console:subscription_edit", "pk"): "subscription",
 }
 # API resources: (first path segment under /api/v1/, parameter) -> kind of object.
 API_PARAMS = {
@@ -292,6 +295,7 @@ TABLE = {
                                               "appointment_ics")},
     "portal:callback_request": POST_ONLY, "portal:quote_decide": POST_ONLY,
     "agent:ticket_quote": POST_ONLY, "agent:ticket_quote_send": POST_ONLY,
+    "agent:ticket_quote_pdf": AGENT_OBJECT, "portal:quote_pdf": PORTAL_OBJECT,
     "agent:agenda": AGENT_PAGE, "agent:callbacks": AGENT_PAGE, "agent:phone_call": AGENT_PAGE,
     "agent:appointment_propose": AGENT_OBJECT,
     # absences name no ticket (their owner is a POST field, checked in tests/appointments/test_availability.py):
@@ -331,7 +335,9 @@ TABLE = {
     "admin/(?P<url>.*)$": {"anonymous": FOUND, "customer": FOUND, "agent": FOUND, "admin": NOT_FOUND},
     # the settings of tenant admins
     **{f"console:{n}": SETTINGS_PAGE for n in ("index", "plan_list", "calendar_list", "audit_log", "team",
-                                               "security", "api_tokens", "webhook_list")},
+                                               "security", "api_tokens", "webhook_list", "subscription_list",
+                                               "package_list")},
+    "console:subscription_edit": SETTINGS_OBJECT,
     "console:webhook_detail": SETTINGS_OBJECT, "console:catalogue": SETTINGS_PAGE,
     # a row's form posts here; a GET goes back to the page
     **{f"console:{n}": {**SETTINGS_OBJECT, "admin": per_scope(FOUND)} for n in ("category_edit", "product_edit")},
@@ -612,7 +618,8 @@ def _quote(side):
 
     found = Quote.objects.for_tenant(side.tenant).filter(ticket=side.ticket).first()
     return found or Quote.objects.create(tenant=side.tenant, ticket=side.ticket, organization=side.organization,
-                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"))
+                                         description=f"Quote {side.key}", fixed_price_net=Decimal("100.00"),
+                                         status=Quote.Status.SENT)
 
 
 def _package(world, side):
