@@ -56,6 +56,23 @@ def test_the_observer_reads_what_an_agent_reads(demo, client, viewer, ticket):
     assert client.get(reverse("console:mailbox_list")).status_code == 404
 
 
+def test_the_observer_is_offered_no_action_it_may_not_take(demo, client, viewer, ticket):
+    # the same pages read by an agent carry the reply form, the status, assignment, time and merge
+    # actions and the bulk form; an observer's carry none of them
+    forms = [f'action="{reverse(name, args=[ticket.pk])}' for name in (
+        "agent:ticket_message", "agent:ticket_status", "agent:ticket_assign", "agent:ticket_take",
+        "agent:ticket_time", "agent:ticket_unread")] + [f'href="{reverse("agent:ticket_merge", args=[ticket.pk])}"']
+    client.force_login(agent("wysylki", "agent@wysylki.example.com").user)
+    page = client.get(reverse("agent:ticket_detail", args=[ticket.pk])).content.decode()
+    assert all(form in page for form in forms), [form for form in forms if form not in page]
+    assert 'id="bulk-form"' in client.get(reverse("agent:queue")).content.decode()
+
+    client.force_login(viewer.user)
+    page = client.get(reverse("agent:ticket_detail", args=[ticket.pk])).content.decode()
+    assert [form for form in forms if form in page] == []
+    assert 'id="bulk-form"' not in client.get(reverse("agent:queue")).content.decode()
+
+
 @pytest.mark.parametrize("namespace", ["agent", "console"])
 def test_every_staff_write_is_a_403_and_changes_nothing(demo, client, viewer, ticket, namespace):
     client.force_login(viewer.user)
