@@ -49,14 +49,21 @@ def test_subscription_create_and_cancel_follow_the_rules(alpha):
     assert created.status_code == 201, created.json()
     sub = created.json()
     assert sub["starts_on"] == "2026-04-01" and sub["plan"] == "basic"
+    # per-customer terms change from a month on, while the subscription runs
+    overrides = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"reaction_minutes": 60},
+                                                                    "effective_from": "2026-05-01"})
+    assert overrides.status_code == 200, overrides.json()
+    assert overrides.json()["changes"][-1]["overrides"] == {"reaction_minutes": 60}
+    assert alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"colour": "red"}}).status_code == 400
     bad = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"notice_given_on": "2026-05-02",
                                                               "ends_on": "2026-05-15"})
     assert bad.status_code == 422 and "ends_on" in bad.json()["errors"]
     ok = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"notice_given_on": "2026-05-02"})
     assert ok.status_code == 200 and ok.json()["ends_on"] == "2026-05-31"
-    overrides = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"reaction_minutes": 60}})
-    assert overrides.json()["overrides"] == {"reaction_minutes": 60}
-    assert alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"colour": "red"}}).status_code == 400
+    # and not after it has ended
+    late = alpha.patch(f"/api/v1/subscriptions/{sub['id']}/", {"overrides": {"reaction_minutes": 30},
+                                                               "effective_from": "2026-07-01"})
+    assert late.status_code == 422 and "effective_from" in late.json()["errors"], late.json()
 
 
 def test_ticket_create_update_and_filters(alpha):
