@@ -121,26 +121,25 @@ def organization_usage(*, tenant: Tenant, organization: Organization, month: dat
     if not holds_on(in_force, first):
         in_force = plan_in_force(tenant=tenant, organization=organization, at=first)
     terms = in_force.terms
-    entries = (TimeEntry.objects.for_tenant(tenant)
-               .filter(organization=organization, started_at__gte=begin, started_at__lt=end))
     billable = billable_groups(tenant=tenant, organization=organization, month=first, terms=terms)
-    sums = entries.aggregate(
-        allowance=Sum("deducted_minutes", filter=Q(pool=TimeEntry.Pool.ALLOWANCE)),
-        email=Sum("billed_minutes", filter=Q(pool=TimeEntry.Pool.EMAIL_LIMIT, counts_as_bug=False)),
+    # One pass over the organization's entries: the month's sums and the package debt of all time.
+    in_month = Q(started_at__gte=begin, started_at__lt=end)
+    sums = TimeEntry.objects.for_tenant(tenant).filter(organization=organization).aggregate(
+        allowance=Sum("deducted_minutes", filter=in_month & Q(pool=TimeEntry.Pool.ALLOWANCE)),
+        email=Sum("billed_minutes", filter=in_month & Q(pool=TimeEntry.Pool.EMAIL_LIMIT, counts_as_bug=False)),
+        debt=Sum("debt_minutes", filter=Q(pool=TimeEntry.Pool.PACKAGE)),
     )
     included = terms.included_minutes if terms else 0
     used = sums["allowance"] or 0
     email_limit = terms.email_limit_minutes if terms else None
     email_used = sums["email"] or 0
 
-    packages = list(Package.objects.for_tenant(tenant).filter(organization=organization)
-                    .filter(Q(purchased_on__lte=last, valid_until__gte=first) | Q(status=Package.Status.ACTIVE))
-                    .order_by("purchased_on", "id"))
-    outstanding_debt = (
-        (TimeEntry.objects.for_tenant(tenant).filter(organization=organization, pool=TimeEntry.Pool.PACKAGE)
-         .aggregate(total=Sum("debt_minutes"))["total"] or 0)
-        - (Package.objects.for_tenant(tenant).filter(organization=organization)
-           .aggregate(total=Sum("debt_minutes"))["total"] or 0))
+    # All the organization's packages in one read: the debt they paid off counts from every one.
+    every_package = list(Package.objects.for_tenant(tenant).filter(organization=organization)
+                         .order_by("purchased_on", "id"))
+    packages = [p for p in every_package
+                if (p.purchased_on <= last and p.valid_until >= first) or p.status == Package.Status.ACTIVE]
+    outstanding_debt = (sums["debt"] or 0) - sum(p.debt_minutes for p in every_package)
 
     alerts: list[UsageAlert] = []
     if terms and not terms.included_unlimited:

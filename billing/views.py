@@ -34,13 +34,22 @@ def time_panel_context(request, ticket: Ticket, in_force=None) -> dict | None:
                                     month=timezone.localdate(now).replace(day=1), in_force=in_force),
         "time_entries": time_entries_for_ticket(tenant=tenant, ticket=ticket),
         "time_form": TimeEntryForm(initial={"started_at": timezone.localtime(now).replace(second=0, microsecond=0)},
-                                   quotes=_accepted_quotes(tenant, ticket)),
+                                   quotes=[q for q in _ticket_quotes(request, ticket)
+                                           if q.status == Quote.Status.ACCEPTED]),
     }
 
 
 def _accepted_quotes(tenant, ticket: Ticket) -> list[Quote]:
     """The quotes an entry of this ticket may be billed by."""
     return list(Quote.objects.for_tenant(tenant).filter(ticket=ticket, status=Quote.Status.ACCEPTED).order_by("id"))
+
+
+def _ticket_quotes(request, ticket: Ticket) -> list[Quote]:
+    """All the ticket's quotes, read once per request for the page's two panels (time and quotes)."""
+    cache = request.__dict__.setdefault("_ticket_quotes", {})
+    if ticket.pk not in cache:
+        cache[ticket.pk] = list(Quote.objects.for_tenant(request.tenant).filter(ticket=ticket).order_by("id"))
+    return cache[ticket.pk]
 
 
 @require_POST
@@ -66,8 +75,7 @@ def quotes_panel_context(request, ticket: Ticket) -> dict | None:
     """The "Quotes" panel of the agent's ticket page: the ticket's quotes and a form for a new one."""
     if ticket.organization is None:
         return None
-    return {"quotes": list(Quote.objects.for_tenant(request.tenant).filter(ticket=ticket).order_by("id")),
-            "quote_form": QuoteForm()}
+    return {"quotes": _ticket_quotes(request, ticket), "quote_form": QuoteForm()}
 
 
 def portal_quotes_panel_context(request, ticket: Ticket) -> dict | None:

@@ -119,13 +119,33 @@ def sla_scan(*, now: datetime | None = None, batch_size: int = 500,
     return result
 
 
+def _claim_and_update(claim, columns: str, assignments: str, returning: str, params: list) -> list[tuple]:
+    """PostgreSQL: claim the batch (the ORM's ``SELECT … FOR UPDATE SKIP LOCKED``) and update its
+    tickets in one statement; ``RETURNING`` hands the rows (``c.``: as claimed, ``t.``: as written)
+    to the event insert, in the claim's order."""
+    claim_sql, claim_params = claim.query.sql_with_params()
+    table = Ticket._meta.db_table
+    sql = (f"WITH claimed ({columns}) AS ({claim_sql}) UPDATE {table} AS t SET {assignments} "
+           f"FROM claimed c WHERE t.id = c.id RETURNING {returning}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*claim_params, *params])
+        return sorted(cursor.fetchall(), key=lambda row: (row[-1], row[0]))
+
+
 def _warnings_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
     with _claim_transaction():
-        rows = list(_locked(due_for_warning(now)).values_list("pk", "tenant_id", "warn_at", "due_at")[:batch_size])
+        claim = _locked(due_for_warning(now))
+        if connection.vendor == "postgresql":
+            rows = [row[:4] for row in _claim_and_update(
+                claim.values("pk", "warn_at")[:batch_size], "id, warn_at", "warned_at = t.warn_at",
+                "t.id, t.tenant_id, t.warn_at, t.due_at, c.warn_at", [])]
+        else:
+            rows = list(claim.values_list("pk", "tenant_id", "warn_at", "due_at")[:batch_size])
+            if rows:
+                Ticket.objects.filter(pk__in=[row[0] for row in rows], sla_state=RUNNING,
+                                      warned_at__isnull=True).update(warned_at=F("warn_at"))
         if not rows:
             return 0
-        ids = [pk for pk, *_rest in rows]
-        Ticket.objects.filter(pk__in=ids, sla_state=RUNNING, warned_at__isnull=True).update(warned_at=F("warn_at"))
         # Past the deadline too: the breach follows in this scan; the warning says it came late.
         late = {pk for pk, _t, _w, due_at in rows if due_at is not None and due_at <= now}
         created = _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _d in rows], now, late=late)
@@ -135,8 +155,22 @@ def _warnings_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
 
 def _breaches_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
     with _claim_transaction():
-        rows = list(_locked(due_for_breach(now)).values_list(
-            "pk", "tenant_id", "due_at", "reacted_at", "warn_at", "warned_at")[:batch_size])
+        claim = _locked(due_for_breach(now))
+        if connection.vendor == "postgresql":
+            # A reaction recorded in time that left the state running is met; the rest are breached,
+            # warned at the latest now. One UPDATE writes each claimed row once.
+            in_time = "t.reacted_at IS NOT NULL AND t.reacted_at <= t.due_at"
+            rows = _claim_and_update(
+                claim.values("pk", "warned_at", "due_at")[:batch_size], "id, warned_at, due_at",
+                f"sla_state = CASE WHEN {in_time} THEN %s ELSE %s END, "
+                f"breached_at = CASE WHEN {in_time} THEN t.breached_at ELSE t.due_at END, "
+                f"warned_at = CASE WHEN {in_time} THEN t.warned_at ELSE COALESCE(t.warned_at, t.warn_at, t.due_at) END",
+                "t.id, t.tenant_id, t.due_at, t.reacted_at, t.warn_at, c.warned_at, c.due_at",
+                [Ticket.SlaState.MET, Ticket.SlaState.BREACHED])
+            rows = [row[:6] for row in rows]
+        else:
+            rows = list(claim.values_list("pk", "tenant_id", "due_at", "reacted_at", "warn_at",
+                                          "warned_at")[:batch_size])
         if not rows:
             return 0
         # A reaction that was recorded in time but left the state running (a reply imported late,
@@ -145,17 +179,21 @@ def _breaches_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
         met_set = set(met)
         late = [row for row in rows if row[0] not in met_set]
         if met:
-            result.met += Ticket.objects.filter(pk__in=met, sla_state=RUNNING).update(sla_state=Ticket.SlaState.MET)
+            if connection.vendor == "postgresql":
+                result.met += len(met)
+            else:
+                result.met += Ticket.objects.filter(pk__in=met, sla_state=RUNNING).update(
+                    sla_state=Ticket.SlaState.MET)
         if late:
             late_ids = [row[0] for row in late]
             # A ticket that became due after this scan's warning step (or was created past both):
             # its warning is recorded now, before its breach, flagged late.
             unwarned = [(pk, tenant_id, warn_at or due_at) for pk, tenant_id, due_at, _r, warn_at, warned_at in late
                         if warned_at is None]
-            # One UPDATE per row (a second one would write every claimed row's tuple again).
-            Ticket.objects.filter(pk__in=late_ids, sla_state=RUNNING).update(
-                sla_state=Ticket.SlaState.BREACHED, breached_at=F("due_at"),
-                warned_at=Coalesce(F("warned_at"), F("warn_at"), F("due_at")))
+            if connection.vendor != "postgresql":
+                Ticket.objects.filter(pk__in=late_ids, sla_state=RUNNING).update(
+                    sla_state=Ticket.SlaState.BREACHED, breached_at=F("due_at"),
+                    warned_at=Coalesce(F("warned_at"), F("warn_at"), F("due_at")))
             if unwarned:
                 result.late_warnings += _events_record(SlaEvent.Kind.WARNING, unwarned, now,
                                                        late={row[0] for row in unwarned})

@@ -32,17 +32,14 @@ def plan_terms_history(*, tenant: Tenant, plan: Plan) -> QuerySet[PlanTerms]:
 
 def plan_terms_in_force(*, tenant: Tenant, plan: Plan, on: date) -> PlanTerms | None:
     return (PlanTerms.objects.for_tenant(tenant).filter(plan=plan, effective_from__lte=on)
-            .select_related("plan")
-            .prefetch_related(_calendar_prefetch("service_calendar"), _calendar_prefetch("critical_calendar"))
+            .select_related("plan", "service_calendar", "critical_calendar")
+            .prefetch_related("service_calendar__windows", "service_calendar__dates",
+                              "critical_calendar__windows", "critical_calendar__dates")
             .order_by("-effective_from", "-version").first())
 
 
 def plan_terms_latest(*, tenant: Tenant, plan: Plan) -> PlanTerms | None:
     return PlanTerms.objects.for_tenant(tenant).filter(plan=plan).order_by("-version").first()
-
-
-def _calendar_prefetch(field: str) -> Prefetch:
-    return Prefetch(field, queryset=Calendar.objects.prefetch_related("windows", "dates"))
 
 
 def terms_values(terms: PlanTerms) -> dict:

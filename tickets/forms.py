@@ -120,10 +120,12 @@ class AgentMessageForm(forms.Form):
     seen = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
     send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, ticket: Ticket, transitions: dict, **kwargs):
+    def __init__(self, *args, ticket: Ticket, transitions: dict, last_message_id: int | None = None, **kwargs):
+        """``last_message_id``: the ticket's newest message id when the caller has the thread already."""
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            last = ticket.messages.order_by("-id").values_list("id", flat=True).first()
+            last = (last_message_id if last_message_id is not None
+                    else ticket.messages.order_by("-id").values_list("id", flat=True).first())
             self.initial.setdefault("seen", last or 0)
         allowed = sorted(transitions.get(ticket.status, ()), key=Ticket.Status.values.index)
         self.fields["new_status"].choices = [("", _("— unchanged —"))] + [

@@ -275,9 +275,13 @@ def triage_contacts(*, tenant: Tenant) -> QuerySet[Contact]:
 
 
 def product_names(tenant: Tenant) -> dict[str, str]:
+    """Code → name of the tenant's products, kept in the tenancy cache (a product's change clears it)."""
+    from core import tenancy_cache
     from plans.models import Product
 
-    return dict(Product.objects.for_tenant(tenant).values_list("code", "name"))
+    tenant_id = getattr(tenant, "pk", tenant)
+    return tenancy_cache.cached(("products", tenant_id),
+                                lambda: dict(Product.objects.for_tenant(tenant_id).values_list("code", "name")))
 
 
 CONTEXT_LIMIT = 8

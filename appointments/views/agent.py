@@ -44,8 +44,10 @@ def upcoming_context(request, ticket: Ticket) -> dict | None:
 
 
 def _contact_phone(ticket: Ticket) -> str:
-    phone = ticket.contact.phones.order_by("id").first() if ticket.contact_id else None
-    return phone.number if phone else ""
+    if not ticket.contact_id:
+        return ""
+    phones = sorted(ticket.contact.phones.all(), key=lambda phone: phone.pk)  # prefetched by the ticket page
+    return phones[0].number if phones else ""
 
 
 def _hours_left(tenant, organization, month, cache: dict) -> dict:

@@ -140,8 +140,9 @@ def test_the_trivial_api_view_answers_a_staff_session(people, client):
 # (with the user) looked up by id — those skipped when no row has one.
 QUEUE_QUERIES = 17
 PORTAL_QUERIES = 3
-# The ticket page: 32, and the upsert that marks it read for the agent (tickets.unread).
-TICKET_PAGE_QUERIES = 33
+# The ticket page: 26, and the upsert that marks it read for the agent (tickets.unread). The same
+# with one or many messages, entries, quotes, sessions, contacts and other tickets of the customer.
+TICKET_PAGE_QUERIES = 27
 
 
 def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
@@ -172,7 +173,58 @@ def test_the_agent_ticket_page_computes_the_plan_in_force_once(people, client):
     response, queries = _get(client, f"/agent/tickets/{ticket.pk}/")
     assert response.status_code == 200
     assert sum('FROM "plans_subscription"' in q for q in queries) == 1
-    assert len(queries) <= TICKET_PAGE_QUERIES, "\n".join(queries)
+    assert len(queries) == TICKET_PAGE_QUERIES, "\n".join(queries)
+
+
+def _ticket_page_queries(client, ticket) -> list[str]:
+    _warm(client, f"/agent/tickets/{ticket.pk}/")
+    response, queries = _get(client, f"/agent/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    return queries
+
+
+def _grow(people, ticket, start: int, n: int) -> None:
+    """``n`` more of everything the ticket page lists: messages, time entries, quotes, sessions,
+    callbacks, the customer's other tickets and the organization's contacts with e-mails and phones."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appointments.models import Appointment, Callback
+    from billing.models import Quote
+    from billing.services import time_entry_log
+    from core.models import Contact, ContactEmail, ContactPhone
+    from tickets.services import message_add
+
+    tenant, member, customer = ticket.tenant, people["agent"], people["customer"]
+    now = timezone.now()
+    for i in range(start, start + n):
+        message_add(tenant=tenant, ticket=ticket, body=f"Odpowiedź {i}", author_user=member.user)
+        time_entry_log(tenant=tenant, ticket=ticket, agent=member, kind="remote",
+                       started_at=now - timedelta(hours=i + 1), minutes=15)
+        Quote.objects.create(tenant=tenant, ticket=ticket, organization=ticket.organization,
+                             description=f"Wycena {i}", hours=1, rate_net=100)
+        Appointment.objects.create(tenant=tenant, ticket=ticket, organization=ticket.organization,
+                                   contact=customer, agent=member, kind="remote",
+                                   starts_at=now + timedelta(days=i + 1),
+                                   ends_at=now + timedelta(days=i + 1, hours=1), status="booked")
+        Callback.objects.create(tenant=tenant, ticket=ticket, organization=ticket.organization,
+                                contact=customer, phone=f"+48 600 000 {i:03d}", requested_at=now)
+        file_ticket(customer, f"Inne zgłoszenie {i}")
+        other = Contact.objects.create(tenant=tenant, organization=ticket.organization, name=f"Osoba {i}")
+        ContactEmail.objects.create(tenant=tenant, contact=other, email=f"osoba{i}@example.com")
+        ContactPhone.objects.create(tenant=tenant, contact=other, number=f"+48 601 000 {i:03d}")
+        ContactPhone.objects.create(tenant=tenant, contact=customer, number=f"+48 602 000 {i:03d}")
+
+
+def test_the_agent_ticket_page_costs_the_same_with_one_or_many_of_everything(people, client):
+    ticket = file_ticket(people["customer"], "Pierwsze")
+    client.force_login(people["agent"].user)
+    _grow(people, ticket, 0, 1)
+    one = _ticket_page_queries(client, ticket)
+    _grow(people, ticket, 1, 6)
+    many = _ticket_page_queries(client, ticket)
+    assert len(many) == len(one) == TICKET_PAGE_QUERIES, "\n".join(many)
 
 
 @pytest.mark.parametrize("language", ["pl", "en"])
@@ -188,3 +240,20 @@ def test_the_label_filter_says_what_get_display_says_in_each_language(field, lan
             ticket = Ticket(**{field: value})
             assert label(ticket, field) == getattr(ticket, f"get_{field}_display")()
         assert label(Ticket(**{field: "no-such-value"}), field) == "no-such-value"
+
+
+def test_the_product_names_follow_a_product_added_renamed_and_removed(demo):
+    from plans.models import Product
+    from tickets.selectors import product_names
+
+    tenant = Tenant.objects.get(slug="wysylki")
+    before = product_names(tenant)
+    product = Product.objects.create(tenant=tenant, code="magazyn-wms", name="Magazyn WMS")
+    assert product_names(tenant) == {**before, "magazyn-wms": "Magazyn WMS"}
+    product.name = "Magazyn WMS 2"
+    product.save()
+    assert product_names(tenant)["magazyn-wms"] == "Magazyn WMS 2"
+    product.delete()
+    assert product_names(tenant) == before
+    other = Tenant.objects.get(slug="kjm")
+    assert "magazyn-wms" not in product_names(other)

@@ -92,17 +92,22 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
     tenant = request.tenant
     now = timezone.now()
     in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
+    contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
+                if ticket.organization else [])
+    _share_contact_lists(ticket, contacts)
     panels = hooks.agent_panels(request, ticket, in_force=in_force)
     for panel in panels:
         panel["context"].update((panel_overrides or {}).get(panel["name"], {}))
-    contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
-                if ticket.organization else [])
+    thread = list(selectors.thread(ticket=ticket, public_only=False))
+    # what the SLA block would ask the database (tickets.templatetags.sla_ui.has_public_reply)
+    ticket.replied = any(m.from_staff and not m.internal and m.source != Message.Source.SYSTEM for m in thread)
     return render(request, "tickets/agent/ticket_detail.html", {
         "ticket": ticket, "now": now,
-        "thread": selectors.thread(ticket=ticket, public_only=False),
+        "thread": thread,
         "events": selectors.ticket_events(ticket=ticket),
         "canned": selectors.canned_replies(tenant=tenant, membership=request.membership),
-        "message_form": message_form or AgentMessageForm(ticket=ticket, transitions=TRANSITIONS),
+        "message_form": message_form or AgentMessageForm(
+            ticket=ticket, transitions=TRANSITIONS, last_message_id=max((m.pk for m in thread), default=0)),
         "status_form": status_form or StatusForm(ticket=ticket, transitions=TRANSITIONS),
         "assign_form": assign_form or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
         "accept_form": accept_form or (TriageAcceptForm(tenant=tenant, initial={
@@ -116,6 +121,16 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "poll_seconds": POLL_SECONDS,
         **(extra or {}),
     }, status=status)
+
+
+def _share_contact_lists(ticket: Ticket, contacts: list) -> None:
+    """Give the ticket's contact the e-mails and phones already read with the organization's contacts."""
+    if not ticket.contact_id:
+        return
+    for contact in contacts:
+        if contact.pk == ticket.contact_id:
+            ticket.contact._prefetched_objects_cache = dict(contact._prefetched_objects_cache)
+            return
 
 
 @require_GET
