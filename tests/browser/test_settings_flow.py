@@ -158,3 +158,32 @@ def test_team_and_second_factor_pages_fit_desktop_and_phone(seeded, live_server,
     _shoot(page, "webhooks")
     page.goto(live_server.url + "/settings/api-tokens/")
     _shoot(page, "api-tokens")
+
+
+def test_every_settings_page_fits_desktop_and_phone(seeded, live_server, browser):
+    """Each section of the settings, its list and one object's page, at 1440 and 390 px (``_shoot``)."""
+    from django.urls import reverse
+
+    from core.models import Tenant
+    from plans.models import Calendar, Plan, Subscription
+
+    tenant = Tenant.objects.get(slug="wysylki")
+    pages = [reverse(f"console:{name}") for name in (
+        "index", "plan_list", "calendar_list", "catalogue", "team", "security", "api_tokens", "webhook_list",
+        "audit_log", "mailbox_list", "mailbox_new", "canned_list", "canned_new", "email_template_list",
+        "email_template_edit", "help_center", "subscription_list", "package_list")]
+    pages += [reverse("console:plan_terms_edit", args=[Plan.objects.for_tenant(tenant).first().pk]),
+              reverse("console:plan_history", args=[Plan.objects.for_tenant(tenant).first().pk]),
+              reverse("console:calendar_edit", args=[Calendar.objects.for_tenant(tenant).first().pk]),
+              reverse("console:subscription_edit", args=[Subscription.objects.for_tenant(tenant).first().pk])]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    login(page, live_server.url, ADMIN)
+    too_wide = []
+    for path in pages:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        try:
+            _shoot(page, "fit" + path.strip("/").replace("/", "-"))
+        except AssertionError as error:
+            too_wide.append(error.args[0])
+    assert not too_wide, " | ".join(w.splitlines()[0] for w in too_wide)
