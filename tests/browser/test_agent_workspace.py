@@ -149,6 +149,9 @@ def test_quote_reply_markdown_and_image_preview(seeded, live_server, browser, tm
     page.goto(f"{live_server.url}/agent/tickets/{ticket.pk}/")
     preview = page.locator("img[data-thumbnail]")
     expect(preview).to_be_visible()
+    # a lazy image: visible before its bytes have arrived and been decoded
+    preview.element_handle().wait_for_element_state("stable")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=15000)
     assert page.evaluate("img => img.naturalWidth", preview.element_handle()) == 320
     page.get_by_role("button", name="Cytuj w odpowiedzi").first.click()
     box = page.get_by_label("Wiadomość")
