@@ -9,12 +9,10 @@ is never missed; without the cache entry (evicted, restarted) the database is as
 
 from __future__ import annotations
 
-import uuid
-
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django_otp import user_has_device
+
+from core import cache_versions
 
 SESSION_KEY = "second_factor_device"
 TIMEOUT = 60 * 60 * 24
@@ -25,17 +23,7 @@ def _version_key(user_id) -> str:
 
 
 def device_version(user_id) -> str:
-    key = _version_key(user_id)
-    current = cache.get(key)
-    if current is None:
-        current = uuid.uuid4().hex
-        if not cache.add(key, current, timeout=TIMEOUT):
-            current = cache.get(key) or current
-    return current
-
-
-def devices_changed(user_id) -> None:
-    cache.delete(_version_key(user_id))
+    return cache_versions.current(_version_key(user_id), timeout=TIMEOUT)
 
 
 def has_confirmed_device(request) -> bool:
@@ -49,9 +37,7 @@ def has_confirmed_device(request) -> bool:
 
 
 def _on_device_change(sender, instance, **_kwargs) -> None:
-    user_id = instance.user_id
-    devices_changed(user_id)
-    transaction.on_commit(lambda: devices_changed(user_id))
+    cache_versions.renew_now_and_on_commit(_version_key(instance.user_id))
 
 
 def connect() -> None:

@@ -13,11 +13,10 @@ Cached objects are unpickled copies: a request may change them without touching 
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from core import cache_versions
 
 VERSION_KEY = "tenancy:version"
 TIMEOUT = 60 * 60
@@ -25,21 +24,15 @@ _MISSING = object()
 
 
 def version() -> str:
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        current = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, current, timeout=None):
-            current = cache.get(VERSION_KEY) or current
-    return current
+    return cache_versions.current(VERSION_KEY)
 
 
 def bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache_versions.renew(VERSION_KEY)
 
 
 def bump_now_and_on_commit(**_kwargs) -> None:
-    bump()
-    transaction.on_commit(bump)
+    cache_versions.renew_now_and_on_commit(VERSION_KEY)
 
 
 def cached(key_parts: tuple, compute):

@@ -27,6 +27,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import cache_versions
 from core.models import Membership, Tenant
 from tickets import selectors
 from tickets.models import SavedView
@@ -65,18 +66,18 @@ def can_manage(membership: Membership, view: SavedView) -> bool:
 # --- counts --------------------------------------------------------------------------------------
 
 
-def tickets_version(tenant_id: int) -> int:
-    return cache.get_or_set(f"tickets-version:{tenant_id}", 1, timeout=None)
+def _version_key(tenant_id: int) -> str:
+    return f"tickets-version:{tenant_id}"
+
+
+def tickets_version(tenant_id: int) -> str:
+    return cache_versions.current(_version_key(tenant_id))
 
 
 def tickets_changed(tenant_id: int) -> None:
-    """Bump the tenant's version: cached view counts are stale (run after commit)."""
-    key = f"tickets-version:{tenant_id}"
+    """Renew the tenant's version: cached view counts are stale (run after commit)."""
     try:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 2, timeout=None)
+        cache_versions.renew(_version_key(tenant_id))
     except Exception:  # the cache down: the counts expire on their own (COUNT_TTL)
         log.warning("tickets version of tenant %s not bumped", tenant_id, exc_info=True)
 
