@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.models import Quote
+from billing.statements import _fonts, _money_pl, party_rows, pdf_escape, statement_parties_for
 
 LANGUAGES = ("pl", "en")
 
@@ -30,12 +31,11 @@ def quote_language(quote: Quote) -> str:
 
 
 def money(value: Decimal, language: str) -> str:
+    if language != "en":
+        return f"{_money_pl(value)} zł"
     amount = Decimal(value).quantize(Decimal("0.01"))
-    whole, _dot, cents = f"{abs(amount):,.2f}".partition(".")
     sign = "-" if amount < 0 else ""
-    if language == "en":
-        return f"{sign}PLN {whole}.{cents}"
-    return f"{sign}{whole.replace(',', chr(0xA0))},{cents} zł"
+    return f"{sign}PLN {abs(amount):,.2f}"
 
 
 def _hours(value: Decimal, language: str) -> str:
@@ -90,11 +90,7 @@ def quote_pdf(quote: Quote, language: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from billing.statements import _fonts, statement_parties_for
-
-    def esc(text: str) -> str:
-        return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
+    esc = pdf_escape
     regular, bold = _fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=10, leading=13)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.HexColor("#555555"))
@@ -117,18 +113,7 @@ def quote_pdf(quote: Quote, language: str) -> bytes:
         avail = doc.width - 12
         issued = timezone.localtime(quote.sent_at or quote.created_at)
         parties = Table(
-            [
-                [Paragraph(esc(_("Seller")), small), Paragraph(esc(_("Buyer")), small)],
-                [Paragraph(esc(seller.name), head), Paragraph(esc(buyer.name), head)],
-                [
-                    Paragraph(esc(_("Tax ID (NIP)")) + f": {esc(seller.tax_id or '—')}", base),
-                    Paragraph(esc(_("Tax ID (NIP)")) + f": {esc(buyer.tax_id or '—')}", base),
-                ],
-                [
-                    Paragraph(esc(seller.address).replace("\n", "<br/>") or "—", base),
-                    Paragraph(esc(buyer.address).replace("\n", "<br/>") or "—", base),
-                ],
-            ],
+            party_rows(seller, buyer, (_("Seller"), _("Buyer"), _("Tax ID (NIP)")), small=small, head=head, base=base),
             colWidths=[avail / 2, avail / 2],
         )
         parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))

@@ -349,6 +349,28 @@ def statement_parties_for(tenant: Tenant, org: Organization) -> tuple[Party, Par
     return seller, buyer
 
 
+def pdf_escape(text: str) -> str:
+    """Text for a reportlab ``Paragraph``, whose markup is a small XML."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def party_rows(seller: Party, buyer: Party, labels: tuple[str, str, str], *, small, head, base) -> list[list]:
+    """The seller and buyer side by side (label, name, tax id, address): rows of a PDF table.
+    ``labels``: the seller's, the buyer's and the tax id's, in the document's language."""
+    from reportlab.platypus import Paragraph
+
+    esc = pdf_escape
+    seller_label, buyer_label, tax_label = labels
+    return [
+        [Paragraph(esc(seller_label), small), Paragraph(esc(buyer_label), small)],
+        [Paragraph(esc(seller.name), head), Paragraph(esc(buyer.name), head)],
+        [Paragraph(f"{esc(tax_label)}: {esc(seller.tax_id or '—')}", base),
+         Paragraph(f"{esc(tax_label)}: {esc(buyer.tax_id or '—')}", base)],
+        [Paragraph(esc(seller.address).replace("\n", "<br/>") or "—", base),
+         Paragraph(esc(buyer.address).replace("\n", "<br/>") or "—", base)],
+    ]
+
+
 def statement_pdf(statement: Statement) -> bytes:
     """The statement as a one-page-per-screenful A4 PDF in Polish."""
     from reportlab.lib import colors
@@ -366,10 +388,7 @@ def statement_pdf(statement: Statement) -> bytes:
     head = ParagraphStyle("head", parent=base, fontName=bold)
     right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
     right_bold = ParagraphStyle("right_bold", parent=right, fontName=bold)
-
-    def esc(text: str) -> str:
-        return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
+    esc = pdf_escape
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm, title=f"Zestawienie {statement.month:%Y-%m} — {org.name}",
@@ -379,11 +398,7 @@ def statement_pdf(statement: Statement) -> bytes:
     month = _month_label(statement.month)
     seller, buyer = statement_parties(statement)
     parties = Table([
-        [Paragraph("Sprzedawca", small), Paragraph("Nabywca", small)],
-        [Paragraph(esc(seller.name), head), Paragraph(esc(buyer.name), head)],
-        [Paragraph(f"NIP: {esc(seller.tax_id or '—')}", base), Paragraph(f"NIP: {esc(buyer.tax_id or '—')}", base)],
-        [Paragraph(esc(seller.address).replace("\n", "<br/>") or "—", base),
-         Paragraph(esc(buyer.address).replace("\n", "<br/>") or "—", base)],
+        *party_rows(seller, buyer, ("Sprzedawca", "Nabywca", "NIP"), small=small, head=head, base=base),
         [Paragraph(esc(seller.email), base), Paragraph("", base)],
     ], colWidths=[avail / 2, avail / 2])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
