@@ -229,12 +229,25 @@ def appointments_for_ticket(*, tenant: Tenant, ticket) -> list[Appointment]:
     return list(_appointments(tenant).filter(ticket=ticket).order_by("-starts_at", "-id"))
 
 
-def upcoming_for_organization(*, tenant: Tenant, organization_id: int, now: datetime,
-                              limit: int = 5) -> list[Appointment]:
-    """The organization's next booked or proposed sessions, soonest first (any ticket)."""
-    return list(_appointments(tenant).select_related("ticket__tenant").filter(
-        organization_id=organization_id, status__in=Appointment.HOLDING, ends_at__gte=now,
-    ).order_by("starts_at", "id")[:limit])
+def ticket_page_appointments(*, tenant: Tenant, ticket, now: datetime,
+                             limit: int = 5) -> tuple[list[Appointment], list[Appointment]]:
+    """The ticket's sessions (newest first, as ``appointments_for_ticket``) and its organization's
+    next ``limit`` booked or proposed ones (soonest first, any ticket), in one query: the ticket's
+    rows or the ids of the organization's next ones."""
+    wanted = Q(ticket=ticket)
+    if ticket.organization_id:
+        upcoming_ids = (Appointment.objects.for_tenant(tenant)
+                        .filter(organization_id=ticket.organization_id, status__in=Appointment.HOLDING,
+                                ends_at__gte=now)
+                        .order_by("starts_at", "id").values("pk")[:limit])
+        wanted |= Q(pk__in=upcoming_ids)
+    rows = list(_appointments(tenant).select_related("ticket__tenant").filter(wanted))
+    for_ticket = sorted((a for a in rows if a.ticket_id == ticket.pk), key=lambda a: (a.starts_at, a.pk), reverse=True)
+    # Every one of the next ``limit`` is among the rows; so are some of the ticket's that also qualify.
+    upcoming = sorted((a for a in rows if ticket.organization_id and a.organization_id == ticket.organization_id
+                       and a.status in Appointment.HOLDING and a.ends_at >= now),
+                      key=lambda a: (a.starts_at, a.pk))[:limit]
+    return for_ticket, upcoming
 
 
 def appointment_for_contact(*, tenant: Tenant, contact, pk: int) -> Appointment:

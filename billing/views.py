@@ -13,7 +13,7 @@ from billing.models import Quote
 from billing.quotes import quote_create, quote_decide, quote_send
 from billing.selectors import organization_usage, time_entries_for_ticket
 from billing.services import time_entry_log
-from plans.selectors import plan_in_force
+from plans.selectors import plan_in_force_for_page
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 from tickets.selectors import product_names
@@ -170,8 +170,9 @@ def portal_quote_decide(request, pk: int, quote_id: int):
 def portal_plan(request):
     tenant, organization = request.tenant, request.contact.organization
     now = timezone.now()
-    in_force = plan_in_force(tenant=tenant, organization=organization, at=now)
-    usage = organization_usage(tenant=tenant, organization=organization, month=timezone.localdate(now).replace(day=1))
+    in_force = plan_in_force_for_page(tenant=tenant, organization=organization, at=now)
+    usage = organization_usage(tenant=tenant, organization=organization, month=timezone.localdate(now).replace(day=1),
+                               in_force=in_force)
     return render(request, "billing/portal/plan.html", {
         "organization": organization, "in_force": in_force, "terms": in_force.terms,
         "lines": terms_lines(in_force.terms, product_names(tenant)), "usage": usage,

@@ -14,8 +14,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Tenants and people")
 
     def ready(self) -> None:
-        from core import tenancy_cache
+        from core import page_cache, tenancy_cache
+        from core.models import Contact, ContactEmail, ContactPhone, Membership, User
         from core.rest import strict
 
         strict.install()
         tenancy_cache.connect()
+        # the ticket page's contacts of the organization and the staff a ticket may be assigned to
+        page_cache.invalidate_on([Contact, ContactEmail, ContactPhone, Membership])
+        page_cache.invalidate_on([User], tenant_ids=lambda user: list(
+            Membership.objects.filter(user_id=user.pk).values_list("tenant_id", flat=True)))

@@ -109,6 +109,22 @@ def plan_in_force(*, tenant: Tenant, organization: Organization | None, at: date
                        on=on, since=since)
 
 
+def plan_in_force_for_page(*, tenant: Tenant, organization: Organization | None, at: datetime) -> PlanInForce:
+    """``plan_in_force`` for a page that shows it: the answer is cached between requests.
+
+    The terms of an organization on a day change only when a plan, its terms, a calendar or a
+    subscription does; every save or delete of those renews the tenant's page version
+    (``core.page_cache``, ``PlansConfig.ready``), so a cached answer is never older than the rows it
+    came from. Services that compute deadlines or money keep reading the rows (``plan_in_force``).
+    """
+    from core import page_cache
+
+    on = at.astimezone(ZoneInfo(tenant.time_zone)).date()
+    return page_cache.cached(
+        tenant.pk, ("plan-in-force", organization.pk if organization is not None else "-", on.isoformat()),
+        lambda: plan_in_force(tenant=tenant, organization=organization, at=on))
+
+
 def holds_on(in_force: PlanInForce | None, day: date) -> bool:
     """Whether ``in_force`` (asked for another day) is also the answer for ``day``."""
     return (in_force is not None and in_force.since is not None and in_force.on is not None

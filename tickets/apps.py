@@ -9,14 +9,15 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from core import gdpr
+        from core import gdpr, page_cache
         from tickets import search
-        from tickets.models import Message, Ticket
+        from tickets.models import CannedReply, Category, Message, Ticket
         from tickets.gdpr import TicketData
         from tickets.tasks import handlers_register
 
         gdpr.section_register("tickets", TicketData())
         handlers_register()
+        page_cache.invalidate_on([CannedReply, Category])  # the canned replies of the ticket page
         post_save.connect(search.on_ticket_saved, sender=Ticket, dispatch_uid="tickets.search.ticket")
         post_save.connect(search.on_message_changed, sender=Message, dispatch_uid="tickets.search.message")
         post_delete.connect(search.on_message_changed, sender=Message, dispatch_uid="tickets.search.message_delete")

@@ -151,8 +151,14 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         from tickets.selectors import agents
 
-        self.fields["assignee"].queryset = agents(tenant=tenant)
-        self.fields["assignee"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+        field = self.fields["assignee"]
+        field.queryset = agents(tenant=tenant)
+        field.label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+        if not self.is_bound:
+            # only shown: the cached names (a bound form still checks the choice against the rows)
+            from tickets.selectors import agent_choices
+
+            field.choices = [("", field.empty_label), *agent_choices(tenant=tenant)]
 
 
 class TriageAcceptForm(forms.Form):
@@ -199,8 +205,14 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         from tickets.selectors import agents, canned_replies
 
-        self.fields["assignee"].queryset = agents(tenant=tenant)
-        self.fields["assignee"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+        field = self.fields["assignee"]
+        field.queryset = agents(tenant=tenant)
+        field.label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+        if not self.is_bound:
+            # only shown: the cached names (a bound form still checks the choice against the rows)
+            from tickets.selectors import agent_choices
+
+            field.choices = [("", field.empty_label), *agent_choices(tenant=tenant)]
         self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
             "position", "name")
         self.fields["canned"].queryset = canned_replies(tenant=tenant, membership=membership)

@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core import page_cache
 from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
 from tickets.search import reference_number, search_condition
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
@@ -270,6 +271,24 @@ def organization_contacts(*, tenant: Tenant, organization: Organization) -> Quer
             .prefetch_related("emails", "phones").order_by("name"))
 
 
+def organization_contacts_for_page(*, tenant: Tenant, organization: Organization) -> list[Contact]:
+    """``organization_contacts`` with their e-mails and phones, cached between requests (``core.page_cache``)."""
+    return page_cache.cached(tenant.pk, ("contacts", organization.pk),
+                             lambda: list(organization_contacts(tenant=tenant, organization=organization)))
+
+
+def canned_replies_for_page(*, tenant: Tenant, membership: Membership) -> list[CannedReply]:
+    """``canned_replies`` of a staff member, cached between requests (``core.page_cache``)."""
+    return page_cache.cached(tenant.pk, ("canned", membership.pk),
+                             lambda: list(canned_replies(tenant=tenant, membership=membership)))
+
+
+def agent_choices(*, tenant: Tenant) -> list[tuple[int, str]]:
+    """``agents`` as (id, name) choices, cached between requests (``core.page_cache``)."""
+    return page_cache.cached(tenant.pk, ("agent-choices",), lambda: [
+        (m.pk, m.user.get_full_name() or m.user.get_username()) for m in agents(tenant=tenant)])
+
+
 def triage_contacts(*, tenant: Tenant) -> QuerySet[Contact]:
     return Contact.objects.for_tenant(tenant).select_related("organization").order_by("organization__name", "name")
 
@@ -295,22 +314,50 @@ def _open_first(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
                             ).order_by("closed_rank", "-received_at", "-id")
 
 
+def _union_all(queries: list[QuerySet[Ticket]]) -> list[Ticket]:
+    """The rows of several ordered and limited ticket querysets, in one query.
+
+    ``QuerySet.union`` refuses LIMIT in its parts on SQLite; each part is wrapped as a subquery here
+    (``SELECT * FROM (…)``), which both SQLite and PostgreSQL accept. The parts select the same
+    columns, and their parameters stay parameters."""
+    parts, params = [], []
+    for query in queries:
+        sql, part_params = query.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS part_{len(parts)}")
+        params.extend(part_params)
+    return list(Ticket.objects.raw(" UNION ALL ".join(parts), params))
+
+
 def customer_tickets(*, ticket: Ticket) -> dict[str, list[Ticket]]:
     """The requester's and the organization's other tickets, open ones first, newest first within.
 
-    Two queries at most, however many tickets the customer has; each list shows ``CONTEXT_LIMIT``.
+    One query however many tickets the customer has: the two lists' first rows, each read by its
+    own ORDER BY … LIMIT, joined with UNION ALL. Each list shows ``CONTEXT_LIMIT``; the
+    organization's leaves out what the requester's shows, so it reads that many more.
     """
+    from django.db.models import IntegerField, Value
+
     base = (Ticket.objects.for_tenant(ticket.tenant_id).exclude(pk=ticket.pk)
-            .select_related("tenant").only("id", "tenant__ticket_prefix", "number", "subject", "status",
-                                           "received_at", "critical", "contact_id", "requester_email"))
-    requester: list[Ticket] = []
+            .only("id", "number", "subject", "status", "received_at", "critical", "contact_id", "requester_email"))
+    parts = []
     if ticket.contact_id:
-        requester = list(_open_first(base.filter(contact_id=ticket.contact_id))[:CONTEXT_LIMIT])
+        parts.append(base.filter(contact_id=ticket.contact_id))
     elif ticket.requester_email:
-        requester = list(_open_first(base.filter(requester_email__iexact=ticket.requester_email))[:CONTEXT_LIMIT])
-    organization: list[Ticket] = []
+        parts.append(base.filter(requester_email__iexact=ticket.requester_email))
+    requester_part = bool(parts)
     if ticket.organization_id:
-        shown = {t.pk for t in requester}
-        rows = _open_first(base.filter(organization_id=ticket.organization_id))[:CONTEXT_LIMIT + len(shown)]
-        organization = [t for t in rows if t.pk not in shown][:CONTEXT_LIMIT]
+        parts.append(base.filter(organization_id=ticket.organization_id))
+    if not parts:
+        return {"requester": [], "organization": []}
+    limits = [CONTEXT_LIMIT] * requester_part + [2 * CONTEXT_LIMIT] * (len(parts) - requester_part)
+    queries = [_open_first(part.annotate(context_list=Value(index, output_field=IntegerField())))[:limit]
+               for index, (part, limit) in enumerate(zip(parts, limits, strict=True))]
+    rows = _union_all(queries)
+    for row in rows:
+        row.tenant = ticket.tenant  # the reference's prefix
+    ordered = sorted(rows, key=lambda t: (t.closed_rank, -t.received_at.timestamp(), -t.pk))
+    requester = [t for t in ordered if requester_part and t.context_list == 0]
+    shown = {t.pk for t in requester}
+    organization_index = 1 if requester_part else 0
+    organization = [t for t in ordered if t.context_list == organization_index and t.pk not in shown][:CONTEXT_LIMIT]
     return {"requester": requester, "organization": organization}

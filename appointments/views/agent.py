@@ -25,10 +25,18 @@ from tickets.models import Ticket
 from tickets.views.common import agent_required, form_service
 
 
+def _page_appointments(request, ticket: Ticket) -> tuple[list[Appointment], list[Appointment]]:
+    """The ticket's sessions and the organization's next ones, read once for the page's two panels."""
+    memo = request.__dict__.setdefault("_page_appointments", {})
+    if ticket.pk not in memo:
+        memo[ticket.pk] = selectors.ticket_page_appointments(tenant=request.tenant, ticket=ticket, now=timezone.now())
+    return memo[ticket.pk]
+
+
 def panel_context(request, ticket: Ticket) -> dict | None:
     """The "Sessions" panel of the agent's ticket page."""
     tenant = request.tenant
-    return {"appointments": selectors.appointments_for_ticket(tenant=tenant, ticket=ticket),
+    return {"appointments": _page_appointments(request, ticket)[0],
             "callbacks": selectors.callbacks_for_ticket(tenant=tenant, ticket=ticket),
             "log_form": SessionLogForm(), "now": timezone.now(),
             "callback_form": CallbackForm(initial={"phone": _contact_phone(ticket)})}
@@ -38,9 +46,7 @@ def upcoming_context(request, ticket: Ticket) -> dict | None:
     """The "Upcoming sessions" of the ticket's organization, in the customer context of the ticket page."""
     if not ticket.organization_id:
         return None
-    return {"upcoming": selectors.upcoming_for_organization(tenant=request.tenant,
-                                                            organization_id=ticket.organization_id,
-                                                            now=timezone.now())}
+    return {"upcoming": _page_appointments(request, ticket)[1]}
 
 
 def _contact_phone(ticket: Ticket) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from plans.models import Plan, Product
-from plans.selectors import plan_in_force
+from plans.selectors import plan_in_force_for_page
 from sla import policy
 from tickets import hooks, saved_views, selectors
 from tickets.bulk import bulk_apply
@@ -91,8 +91,9 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
     (a panel's own POST view passes its bound form back with the errors)."""
     tenant = request.tenant
     now = timezone.now()
-    in_force = plan_in_force(tenant=tenant, organization=ticket.organization, at=now) if ticket.organization else None
-    contacts = (list(selectors.organization_contacts(tenant=tenant, organization=ticket.organization))
+    in_force = (plan_in_force_for_page(tenant=tenant, organization=ticket.organization, at=now)
+                if ticket.organization else None)
+    contacts = (selectors.organization_contacts_for_page(tenant=tenant, organization=ticket.organization)
                 if ticket.organization else [])
     _share_contact_lists(ticket, contacts)
     panels = hooks.agent_panels(request, ticket, in_force=in_force)
@@ -105,7 +106,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
         "ticket": ticket, "now": now,
         "thread": thread,
         "events": selectors.ticket_events(ticket=ticket),
-        "canned": selectors.canned_replies(tenant=tenant, membership=request.membership),
+        "canned": selectors.canned_replies_for_page(tenant=tenant, membership=request.membership),
         "message_form": message_form or AgentMessageForm(
             ticket=ticket, transitions=TRANSITIONS, last_message_id=max((m.pk for m in thread), default=0)),
         "status_form": status_form or StatusForm(ticket=ticket, transitions=TRANSITIONS),
