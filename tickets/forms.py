@@ -187,7 +187,7 @@ class BulkForm(forms.Form):
     """The queue's bulk action: which tickets, what to do, and the one value the action needs."""
 
     ACTIONS = [("assign", _("Assign to")), ("status", _("Set status")), ("category", _("Set category")),
-               ("close", _("Close with a canned reply"))]
+               ("close", _("Close with a canned reply")), ("merge", _("Merge into another ticket"))]
 
     ids = forms.TypedMultipleChoiceField(label=_("Tickets"), coerce=int, choices=())
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
@@ -200,10 +200,17 @@ class BulkForm(forms.Form):
                                       empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-category"}))
     canned = forms.ModelChoiceField(label=_("Canned reply"), queryset=None, required=False,
                                     empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-canned"}))
+    target = forms.CharField(label=_("Merge into"), required=False, max_length=40,
+                             widget=forms.TextInput(attrs={"id": "bulk-target", "autocomplete": "off",
+                                                           "placeholder": _("e.g. %(example)s") % {"example": "1005"}}))
 
     def __init__(self, *args, tenant, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         from tickets.selectors import agents, canned_replies
+
+        self.tenant = tenant
+        self.fields["target"].widget.attrs["placeholder"] = _("e.g. %(example)s") % {
+            "example": f"{tenant.ticket_prefix}-1005" if tenant.ticket_prefix else "1005"}
 
         field = self.fields["assignee"]
         field.queryset = agents(tenant=tenant)
@@ -234,4 +241,20 @@ class BulkForm(forms.Form):
             self.add_error("category", _("Choose the category."))
         if action == "close" and not data.get("canned"):
             self.add_error("canned", _("Choose the canned reply to send."))
+        if action == "merge":
+            data["target_ticket"] = self._target_ticket(data.get("target") or "")
         return data
+
+    def _target_ticket(self, text: str):
+        """The tenant's ticket the merge goes into, named by its reference ("KJM-1005", "#1005", "1005")."""
+        from tickets.search import reference_number
+
+        if not text.strip():
+            self.add_error("target", _("Give the reference of the ticket to merge into."))
+            return None
+        number = reference_number(text, self.tenant.ticket_prefix)
+        ticket = (Ticket.objects.for_tenant(self.tenant).select_related("tenant").filter(number=number).first()
+                  if number is not None and number < 2**63 else None)
+        if ticket is None:
+            self.add_error("target", _("There is no ticket %(ref)s.") % {"ref": text.strip()})
+        return ticket

@@ -91,3 +91,38 @@ def test_an_outside_next_address_is_not_followed(scene, client):
     response = client.post("/agent/bulk/", {"ids": [scene["tickets"][0].pk], "action": "assign",
                                             "assignee": scene["agent"].pk, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/agent/"
+
+
+def test_bulk_merge_moves_each_selected_ticket_into_the_one_named(scene, client):
+    first, second, third = scene["tickets"]
+    Message.objects.create(tenant=second.tenant, ticket=second, body="Druga wiadomość 0x12", from_staff=False)
+    response = _post(client, ids=[first.pk, second.pk, third.pk], action="merge", target=third.reference.lower())
+    html = response.content.decode()
+    assert "Wykonano dla 2 zgłoszeń." in html
+    assert f"{third.reference} bez zmian" in html  # the target itself is not merged into itself
+    for source in (first, second):
+        source.refresh_from_db()
+        assert source.merged_into_id == third.pk
+    assert Message.objects.filter(ticket=third, body__contains="0x12").exists()
+    assert TicketEvent.objects.filter(ticket=third, kind="merged_from").count() == 2
+    assert TicketEvent.objects.filter(ticket_id__in=[first.pk, second.pk], kind="merged_into").count() == 2
+
+
+@pytest.mark.parametrize("target", ["", "WYS-999999", "KJM-1", "abc"])
+def test_bulk_merge_without_a_known_target_is_a_form_error_and_changes_nothing(scene, client, target):
+    first, second, _third = scene["tickets"]
+    if target == "KJM-1":
+        target = scene["kjm"].reference  # another helpdesk's ticket: not found here
+    response = client.post("/agent/bulk/", {"ids": [first.pk, second.pk], "action": "merge", "target": target})
+    assert response.status_code == 400
+    assert Ticket.objects.filter(pk__in=[first.pk, second.pk], merged_into__isnull=False).count() == 0
+
+
+def test_bulk_merge_reports_a_ticket_of_another_customer(scene, client):
+    first, _second, third = scene["tickets"]
+    stranger = file_ticket(contact("wysylki", "Joanna Stolarczyk"), "Cudza sprawa")
+    html = _post(client, ids=[first.pk, stranger.pk], action="merge", target=third.reference).content.decode()
+    assert "Wykonano dla 1 zgłoszenia." in html
+    assert f"{stranger.reference} bez zmian" in html
+    stranger.refresh_from_db()
+    assert stranger.merged_into_id is None

@@ -270,7 +270,7 @@ def queue_bulk(request):
     data = form.cleaned_data
     result = bulk_apply(tenant=request.tenant, actor=request.user, ticket_ids=data["ids"], action=data["action"],
                         assignee=data.get("assignee"), status=data.get("status") or "",
-                        category=data.get("category"), canned=data.get("canned"))
+                        category=data.get("category"), canned=data.get("canned"), target=data.get("target_ticket"))
     if result.done:
         messages.success(request, ngettext("Done for %(n)s ticket.", "Done for %(n)s tickets.",
                                            len(result.done)) % {"n": len(result.done)})
