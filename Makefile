@@ -66,8 +66,11 @@ logins: $(VENV)/.deps-runtime
 # tests.plugins.no_skips does nothing locally; with CI set it turns every skip into a failure.
 # Playwright drives Debian's /usr/bin/chromium: no browser is downloaded. system-deps installs the
 # Debian packages the tests need (as root) or stops with the command that does.
+# The tests run in TEST_PROCESSES processes (pytest-xdist; "auto": one per core, at most 4, each
+# with a database, Redis databases and a media folder of its own); TEST_PROCESSES=0 runs them in one.
+TEST_PROCESSES ?= auto
 test: system-deps $(VENV)/.deps-test
-	$(PY) -m pytest -p tests.plugins.no_skips $(PYTEST_ARGS)
+	$(PY) -m pytest -p tests.plugins.no_skips -n $(TEST_PROCESSES) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 system-deps:
 	@bash scripts/system_deps.sh

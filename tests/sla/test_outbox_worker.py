@@ -2,7 +2,7 @@
 
 Each test starts ``celery -A helpdesk worker`` subprocesses (see ``test_monitor_worker.Cluster``),
 a local SMTP server (aiosmtpd) that the workers send mail to, and where needed a local HTTP
-receiver for webhooks or a Redis server of its own (port 6391) that the test kills and restarts.
+receiver for webhooks or a Redis server of its own (port 6391, or the next ones in a parallel run) that the test kills and restarts.
 Beat is played by the test: it sends ``monitor.tasks.scan`` and ``core.tasks.outbox_sweep``.
 """
 from __future__ import annotations
@@ -46,7 +46,8 @@ def _local_receivers_allowed(settings, monkeypatch):
     monkeypatch.setenv("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
 
 ESCALATION = ["szef@outbox.example.com", "kierownik@outbox.example.com"]
-OWN_REDIS_PORT = 6391
+# a port per process of a parallel run (tests.plugins.parallel)
+OWN_REDIS_PORT = 6391 + int(os.environ.get("TEST_WORKER_NUMBER", "0"))
 
 
 def free_port() -> int:
