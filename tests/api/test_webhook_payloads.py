@@ -53,7 +53,9 @@ def test_every_event_type_carries_the_state_of_its_change_and_matches_the_publis
     kjm, bilans, contact, agent, endpoint = kjm_world
     # given changes made one after the other while no delivery has happened yet
     with django_capture_on_commit_callbacks(execute=False):
-        package = package_purchase(tenant=kjm, organization=bilans, purchased_on=timezone.localdate())
+        worked_at = timezone.now() - timedelta(hours=1)
+        # bought on the day of the work (an hour before midnight's run, that is yesterday)
+        package = package_purchase(tenant=kjm, organization=bilans, purchased_on=timezone.localdate(worked_at))
         ticket = ticket_create(tenant=kjm, channel="portal", contact=contact, subject="Program nie drukuje",
                                body="Od rana.")
         message_add(tenant=kjm, ticket=ticket, body="Jeszcze zrzut ekranu.", author_contact=contact,
@@ -61,7 +63,7 @@ def test_every_event_type_carries_the_state_of_its_change_and_matches_the_publis
         for status in ("open", "waiting_customer", "resolved"):
             ticket = ticket_set_status(tenant=kjm, ticket=ticket, status=status, actor=agent.user)
         entry = time_entry_log(tenant=kjm, ticket=ticket, agent=agent, kind="phone",
-                               started_at=timezone.now() - timedelta(hours=1), minutes=170, note="Instalacja")
+                               started_at=worked_at, minutes=170, note="Instalacja")
         package.refresh_from_db()
         package_notice_send(kind="expiring", package_id=package.pk, send=lambda p, k: None)
         package_notice_send(kind="expired", package_id=package.pk, send=lambda p, k: None)

@@ -111,11 +111,13 @@ def test_start_customer_books_a_remote_session_and_the_agent_sees_it(seeded, liv
     expect(customer.get_by_role("heading", level=1)).to_contain_text(later)
 
     # the session is held (its time comes: moved to the past here), and the agent logs it
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
 
     from django.utils import timezone
 
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
+    # three hours ago, but in this month (the usage below is this month's), whenever the test runs
+    month_start = timezone.make_aware(datetime.combine(timezone.localdate().replace(day=1), time(0, 0)))
+    start = max(timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3), month_start)
     Appointment.objects.filter(pk=appointment.pk).update(starts_at=start, ends_at=start + timedelta(minutes=60))
     agent.goto(f"{base}/agent/tickets/{ticket.pk}/#sessions")
     sessions = agent.locator("#sessions")

@@ -145,8 +145,8 @@ def _build() -> World:
         category = Category.objects.for_tenant(t.tenant).filter(in_scope=True).order_by("position").first()
         package = None
         if slug == "kjm" and name.startswith("Biuro"):  # a package plan: work needs a valid package (RULES 6.7)
-            package = package_purchase(tenant=t.tenant, organization=organization,
-                                       purchased_on=timezone.localdate(now), actor=t.admin.user)
+            package = package_purchase(tenant=t.tenant, organization=organization,  # on the day of the work
+                                       purchased_on=timezone.localdate(now - timedelta(hours=1)), actor=t.admin.user)
         ticket = ticket_create(tenant=t.tenant, channel="portal", contact=contact, subject=f"Subject {key}",
                                body=f"Public {key}", category=category, actor=contact.user,
                                attachments=[attachment_check(f"{key}.png", PNG)])

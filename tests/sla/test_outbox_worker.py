@@ -2,7 +2,8 @@
 
 Each test starts ``celery -A helpdesk worker`` subprocesses (see ``test_monitor_worker.Cluster``),
 a local SMTP server (aiosmtpd) that the workers send mail to, and where needed a local HTTP
-receiver for webhooks or a Redis server of its own (port 6391, or the next ones in a parallel run) that the test kills and restarts.
+receiver for webhooks or a Redis server of its own (port 6391, or the next ones in a parallel run)
+that the test kills and restarts.
 Beat is played by the test: it sends ``monitor.tasks.scan`` and ``core.tasks.outbox_sweep``.
 """
 from __future__ import annotations

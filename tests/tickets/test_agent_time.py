@@ -3,6 +3,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from billing.models import TimeEntry
@@ -28,6 +29,7 @@ def ticket(db):
                          body="Prosimy o pomoc.", received_at=datetime(2026, 11, 16, 9, 0, tzinfo=WAW))
 
 
+@time_machine.travel(datetime(2026, 11, 18, 15, 0, tzinfo=WAW))  # the page's usage is of this month
 def test_agent_logs_a_phone_call_and_sees_it_billed_by_the_plan(client, ticket):
     client.force_login(User.objects.get(username="agent@wysylki.example.com"))
     response = client.post(reverse("agent:ticket_time", args=[ticket.pk]), {

@@ -3,8 +3,6 @@ the same number of queries however many tickets there are (RULES 4.5). PostgreSQ
 planner is the one that matters, and 100 000 rows take minutes on SQLite."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

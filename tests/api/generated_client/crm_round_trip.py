@@ -9,6 +9,7 @@ the run.
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 from typing import TypeVar
 
 import httpx
@@ -138,7 +139,9 @@ def run(base_url: str, token: str, *, package_plan: str, tag: str) -> dict[str, 
         critical=True)), Ticket)
     assert changed.critical is True and changed.status == TicketStatusEnum.WAITING_CUSTOMER
 
-    started = datetime.datetime.combine(first, datetime.time(9, 0), tzinfo=datetime.timezone.utc)
+    # in the subscription's first month and never in the future, whenever the test runs
+    month_start = datetime.datetime.combine(first, datetime.time(0, 0), tzinfo=ZoneInfo("Europe/Warsaw"))
+    started = max(month_start, datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
     entry = expect(time_entries_create.sync(client=client, body=TimeEntryRequest(
         ticket=ticket.id, kind=WorkKindEnum.PHONE, started_at=started, minutes=20)), TimeEntry)
     assert entry.billed_minutes >= 20 and entry.organization == organization.id
