@@ -8,9 +8,13 @@ new one.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+_MISSING = object()
 
 
 def current(key: str, timeout: int | None = None) -> str:
@@ -31,3 +35,13 @@ def renew_now_and_on_commit(key: str) -> None:
     read the old rows in between does not keep its answer."""
     renew(key)
     transaction.on_commit(lambda: renew(key))
+
+
+def get_or_compute(key: str, compute: Callable[[], Any], timeout: int) -> Any:
+    """The entry under ``key`` (``None`` included), or ``compute()``'s answer, stored there."""
+    hit = cache.get(key, _MISSING)
+    if hit is not _MISSING:
+        return hit
+    value = compute()
+    cache.set(key, value, timeout=timeout)
+    return value

@@ -17,13 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from core import cache_versions, tenancy_cache
 
 TIMEOUT = 60 * 60
-_MISSING = object()
 
 
 def _version_key(tenant_id: int) -> str:
@@ -34,12 +32,7 @@ def cached(tenant_id: int, key_parts: tuple, compute: Callable[[], Any]) -> Any:
     """``compute()``'s answer, cached under the tenant's current page version and ``key_parts``."""
     versions = (tenancy_cache.version(), cache_versions.current(_version_key(tenant_id)))
     key = "page:" + ":".join([*versions, str(tenant_id), *(str(part) for part in key_parts)])
-    hit = cache.get(key, _MISSING)
-    if hit is not _MISSING:
-        return hit
-    value = compute()
-    cache.set(key, value, timeout=TIMEOUT)
-    return value
+    return cache_versions.get_or_compute(key, compute, TIMEOUT)
 
 
 def renew(tenant_id: int | None) -> None:

@@ -13,14 +13,12 @@ Cached objects are unpickled copies: a request may change them without touching 
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from core import cache_versions
 
 VERSION_KEY = "tenancy:version"
 TIMEOUT = 60 * 60
-_MISSING = object()
 
 
 def version() -> str:
@@ -38,12 +36,7 @@ def bump_now_and_on_commit(**_kwargs) -> None:
 def cached(key_parts: tuple, compute):
     """``compute()``'s answer, cached under the current version and ``key_parts``."""
     key = "tenancy:" + ":".join([version(), *(str(part) for part in key_parts)])
-    hit = cache.get(key, _MISSING)
-    if hit is not _MISSING:
-        return hit
-    value = compute()
-    cache.set(key, value, timeout=TIMEOUT)
-    return value
+    return cache_versions.get_or_compute(key, compute, TIMEOUT)
 
 
 def connect() -> None:

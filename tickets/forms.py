@@ -143,22 +143,25 @@ class StatusForm(forms.Form):
             (value, Ticket.Status(value).label) for value in allowed]
 
 
+def _assignee_choices(form: forms.Form, tenant) -> None:
+    """The "assignee" field of ``form``: the tenant's assignable staff, by name. An unbound form only
+    shows them: the cached names (a bound form checks the choice against the rows)."""
+    from tickets.selectors import agent_choices, agents
+
+    field = form.fields["assignee"]
+    field.queryset = agents(tenant=tenant)
+    field.label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+    if not form.is_bound:
+        field.choices = [("", field.empty_label), *agent_choices(tenant=tenant)]
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False,
                                       empty_label=_("— nobody —"))
 
     def __init__(self, *args, tenant, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from tickets.selectors import agents
-
-        field = self.fields["assignee"]
-        field.queryset = agents(tenant=tenant)
-        field.label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
-        if not self.is_bound:
-            # only shown: the cached names (a bound form still checks the choice against the rows)
-            from tickets.selectors import agent_choices
-
-            field.choices = [("", field.empty_label), *agent_choices(tenant=tenant)]
+        _assignee_choices(self, tenant)
 
 
 class TriageAcceptForm(forms.Form):
@@ -201,25 +204,16 @@ class BulkForm(forms.Form):
     canned = forms.ModelChoiceField(label=_("Canned reply"), queryset=None, required=False,
                                     empty_label=_("— choose —"), widget=forms.Select(attrs={"id": "bulk-canned"}))
     target = forms.CharField(label=_("Merge into"), required=False, max_length=40,
-                             widget=forms.TextInput(attrs={"id": "bulk-target", "autocomplete": "off",
-                                                           "placeholder": _("e.g. %(example)s") % {"example": "1005"}}))
+                             widget=forms.TextInput(attrs={"id": "bulk-target", "autocomplete": "off"}))
 
     def __init__(self, *args, tenant, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from tickets.selectors import agents, canned_replies
+        from tickets.selectors import canned_replies
 
         self.tenant = tenant
         self.fields["target"].widget.attrs["placeholder"] = _("e.g. %(example)s") % {
             "example": f"{tenant.ticket_prefix}-1005" if tenant.ticket_prefix else "1005"}
-
-        field = self.fields["assignee"]
-        field.queryset = agents(tenant=tenant)
-        field.label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
-        if not self.is_bound:
-            # only shown: the cached names (a bound form still checks the choice against the rows)
-            from tickets.selectors import agent_choices
-
-            field.choices = [("", field.empty_label), *agent_choices(tenant=tenant)]
+        _assignee_choices(self, tenant)
         self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
             "position", "name")
         self.fields["canned"].queryset = canned_replies(tenant=tenant, membership=membership)
