@@ -128,8 +128,11 @@ def main() -> int:
     worst = 0.0
     for round_number in range(1, ROUNDS + 1):
         reset()
+        # The reset rewrote the due tickets a moment ago; in production they were last written long
+        # before they fell due, and autovacuum has cleared the old row versions since. Untimed.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE tickets_ticket") if round_number == 1 else None
+            for table in ("tickets_ticket", "sla_slaevent", "tickets_ticketevent", "helpdesk_outboxmessage"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
         now = timezone.now()
         cpu = time.process_time()
         started = time.monotonic()

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Membership, Organization, TenantOwned, User
+from core.models import Membership, Organization, TenantOwned, User, tenant_key
 from plans.models import WorkKind
 
 
@@ -101,6 +101,8 @@ class Quote(TenantOwned):
 
 
 class TimeEntry(TenantOwned):
+    tenant = tenant_key(db_index=False)  # its composite indexes lead with it
+
     class Pool(models.TextChoices):
         ALLOWANCE = "allowance", _("monthly allowance")
         PACKAGE = "package", _("hour package")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TenantOwned
+from core.models import TenantOwned, tenant_key
 
 
 class SlaEvent(TenantOwned):
@@ -25,8 +25,11 @@ class SlaEvent(TenantOwned):
         BREACH = "breach", _("breach")
         PAGE = "page", _("on-call page")
 
+    # No indexes of their own: slaevent_tenant_kind_at_idx leads with the tenant and the unique
+    # constraint with the ticket (a scan writes thousands of events; each index costs every insert).
+    tenant = tenant_key(db_index=False)
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events",
-                               verbose_name=_("ticket"))
+                               verbose_name=_("ticket"), db_index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # Database defaults too: a monitor of the release before records reaction events without them.
     target = models.CharField(_("target"), max_length=12, default="reaction", db_default="reaction",

@@ -71,10 +71,10 @@ TARGETS = {
 
 @dataclass
 class ScanResult:
-    warnings: int = 0
+    warnings: int = 0  # every warning recorded, late ones included
+    late_warnings: int = 0  # of which recorded with their breach (found past both times)
     breaches: int = 0
     met: int = 0
-    late_warnings: int = 0
     batches: int = 0
 
 
@@ -86,8 +86,13 @@ class DeliveryResult:
 
 
 def due_for_warning(now: datetime):
-    """Running SLAs past their warning time: read through ticket_sla_warn_idx."""
-    return Ticket.objects.filter(sla_state=RUNNING, warned_at__isnull=True, warn_at__lte=now).order_by("warn_at")
+    """Running SLAs past their warning time but not their deadline: read through ticket_sla_warn_idx.
+
+    A ticket already past its deadline too is left to the breach step, which records its warning
+    (flagged late) and its breach and writes the ticket once, not twice (a catch-up scan finds
+    thousands of them)."""
+    return (Ticket.objects.filter(sla_state=RUNNING, warned_at__isnull=True, warn_at__lte=now)
+            .filter(Q(due_at__isnull=True) | Q(due_at__gt=now)).order_by("warn_at"))
 
 
 def due_for_breach(now: datetime):
@@ -136,20 +141,17 @@ def _warnings_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
     with _claim_transaction():
         claim = _locked(due_for_warning(now))
         if connection.vendor == "postgresql":
-            rows = [row[:4] for row in _claim_and_update(
+            rows = [row[:3] for row in _claim_and_update(
                 claim.values("pk", "warn_at")[:batch_size], "id, warn_at", "warned_at = t.warn_at",
-                "t.id, t.tenant_id, t.warn_at, t.due_at, c.warn_at", [])]
+                "t.id, t.tenant_id, t.warn_at, c.warn_at", [])]
         else:
-            rows = list(claim.values_list("pk", "tenant_id", "warn_at", "due_at")[:batch_size])
+            rows = list(claim.values_list("pk", "tenant_id", "warn_at")[:batch_size])
             if rows:
                 Ticket.objects.filter(pk__in=[row[0] for row in rows], sla_state=RUNNING,
                                       warned_at__isnull=True).update(warned_at=F("warn_at"))
         if not rows:
             return 0
-        # Past the deadline too: the breach follows in this scan; the warning says it came late.
-        late = {pk for pk, _t, _w, due_at in rows if due_at is not None and due_at <= now}
-        created = _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _d in rows], now, late=late)
-        result.warnings += created
+        result.warnings += _events_record(SlaEvent.Kind.WARNING, rows, now)
     return len(rows)
 
 
@@ -195,8 +197,9 @@ def _breaches_batch(now: datetime, batch_size: int, result: ScanResult) -> int:
                     sla_state=Ticket.SlaState.BREACHED, breached_at=F("due_at"),
                     warned_at=Coalesce(F("warned_at"), F("warn_at"), F("due_at")))
             if unwarned:
-                result.late_warnings += _events_record(SlaEvent.Kind.WARNING, unwarned, now,
-                                                       late={row[0] for row in unwarned})
+                late_warnings = _events_record(SlaEvent.Kind.WARNING, unwarned, now, late={row[0] for row in unwarned})
+                result.warnings += late_warnings
+                result.late_warnings += late_warnings
             result.breaches += _events_record(SlaEvent.Kind.BREACH, [(pk, t, d) for pk, t, d, *_x in late], now)
     return len(rows)
 
@@ -210,20 +213,20 @@ def _cycle(fields: TargetFields):
 
 
 def _target_warnings_batch(target: str, now: datetime, batch_size: int, result: ScanResult) -> int:
-    """Next-reply and resolution warnings: pending targets past their warning time, not yet warned in
-    this cycle. The pending rows are few (open tickets owing a reply, unresolved ones with a target)."""
+    """Next-reply and resolution warnings: pending targets past their warning time but not their due
+    time (the breach step records those, late), not yet warned in this cycle. The pending rows are few
+    (open tickets owing a reply, unresolved ones with a target)."""
     fields = TARGETS[target]
     warned = SlaEvent.objects.filter(ticket=OuterRef("pk"), kind=SlaEvent.Kind.WARNING, target=target,
                                      cycle=OuterRef("_cycle"))
     with _claim_transaction():
-        due = (Ticket.objects.filter(fields.pending, **{f"{fields.warn}__lte": now}).annotate(_cycle=_cycle(fields))
-               .filter(~Exists(warned)).order_by(fields.warn))
-        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        due = (Ticket.objects.filter(fields.pending, **{f"{fields.warn}__lte": now, f"{fields.due}__gt": now})
+               .annotate(_cycle=_cycle(fields)).filter(~Exists(warned)).order_by(fields.warn))
+        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, "_cycle")[:batch_size])
         if not rows:
             return 0
-        late = {pk for pk, _t, _w, due_at, _c in rows if due_at <= now}
-        result.warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _d, _c in rows], now,
-                                          late=late, target=target, cycles={pk: c for pk, *_x, c in rows})
+        result.warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w) for pk, t, w, _c in rows], now,
+                                          target=target, cycles={pk: c for pk, *_x, c in rows})
     return len(rows)
 
 
@@ -231,17 +234,27 @@ def _target_breaches_batch(target: str, now: datetime, batch_size: int, result: 
     """Next-reply and resolution breaches: pending targets past their due time; missed at the due time."""
     fields = TARGETS[target]
     with _claim_transaction():
-        due = (Ticket.objects.filter(fields.pending, **{f"{fields.due}__lte": now}).annotate(_cycle=_cycle(fields))
-               .order_by(fields.due))
-        rows = list(_locked(due).values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+        due = _locked(Ticket.objects.filter(fields.pending, **{f"{fields.due}__lte": now}).order_by(fields.due))
+        if connection.vendor == "postgresql":
+            cycle = f"t.{fields.cycle}" if fields.cycle else "1"
+            rows = [row[:5] for row in _claim_and_update(
+                due.values("pk", fields.due)[:batch_size], "id, due", f"{fields.breached} = t.{fields.due}",
+                f"t.id, t.tenant_id, t.{fields.warn}, t.{fields.due}, {cycle}, c.due", [])]
+        else:
+            rows = list(due.annotate(_cycle=_cycle(fields))
+                        .values_list("pk", "tenant_id", fields.warn, fields.due, "_cycle")[:batch_size])
+            if rows:
+                Ticket.objects.filter(fields.pending, pk__in=[row[0] for row in rows]).update(
+                    **{fields.breached: F(fields.due)})
         if not rows:
             return 0
         ids = [row[0] for row in rows]
-        Ticket.objects.filter(fields.pending, pk__in=ids).update(**{fields.breached: F(fields.due)})
         cycles = {pk: c for pk, *_x, c in rows}
         # A warning missed by the scans (the target became due between them) is recorded, late, first.
-        result.late_warnings += _events_record(SlaEvent.Kind.WARNING, [(pk, t, w or d) for pk, t, w, d, _c in rows],
-                                               now, late=set(ids), target=target, cycles=cycles)
+        late_warnings = _events_record(SlaEvent.Kind.WARNING, [(pk, t, w or d) for pk, t, w, d, _c in rows],
+                                       now, late=set(ids), target=target, cycles=cycles)
+        result.warnings += late_warnings
+        result.late_warnings += late_warnings
         result.breaches += _events_record(SlaEvent.Kind.BREACH, [(pk, t, d) for pk, t, _w, d, _c in rows], now,
                                           target=target, cycles=cycles)
     return len(rows)

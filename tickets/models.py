@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Contact, Membership, Organization, Tenant, TenantManager, TenantOwned, User
+from core.models import Contact, Membership, Organization, Tenant, TenantManager, TenantOwned, User, tenant_key
 from plans.models import Plan, PlanTerms, Product, code_validator
 
 
@@ -45,6 +45,8 @@ class TicketCounter(models.Model):
 
 
 class Ticket(TenantOwned):
+    tenant = tenant_key(db_index=False)  # ticket_tenant_number_uniq leads with it
+
     class Status(models.TextChoices):
         TRIAGE = "triage", _("triage")
         NEW = "new", _("new")
@@ -224,6 +226,8 @@ class SlaPause(TenantOwned):
 
 
 class Message(TenantOwned):
+    tenant = tenant_key(db_index=False)  # message_tenant_msgid_uniq leads with it
+
     class Source(models.TextChoices):
         PORTAL = "portal", _("portal")
         EMAIL = "email", _("e-mail")
@@ -231,7 +235,8 @@ class Message(TenantOwned):
         API = "api", _("API")
         SYSTEM = "system", _("system")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"),
+                               db_index=False)  # the (ticket, …) index below leads with it
     author_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("author"))
     author_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True,
@@ -335,7 +340,9 @@ class Attachment(TenantOwned):
 class TicketEvent(TenantOwned):
     """The history of a ticket: who did what, when."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    # Indexed by (ticket, at) below, which serves every read by ticket.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"),
+                               db_index=False)
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                               verbose_name=_("who"))
@@ -437,6 +444,7 @@ class Mailbox(TenantOwned):
 
 class InboundEmail(TenantOwned):
     """Every message received, raw, with what became of it. Nothing a customer sent is lost."""
+    tenant = tenant_key(db_index=False)  # its unique constraint and indexes lead with it
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("received")
@@ -480,6 +488,7 @@ class InboundEmail(TenantOwned):
 
 class OutboundEmail(TenantOwned):
     """A message the system mailed: its Message-ID threads the customer's replies back to the ticket."""
+    tenant = tenant_key(db_index=False)  # its unique constraints lead with it
 
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "ack", _("acknowledgement")
