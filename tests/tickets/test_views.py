@@ -286,3 +286,19 @@ def test_english_is_available(client, world):
     client.post(reverse("language_set"), {"language": "en", "next": "/agent/"})
     body = client.get(reverse("agent:queue")).content.decode()
     assert "Queue" in body and "Kolejka" not in body
+
+
+def test_queue_rows_escape_every_value_a_customer_or_admin_typed(client, world):
+    # given a ticket whose subject, requester and organization carry markup and quotes
+    hostile = '<img src=x onerror=alert(1)>"\' & {}'
+    ticket = world["ticket"]
+    Ticket.objects.filter(pk=ticket.pk).update(subject=hostile, requester_name=hostile, contact=None)
+    ticket.organization.name = hostile
+    ticket.organization.save()
+    # when an agent opens the queue (the rows are built outside the template engine)
+    html = _get(client, world["agent"].user, reverse("agent:queue")).content.decode()
+    # then no value reaches the page as markup, in text or in an attribute
+    assert "<img src=x" not in html and "onerror=alert(1)>\"" not in html
+    escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27; &amp; {}"
+    assert html.count(escaped) >= 3  # subject, requester, organization
+    assert f'href="{reverse("agent:ticket_detail", args=[ticket.pk])}"' in html
