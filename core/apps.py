@@ -15,12 +15,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import page_cache, tenancy_cache
-        from core.models import Contact, ContactEmail, ContactPhone, Membership, User
+        from core.models import Contact, ContactEmail, ContactPhone, Membership, Organization, User
         from core.rest import strict
 
         strict.install()
         tenancy_cache.connect()
-        # the ticket page's contacts of the organization and the staff a ticket may be assigned to
-        page_cache.invalidate_on([Contact, ContactEmail, ContactPhone, Membership])
+        # the ticket page's contacts of the organization, the staff a ticket may be assigned to and the
+        # queue's filter choices
+        page_cache.invalidate_on([Contact, ContactEmail, ContactPhone, Membership, Organization])
         page_cache.invalidate_on([User], tenant_ids=lambda user: list(
             Membership.objects.filter(user_id=user.pk).values_list("tenant_id", flat=True)))

@@ -23,7 +23,10 @@ from core import text
 from tickets.models import Message, Ticket, TicketSearch
 
 MAX_TERMS = 8
+# Up to this many matches a search hands the ticket queries a list of ids (read through the primary
+# key); beyond it, the match stays a subquery. PostgreSQL takes the list as one array parameter.
 FEW_MATCHES = 500
+FEW_MATCHES_POSTGRESQL = 5000
 MAX_BODY_CHARS = 60_000
 HEAD_FIELDS = frozenset({"number", "subject", "requester_name", "requester_email", "organization"})
 _REFERENCE = re.compile(r"^#?(?:([a-z0-9]{1,10})-)?(\d{1,9})$", re.I)
@@ -104,35 +107,71 @@ def _matching(tenant_id: int, stems: list[str]) -> RawSQL:
                   [f'tenant_token : "{token}" AND {{head_terms body_terms}} : ({words})'])
 
 
-def _matching_ids(tenant_id: int, stems: list[str]) -> list[int] | RawSQL:
-    """The matching tickets' ids when they are few (one query, through the full-text index), else the
-    subquery. Planners join a handful of matches badly (PostgreSQL hashes the whole ticket table to
-    find three rows); a list of ids goes through the primary key. Many matches stay a subquery, which
-    the planner probes while it walks the ticket index in the page's order."""
-    matching = _matching(tenant_id, stems)
-    sql, params = matching.sql, list(matching.params)
+def _few_matches() -> int:
+    return FEW_MATCHES_POSTGRESQL if connection.vendor == "postgresql" else FEW_MATCHES
+
+
+def _matching_ids(tenant_id: int, stems: list[str], number: int | None) -> tuple[list[int] | RawSQL, list[int]]:
+    """The full-text matches' ids when they are few, else the subquery; and the tickets a reference
+    names (the ticket of that number and, if it was merged, the one it was merged into). One query.
+
+    Planners join a handful of matches badly (PostgreSQL hashes the whole ticket table to find three
+    rows, or walks the tickets in the page's order matching each one's text); a list of ids goes
+    through the primary key. Many matches stay a subquery, which the planner probes while it walks the
+    ticket index in the page's order. Reference hits are always resolved here: an ``OR`` of the
+    number with the text match would make every ticket query read the tenant's whole table."""
+    parts, params = [], []
+    if stems:
+        matching = _matching(tenant_id, stems)
+        parts.append(f"SELECT * FROM ({matching.sql} LIMIT %s) AS text_match")
+        params += [*matching.params, _few_matches() + 1]
+    if number is not None:
+        table = Ticket._meta.db_table
+        parts.append(f"SELECT id FROM {table} WHERE tenant_id = %s AND number = %s")
+        parts.append(f"SELECT merged_into_id FROM {table} WHERE tenant_id = %s AND number = %s "
+                     "AND merged_into_id IS NOT NULL")
+        params += [tenant_id, number, tenant_id, number]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT %s", [*params, FEW_MATCHES + 1])
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) <= FEW_MATCHES else matching
+        # Each part tagged with its position, so the text matches are told from the reference's.
+        tagged = " UNION ALL ".join(f"SELECT {i} AS part, m.* FROM ({sql}) AS m" for i, sql in enumerate(parts))
+        cursor.execute(tagged, params)
+        rows = cursor.fetchall()
+    text_ids = [row[1] for row in rows if stems and row[0] == 0]
+    reference_ids = [row[1] for row in rows if not (stems and row[0] == 0)]
+    if stems and len(text_ids) > _few_matches():
+        return _matching(tenant_id, stems), reference_ids
+    return text_ids, reference_ids
+
+
+def _ids_condition(ids: list[int]) -> Q:
+    if connection.vendor == "postgresql":
+        # One array parameter rather than thousands of placeholders.
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,))) if len(ids) > FEW_MATCHES else Q(pk__in=ids)
+    return Q(pk__in=ids)
 
 
 def search_condition(*, tenant_id: int, prefix: str, query: str, inline: bool = False) -> Q:
     """The tickets matching ``query`` (every word, the last one as a prefix) or naming its number.
 
-    Runs one query (the matches, when few) while it builds the condition, unless ``inline``: then the
-    full-text match stays a subquery of the statement (the saved views' counts, many in one query)."""
+    Runs one query (the matches, when few, and the tickets a reference names) while it builds the
+    condition, unless ``inline``: then everything stays a subquery of the statement (the saved views'
+    counts, many in one query)."""
     query = (query or "").strip()[:200]
-    condition = Q(pk__in=[])
     stems = query_terms(query)
-    if stems:
-        condition = Q(pk__in=_matching(tenant_id, stems) if inline else _matching_ids(tenant_id, stems))
     number = reference_number(query, prefix)
-    if number is not None:
-        # A merged ticket's reference also finds the ticket it was merged into.
-        merged = Ticket.objects.filter(tenant_id=tenant_id, number=number, merged_into__isnull=False)
-        condition |= Q(number=number) | Q(pk__in=merged.values("merged_into"))
-    return condition
+    if inline:
+        condition = Q(pk__in=_matching(tenant_id, stems)) if stems else Q(pk__in=[])
+        if number is not None:
+            # A merged ticket's reference also finds the ticket it was merged into.
+            merged = Ticket.objects.filter(tenant_id=tenant_id, number=number, merged_into__isnull=False)
+            condition |= Q(tenant_id=tenant_id, number=number) | Q(pk__in=merged.values("merged_into"))
+        return condition
+    if not stems and number is None:
+        return Q(pk__in=[])
+    matches, reference_ids = _matching_ids(tenant_id, stems, number)
+    if isinstance(matches, list):
+        return _ids_condition(sorted(set(matches) | set(reference_ids)))
+    return Q(pk__in=matches) | Q(pk__in=reference_ids)
 
 
 # --- keeping the index in step (connected in tickets.apps) -----------------------------------------

@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from core import page_cache
 from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
 from tickets.search import reference_number, search_condition
+from tickets.unread import unread_annotations
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
 # RULES 4.5: tickets that need an agent now (new, triage, the customer spoke last) before those
@@ -23,6 +24,12 @@ from tickets.models import Attachment, CannedReply, Category, Message, Ticket, T
 QUEUE_ORDER = (F("needs_agent").desc(), F("critical").desc(), F("queue_priority").desc(),
                F("next_due_at").asc(nulls_last=True), F("waiting_since").asc(), F("id").asc())
 PORTAL_ORDER = (F("received_at").desc(), F("id").desc())
+# What a row of the agents' lists shows (tickets.templatetags.helpdesk_ui.queue_rows and sla_badge):
+# a page of 50 full rows is some 3 500 values built into objects, most of them never read.
+QUEUE_ROW_FIELDS = ("tenant", "number", "subject", "status", "critical", "channel", "received_at",
+                    "requester_name", "requester_email", "organization", "contact", "category", "product",
+                    "plan", "assignee", "sla_state", "sla_started_at", "warn_at", "due_at", "reacted_at",
+                    "next_due_target", "next_due_at", "reply_warn_at", "resolution_warn_at")
 
 
 @dataclass
@@ -91,6 +98,21 @@ def _list_base(tenant: Tenant) -> QuerySet[Ticket]:
             .prefetch_related("organization", "contact", "category", "product", "plan", "assignee__user"))
 
 
+def _row_names() -> dict[str, Subquery]:
+    """The names a queue row shows, as scalar subqueries of the row query: one query for the page
+    instead of a lookup per relation, and nothing for the planner to join (``queue_rows`` reads them)."""
+    from plans.models import Plan, Product
+
+    def name(model, column: str, field: str = "name") -> Subquery:
+        return Subquery(model.objects.filter(pk=OuterRef(column)).values(field)[:1])
+
+    return {"row_organization": name(Organization, "organization_id"), "row_contact": name(Contact, "contact_id"),
+            "row_category": name(Category, "category_id"), "row_product": name(Product, "product_id"),
+            "row_plan": name(Plan, "plan_id"),
+            **{f"row_assignee_{field}": name(Membership, "assignee_id", f"user__{field}")
+               for field in ("first_name", "last_name", "username")}}
+
+
 def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Tickets in the agent queue's default order (RULES 4.5); every agent list uses this."""
     return tickets.order_by(*QUEUE_ORDER)
@@ -106,7 +128,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
-    tickets = _list_base(tenant)
+    tickets = Ticket.objects.for_tenant(tenant).select_related("tenant")
     statuses = [s for s in filters.statuses if s in Ticket.Status.values]
     if statuses:
         tickets = tickets.filter(status__in=statuses)
@@ -126,11 +148,22 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    tickets = _more_filters(tickets, filters, tenant, now, inline_search)
+    tickets = _queue_row_values(_more_filters(tickets, filters, tenant, now, inline_search), membership)
     sort = effective_sort(filters)
     if sort in SORTS:
         return tickets.order_by(*SORTS[sort])
     return queue_ordered(tickets)
+
+
+def _queue_row_values(tickets: QuerySet[Ticket], membership: Membership) -> QuerySet[Ticket]:
+    # What a row shows, the names of its relations and whether it is unread for the agent
+    # (tickets.unread.is_unread) come with the page's rows.
+    return tickets.only(*QUEUE_ROW_FIELDS).annotate(**_row_names(), **unread_annotations(membership))
+
+
+def queue_rows(*, tenant: Tenant, membership: Membership) -> QuerySet[Ticket]:
+    """The tenant's tickets as a queue page shows them, to read a page's rows by id."""
+    return _queue_row_values(Ticket.objects.for_tenant(tenant).select_related("tenant"), membership)
 
 
 def effective_sort(filters: QueueFilters) -> str:
@@ -287,6 +320,22 @@ def agent_choices(*, tenant: Tenant) -> list[tuple[int, str]]:
     """``agents`` as (id, name) choices, cached between requests (``core.page_cache``)."""
     return page_cache.cached(tenant.pk, ("agent-choices",), lambda: [
         (m.pk, m.user.get_full_name() or m.user.get_username()) for m in agents(tenant=tenant)])
+
+
+def queue_choices_for_page(*, tenant: Tenant) -> dict[str, list[tuple[int, str]]]:
+    """The queue's filter and bulk-action choices as (id, name), cached between requests
+    (``core.page_cache``; products are renewed with the tenancy answers, ``plans.apps``)."""
+    from plans.models import Plan, Product
+
+    def compute() -> dict[str, list[tuple[int, str]]]:
+        return {
+            "organizations": list(organizations(tenant=tenant).values_list("id", "name")),
+            "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
+            "products": list(Product.objects.for_tenant(tenant).order_by("name").values_list("id", "name")),
+            "categories": list(categories(tenant=tenant).values_list("id", "name")),
+        }
+
+    return page_cache.cached(tenant.pk, ("queue-choices",), compute)
 
 
 def triage_contacts(*, tenant: Tenant) -> QuerySet[Contact]:

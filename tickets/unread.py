@@ -49,28 +49,36 @@ def ticket_mark_unread(*, ticket: Ticket, membership: Membership) -> None:
     )
 
 
-def unread_ids(*, membership: Membership, ticket_ids: Iterable[int]) -> set[int]:
-    """Which of ``ticket_ids`` (a page of a list) are unread for the agent: one query for the page."""
-    ticket_ids = list(ticket_ids)
-    if not ticket_ids:
-        return set()
+def unread_annotations(membership: Membership) -> dict[str, Subquery]:
+    """What decides whether a ticket is unread for the agent, as annotations of a ticket query (the
+    queue reads them with its page's rows: ``is_unread``)."""
     seen = TicketSeen.objects.filter(ticket=OuterRef("pk"), membership=membership)
     last_customer = (
         Message.objects.filter(ticket=OuterRef("pk"), from_staff=False, internal=False)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+    return {"unread_last_customer": Subquery(last_customer), "unread_seen_at": Subquery(seen.values("seen_at")[:1]),
+            "unread_marked": Subquery(seen.values("marked_unread")[:1])}
+
+
+def _unread(membership: Membership, last_customer_at, seen_at, marked) -> bool:
+    return bool(marked) or (last_customer_at is not None and last_customer_at > (seen_at or membership.created_at))
+
+
+def is_unread(ticket: Ticket, membership: Membership) -> bool:
+    """A ticket read with ``unread_annotations``."""
+    return _unread(membership, ticket.unread_last_customer, ticket.unread_seen_at, ticket.unread_marked)
+
+
+def unread_ids(*, membership: Membership, ticket_ids: Iterable[int]) -> set[int]:
+    """Which of ``ticket_ids`` (a page of a list) are unread for the agent: one query for the page."""
+    ticket_ids = list(ticket_ids)
+    if not ticket_ids:
+        return set()
     rows = (
         Ticket.objects.filter(tenant_id=membership.tenant_id, pk__in=ticket_ids)
-        .annotate(
-            last_customer=Subquery(last_customer),
-            seen_at=Subquery(seen.values("seen_at")[:1]),
-            marked=Subquery(seen.values("marked_unread")[:1]),
-        )
-        .values_list("pk", "last_customer", "seen_at", "marked")
+        .annotate(**unread_annotations(membership))
+        .values_list("pk", "unread_last_customer", "unread_seen_at", "unread_marked")
     )
-    unread = set()
-    for pk, last_customer_at, seen_at, marked in rows:
-        if marked or (last_customer_at is not None and last_customer_at > (seen_at or membership.created_at)):
-            unread.add(pk)
-    return unread
+    return {pk for pk, *values in rows if _unread(membership, *values)}

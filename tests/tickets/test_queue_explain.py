@@ -68,7 +68,8 @@ def test_the_default_queue_order_reads_through_ticket_agent_queue_idx_at_a_const
     page = queue(tenant=big_queue.tenant, membership=big_queue)[:50]
     text = _plan(page)
     assert "ticket_agent_queue_idx" in text, text
-    assert "Sort" not in text, text
+    # no sort of the tickets (the row's subqueries, each one row, come after the main plan)
+    assert "Sort" not in text.split("SubPlan")[0], text
     print(text)
 
     # and the queue page costs the same queries at 100 000 tickets as at a few

@@ -109,9 +109,26 @@ def sla(context, ticket: Ticket) -> str:
     return badge_html(sla_badge(ticket, context.get("now")))
 
 
+@register.simple_tag
+def options(choices, selected=None) -> str:
+    """``<option>`` elements of (value, label) ``choices``, the one equal to ``selected`` selected (as
+    text: an id from the query string and the choice's integer id match). Cheaper than a form
+    widget's template or a template loop, for selects shown on every queue page."""
+    chosen = "" if selected is None else str(selected)
+    if chosen == "" and not any(str(value) == "" for value, _label in choices):
+        chosen = None  # nothing to select: the browser shows the first option
+    parts = []
+    for value, text in choices:
+        value = "" if value is None else str(value)
+        parts.append(f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+                     f'{escape(str(text))}</option>')
+    return mark_safe("".join(parts))
+
+
 @register.simple_tag(takes_context=True)
 def queue_rows(context, tickets, unread) -> str:
-    """The rows of the agents' queue table.
+    """The rows of the agents' queue table: tickets of ``tickets.selectors.queue``, with the names of
+    their relations annotated (``row_…``).
 
     Built here rather than by a template loop: a page of 50 rows resolved some 2 500 template
     variables and rendered an SLA badge template per row (bench/README.md). The labels are
@@ -134,21 +151,16 @@ def queue_rows(context, tickets, unread) -> str:
     for ticket in tickets:
         is_unread = ticket.pk in unread
         reference = escape(ticket.reference)
-        who = (ticket.contact.name if ticket.contact_id and ticket.contact else "") or ticket.requester_name \
-            or ticket.requester_email
-        details = [who]
-        if ticket.category_id and ticket.category:
-            details.append(ticket.category.name)
-        if ticket.product_id and ticket.product:
-            details.append(ticket.product.name)
+        details = [ticket.row_contact or ticket.requester_name or ticket.requester_email]
+        details += [name for name in (ticket.row_category, ticket.row_product) if name]
         details.append(label(ticket, "channel"))
-        if ticket.assignee_id and ticket.assignee:
-            user = ticket.assignee.user
-            assignee = escape(user.get_full_name() or user.username)
+        if ticket.row_assignee_username is not None:
+            full_name = f"{ticket.row_assignee_first_name} {ticket.row_assignee_last_name}".strip()
+            assignee = escape(full_name or ticket.row_assignee_username)
         else:
             assignee = nobody
-        organization = ticket.organization.name if ticket.organization_id and ticket.organization else "—"
-        plan = ticket.plan.name if ticket.plan_id and ticket.plan else "—"
+        organization = ticket.row_organization or "—"
+        plan = ticket.row_plan or "—"
         badge = badge_html(sla_badge(ticket, now))
         rows.append(
             f'<tr class="{"is-critical" if ticket.critical else ""}{" is-unread" if is_unread else ""}"'

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from plans.models import Plan, Product
 from plans.selectors import plan_in_force_for_page
 from sla import policy
 from tickets import hooks, saved_views, selectors
@@ -23,7 +22,7 @@ from tickets.queue_query import filters_from_query, filters_to_query
 from tickets.selectors import product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
-from tickets.unread import ticket_seen, unread_ids
+from tickets.unread import is_unread, ticket_seen
 from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
                                   paginate, thumbnail_response)
 
@@ -35,17 +34,16 @@ def queue(request):
     filters = filters_from_query(request.GET)
     now = timezone.now()
     tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
-    page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None)
+    page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None,
+                    rows=selectors.queue_rows(tenant=tenant, membership=request.membership))
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
-        "unread": unread_ids(membership=request.membership, ticket_ids=[t.pk for t in page.object_list]),
+        "unread": {t.pk for t in page.object_list if is_unread(t, request.membership)},
         **({} if request.htmx else views_sidebar(request, now)),
-        "organizations": list(selectors.organizations(tenant=tenant).values_list("id", "name")),
-        "plans": list(Plan.objects.for_tenant(tenant).order_by("position", "name").values_list("id", "name")),
         "statuses": Ticket.Status.choices,
         "filtered": filters.any(),
-        **({} if request.htmx else filter_choices(tenant)),
+        **filter_choices(tenant, full=not request.htmx),
         "bulk_form": BulkForm(tenant=tenant, membership=request.membership),
     })
 
@@ -62,13 +60,18 @@ def views_sidebar(request, now) -> dict:
             "is_admin": request.membership.is_admin}
 
 
-def filter_choices(tenant) -> dict:
-    """The choices of the search form's other filters (one query each, however long the lists)."""
+def filter_choices(tenant, *, full: bool = True) -> dict:
+    """The choices of the search form's filters, cached between requests (``core.page_cache``); an
+    HTMX refresh of the table needs only the organizations and plans."""
+    choices = selectors.queue_choices_for_page(tenant=tenant)
+    context = {"organizations": choices["organizations"], "plans": choices["plans"]}
+    if not full:
+        return context
     return {
-        "agent_choices": [(m.pk, m.user.get_full_name() or m.user.get_username())
-                          for m in selectors.agents(tenant=tenant)],
-        "products": list(Product.objects.for_tenant(tenant).order_by("name").values_list("id", "name")),
-        "category_choices": list(selectors.categories(tenant=tenant).values_list("id", "name")),
+        **context,
+        "agent_choices": selectors.agent_choices(tenant=tenant),
+        "products": choices["products"],
+        "category_choices": choices["categories"],
         "channels": Ticket.Channel.choices, "sla_states": Ticket.SlaState.choices,
         "sorts": [("", _("Default: the queue's order, newest first when searching")), ("queue", _("Queue order")),
                   ("newest", _("Newest first")), ("oldest", _("Oldest first")),

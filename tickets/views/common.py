@@ -49,9 +49,12 @@ class CappedPaginator(Paginator):
     end on every page (the list shows "more than 1 000", and the agent narrows the search).
     The rows of a page are read in two steps (``page``): three queries however long the page."""
 
-    def __init__(self, *args, cap: int, **kwargs):
+    def __init__(self, *args, cap: int, rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cap = cap
+        # Where the page's rows are read by id: the list without its filters (they chose the ids
+        # already; a search's match would be evaluated again), still within the tenant.
+        self.rows = rows
 
     @cached_property
     def count(self) -> int:
@@ -67,18 +70,20 @@ class CappedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page])
-        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)} if ids else {}
+        source = self.rows if self.rows is not None else self.object_list
+        rows = {row.pk: row for row in source.order_by().filter(pk__in=ids)} if ids else {}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def paginate(request, queryset, *, count_cap: int | None = None):
+def paginate(request, queryset, *, count_cap: int | None = None, rows=None):
     try:
         size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
     except ValueError:
         size = DEFAULT_PAGE_SIZE
     if size not in PAGE_SIZES:
         size = DEFAULT_PAGE_SIZE
-    paginator = CappedPaginator(queryset, size, cap=count_cap) if count_cap else Paginator(queryset, size)
+    paginator = (CappedPaginator(queryset, size, cap=count_cap, rows=rows) if count_cap
+                 else Paginator(queryset, size))
     return paginator.get_page(request.GET.get("page"))
 
 
