@@ -107,10 +107,6 @@ def _matching(tenant_id: int, stems: list[str]) -> RawSQL:
                   [f'tenant_token : "{token}" AND {{head_terms body_terms}} : ({words})'])
 
 
-def _few_matches() -> int:
-    return FEW_MATCHES
-
-
 def _matching_ids(tenant_id: int, stems: list[str], number: int | None) -> tuple[list[int] | RawSQL, list[int]]:
     """The full-text matches' ids when they are few, else the subquery; and the tickets a reference
     names (the ticket of that number and, if it was merged, the one it was merged into). One query.
@@ -123,8 +119,8 @@ def _matching_ids(tenant_id: int, stems: list[str], number: int | None) -> tuple
     parts, params = [], []
     if stems:
         matching = _matching(tenant_id, stems)
-        parts.append(f"SELECT * FROM ({matching.sql} LIMIT %s) AS text_match")
-        params += [*matching.params, _few_matches() + 1]
+        parts.append(f"{matching.sql} LIMIT %s")
+        params += [*matching.params, FEW_MATCHES + 1]
     if number is not None:
         table = Ticket._meta.db_table
         parts.append(f"SELECT id FROM {table} WHERE tenant_id = %s AND number = %s")
@@ -138,7 +134,7 @@ def _matching_ids(tenant_id: int, stems: list[str], number: int | None) -> tuple
         rows = cursor.fetchall()
     text_ids = [row[1] for row in rows if stems and row[0] == 0]
     reference_ids = [row[1] for row in rows if not (stems and row[0] == 0)]
-    if stems and len(text_ids) > _few_matches():
+    if stems and len(text_ids) > FEW_MATCHES:
         return _matching(tenant_id, stems), reference_ids
     return text_ids, reference_ids
 

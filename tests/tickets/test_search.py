@@ -240,6 +240,10 @@ def test_a_search_lists_newest_first_unless_asked_and_both_match_paths_agree(peo
                                   filters=QueueFilters(search="zefir", sort="queue"))]
     assert queued[0] == tickets[2].pk
     # many matches go to the database as a subquery, few as a list of ids: the same tickets either way
-    monkeypatch.setattr(search, "_few_matches", lambda: 1)
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
     assert ids(member, search="zefir") == {t.pk for t in tickets}
     assert ids(member, search="zefir 3") == {tickets[3].pk}
+    # a reference, its text match kept as a subquery beside the ticket its number names
+    monkeypatch.setattr(search, "FEW_MATCHES", 0)
+    assert ids(member, search=tickets[1].reference) == {tickets[1].pk}
+    assert tickets[1].pk in ids(member, search=f"#{tickets[1].number}")

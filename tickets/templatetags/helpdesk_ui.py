@@ -135,10 +135,11 @@ def queue_rows(context, tickets, unread) -> str:
     translated once per page, every value is escaped (``html.escape``, quotes included)."""
     now = context.get("now")
     unread = unread or ()
-    t = {key: escape(_(text)) for key, text in (
-        ("reaction", "Reaction"), ("ticket", "Ticket"), ("organization", "Organization"), ("plan", "Plan"),
-        ("status", "Status"), ("assignee", "Assignee"), ("received", "Received"), ("critical", "critical"),
-        ("nobody", "nobody"), ("new_activity", "New customer activity"), ("unread", "Unread:"))}
+    t = {key: escape(text) for key, text in (
+        ("reaction", _("Reaction")), ("ticket", _("Ticket")), ("organization", _("Organization")),
+        ("plan", _("Plan")), ("status", _("Status")), ("assignee", _("Assignee")), ("received", _("Received")),
+        ("critical", _("critical")), ("nobody", _("nobody")), ("new_activity", _("New customer activity")),
+        ("unread", _("Unread:")))}
     select = _("Select %(ref)s")
     # The ticket page's address with a placeholder id, reversed once.
     placeholder = 987654321
