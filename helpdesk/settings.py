@@ -135,6 +135,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Each web thread and each worker process keeps one open (README "Scaling out" for the limits).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600 if PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # No parallel workers for a statement unless asked (docs/operations.md): the pages' queries last
+    # milliseconds, and on a shared machine starting workers for them cost a search 30–40 ms
+    # (bench/README.md). Empty leaves PostgreSQL's own setting (e.g. behind a pooler that refuses
+    # startup options).
+    _parallel = env.str("DATABASE_PARALLEL_WORKERS", default="0").strip()
+    if _parallel:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _gather = f"-c max_parallel_workers_per_gather={int(_parallel)}"
+        _options["options"] = f"{_options.get('options', '')} {_gather}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests run a real Celery worker in another process, so the test database must be a file
     # (SQLite's default test database lives in memory). One file per test run, never reused: runs

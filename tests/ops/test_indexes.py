@@ -58,3 +58,11 @@ def test_every_foreign_key_leads_an_index(model):
     unindexed = [field.column for field in model._meta.concrete_fields
                  if field.many_to_one and field.db_constraint and field.column not in leads]
     assert not unindexed, f"{model._meta.label}: deleting a referenced row would scan the table for {unindexed}"
+
+
+@pytest.mark.postgresql
+def test_connections_start_without_parallel_workers():
+    # settings: DATABASE_PARALLEL_WORKERS, default 0 (docs/operations.md, "Parallel query")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
