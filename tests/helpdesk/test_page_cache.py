@@ -160,3 +160,34 @@ def test_the_ticket_page_shows_a_new_contact_email_and_canned_reply(alpha, clien
     page = client.get(url).content.decode()
     assert "fresh@alpha.example.com" in page
     assert "Świeża odpowiedź" in page
+
+
+def test_the_queue_choices_follow_new_and_renamed_organizations_categories_products_and_plans(alpha, beta):
+    from core.models import Organization
+    from plans.models import Plan, Product
+    from tickets.selectors import queue_choices_for_page
+
+    def names(kind):
+        return [name for _id, name in queue_choices_for_page(tenant=alpha.tenant)[kind]]
+
+    before, queries = _reads(lambda: queue_choices_for_page(tenant=alpha.tenant))
+    assert _reads(lambda: queue_choices_for_page(tenant=alpha.tenant)) == (before, 0)
+    Organization.objects.create(tenant=alpha.tenant, name="Nowa Sp. z o.o.")
+    assert "Nowa Sp. z o.o." in names("organizations")
+    category = Category.objects.get(tenant=alpha.tenant)
+    category.name = "Przemianowana"
+    category.save()
+    assert "Przemianowana" in names("categories")
+    category.active = False
+    category.save()
+    assert "Przemianowana" not in names("categories")
+    Product.objects.create(tenant=alpha.tenant, code="nowy", name="Nowy produkt")
+    assert "Nowy produkt" in names("products")
+    plan = Plan.objects.filter(tenant=alpha.tenant).first()
+    plan.name = "Plan przemianowany"
+    plan.save()
+    assert "Plan przemianowany" in names("plans")
+    # another tenant's lists never show them
+    other = [name for kind in ("organizations", "categories", "products", "plans")
+             for _id, name in queue_choices_for_page(tenant=beta.tenant)[kind]]
+    assert not {"Nowa Sp. z o.o.", "Przemianowana", "Nowy produkt", "Plan przemianowany"} & set(other)
