@@ -84,7 +84,8 @@ def tickets_changed(tenant_id: int) -> None:
 
 def _count_sql(view: SavedView, tenant: Tenant, membership: Membership, now: datetime) -> RawSQL:
     filters = filters_from_query(QueryDict(view.query))
-    tickets = selectors.queue(tenant=tenant, membership=membership, filters=filters, now=now, inline_search=True)
+    tickets = selectors.queue_matches(tenant=tenant, membership=membership, filters=filters, now=now,
+                                      inline_search=True)
     sql, params = tickets.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
     return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core import page_cache
 from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
-from tickets.search import reference_number, search_condition
+from tickets.search import Match, reference_number, search_condition
 from tickets.unread import unread_annotations
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
 
@@ -54,6 +54,13 @@ class QueueFilters:
     received_from: date | None = None
     received_to: date | None = None
     sort: str = ""
+
+    def narrowed(self) -> bool:
+        """Whether anything but the search (and the order) narrows the tickets: a search alone looks at
+        every status (``queue``)."""
+        return any([self.mine, self.unassigned, self.critical, self.breached, self.waiting, self.organization,
+                    self.plan, self.statuses, self.assignee, self.product, self.category, self.channel,
+                    self.sla_state, self.received_from, self.received_to])
 
     def any(self) -> bool:
         return any([self.mine, self.unassigned, self.critical, self.breached, self.waiting, self.organization,
@@ -118,9 +125,26 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
     search looks at every status, closed tickets included (``tickets.search``). ``inline_search``
     keeps the search a subquery (no query while the queryset is built).
     """
+    return _queue_filtered(queue_rows(tenant=tenant, membership=membership), tenant=tenant,
+                           membership=membership, filters=filters, now=now, inline_search=inline_search)
+
+
+def queue_matches(*, tenant: Tenant, membership: Membership, filters: QueueFilters | None = None,
+                  now: datetime | None = None, inline_search: bool = False,
+                  search: Match | None = None) -> QuerySet[Ticket]:
+    """The tickets of ``queue`` in its order, as bare rows: what a page's count and ids read and what
+    the saved views count. Each filter clones the queryset, and the rows' eight subquery expressions
+    (``queue_rows``) with it, for statements that never select them. ``search``: the filters' search
+    already run (``tickets.search.search_match``)."""
+    return _queue_filtered(Ticket.objects.for_tenant(tenant), tenant=tenant, membership=membership,
+                           filters=filters, now=now, inline_search=inline_search, search=search)
+
+
+def _queue_filtered(tickets: QuerySet[Ticket], *, tenant: Tenant, membership: Membership,
+                    filters: QueueFilters | None, now: datetime | None, inline_search: bool,
+                    search: Match | None = None) -> QuerySet[Ticket]:
     filters = filters or QueueFilters()
     now = now or timezone.now()
-    tickets = queue_rows(tenant=tenant, membership=membership)
     statuses = [s for s in filters.statuses if s in Ticket.Status.values]
     if statuses:
         tickets = tickets.filter(status__in=statuses)
@@ -140,7 +164,7 @@ def queue(*, tenant: Tenant, membership: Membership, filters: QueueFilters | Non
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.plan:
         tickets = tickets.filter(plan_id=filters.plan)
-    tickets = _more_filters(tickets, filters, tenant, now, inline_search)
+    tickets = _more_filters(tickets, filters, tenant, now, inline_search, search)
     sort = effective_sort(filters)
     if sort in SORTS:
         return tickets.order_by(*SORTS[sort])
@@ -166,7 +190,7 @@ def effective_sort(filters: QueueFilters) -> str:
 
 
 def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tenant,
-                  now: datetime, inline_search: bool = False) -> QuerySet[Ticket]:
+                  now: datetime, inline_search: bool = False, search: Match | None = None) -> QuerySet[Ticket]:
     if filters.assignee:
         tickets = tickets.filter(assignee_id=filters.assignee)
     if filters.product:
@@ -186,7 +210,9 @@ def _more_filters(tickets: QuerySet[Ticket], filters: QueueFilters, tenant: Tena
     if filters.received_to:
         tickets = tickets.filter(received_at__lt=datetime.combine(filters.received_to + timedelta(days=1),
                                                                   time.min, zone))
-    if filters.search:
+    if filters.search and search is not None:
+        tickets = tickets.filter(search.condition)
+    elif filters.search:
         tickets = tickets.filter(search_condition(tenant_id=tenant.pk, prefix=tenant.ticket_prefix,
                                                   query=filters.search, inline=inline_search))
     return tickets

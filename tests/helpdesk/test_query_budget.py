@@ -138,9 +138,11 @@ def test_the_trivial_api_view_answers_a_staff_session(people, client):
 # The queue: the user, the count, the page's rows (with the names of their organization, contact,
 # category, product, plan and assignee, and whether each is unread, as subqueries of that one
 # statement) and the saved views; the filters' and the bulk form's choices come from the page cache.
-# A search: the matches (and a reference's tickets) first, then the ids of the page and its rows.
+# A search: the matches (and a reference's tickets, and their number) first, then the ids of the
+# page and its rows; with other filters, the count of what passes them too.
 QUEUE_QUERIES = 4
-SEARCH_QUERIES = 6
+SEARCH_QUERIES = 5
+FILTERED_SEARCH_QUERIES = 6
 PORTAL_QUERIES = 3
 # The ticket page: 13, and the upsert that marks it read for the agent (tickets.unread). The same
 # with one or many messages, entries, quotes, sessions, contacts and other tickets of the customer.
@@ -154,8 +156,10 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
     file_ticket(people["customer"], "Zgłoszenie drukarki 0")
     _warm(client, "/agent/")
     _warm(client, "/agent/?q=drukarki")
+    _warm(client, "/agent/?q=drukarki&status=new&channel=web")
     one = _get(client, "/agent/")[1]
     one_found = _get(client, "/agent/?q=drukarki")[1]
+    one_filtered = _get(client, "/agent/?q=drukarki&status=new&channel=web")[1]
     for n in range(1, 4):
         ticket = file_ticket(people["customer"], f"Zgłoszenie drukarki {n}")
         ticket.assignee = people["agent"]
@@ -163,8 +167,12 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
     response, many = _get(client, "/agent/")
     assert response.status_code == 200 and "Zgłoszenie drukarki 3" in response.content.decode()
     assert len(one) == len(many) == QUEUE_QUERIES, "\n".join(many)
-    many_found = _get(client, "/agent/?q=drukarki")[1]
+    response, many_found = _get(client, "/agent/?q=drukarki")
     assert len(one_found) == len(many_found) == SEARCH_QUERIES, "\n".join(many_found)
+    assert "4 zgłoszenia" in response.content.decode()
+    response, many_filtered = _get(client, "/agent/?q=drukarki&status=new&channel=web")
+    assert len(one_filtered) == len(many_filtered) == FILTERED_SEARCH_QUERIES, "\n".join(many_filtered)
+    assert "4 zgłoszenia" in response.content.decode()
     # the nine-table join is gone: the rows are read with the tenant only (the names are subqueries)
     page_query = next(q for q in many if q.startswith('SELECT "tickets_ticket"."id"'))
     outer_from = page_query[page_query.rindex(' FROM "tickets_ticket" '):]

@@ -247,3 +247,23 @@ def test_a_search_lists_newest_first_unless_asked_and_both_match_paths_agree(peo
     monkeypatch.setattr(search, "FEW_MATCHES", 0)
     assert ids(member, search=tickets[1].reference) == {tickets[1].pk}
     assert tickets[1].pk in ids(member, search=f"#{tickets[1].number}")
+
+
+@pytest.mark.parametrize("few", [0, 1, 3, 500])
+@pytest.mark.parametrize("cap", [1, 3, 4, 1000])
+def test_the_count_read_with_the_matches_is_the_tickets_count(people, monkeypatch, few, cap):
+    # given tickets found by words, by a reference, by both, and a merged ticket's reference
+    tickets = [file_ticket(people["email"], f"Zefir {n}") for n in range(4)]
+    other = file_ticket(people["standard"], "Drukarka")
+    _set(tickets[3], merged_into=other)
+    file_ticket(people["kjm"], "Zefir w innej firmie")  # another tenant's
+    monkeypatch.setattr(search, "FEW_MATCHES", few)
+    member = people["agent"]
+    tenant = member.tenant
+    for query in ("zefir", "zefir 2", tickets[0].reference, f"#{tickets[3].number}", "Zefir 1 drukarka", "nic",
+                  str(other.number)):
+        # when a search alone runs, its number comes with its matches
+        match = search.search_match(tenant_id=tenant.pk, prefix=tenant.ticket_prefix, query=query, count_cap=cap)
+        # then it is the number of tickets the page lists, up to the cap + 1
+        counted = queue(tenant=tenant, membership=member, filters=QueueFilters(search=query)).count()
+        assert match.count == min(counted, cap + 1), query

@@ -50,8 +50,38 @@ def duration_text(delta: timedelta) -> str:
     return _("%(m)s min") % {"m": mins}
 
 
+# Django's date format characters that ``strftime`` renders the same (numbers only: names would come
+# out in the C locale's English).
+_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
+_STRFTIME_PATTERNS: dict[str, str | None] = {}
+
+
+def _strftime_pattern(django_format: str) -> str | None:
+    """``django_format`` as a ``strftime`` pattern, or None where it needs Django's formatter."""
+    parts, chars = [], iter(django_format)
+    for char in chars:
+        if char == "\\":
+            char = next(chars, "")
+        elif char.isalpha():
+            if char not in _STRFTIME:
+                return None
+            parts.append(_STRFTIME[char])
+            continue
+        parts.append(char.replace("%", "%%"))
+    return "".join(parts)
+
+
 def _local(value: datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    """``value`` in the current time zone, in the language's SHORT_DATETIME_FORMAT. A queue page formats
+    some hundred of them; Django's formatter parses the format each time, ``strftime`` does not."""
+    local = timezone.localtime(value)
+    django_format = formats.get_format("SHORT_DATETIME_FORMAT")
+    pattern = _STRFTIME_PATTERNS.get(django_format, "")
+    if pattern == "":
+        pattern = _STRFTIME_PATTERNS[django_format] = _strftime_pattern(django_format)
+    if pattern is None or local.year < 1000:
+        return formats.date_format(local, django_format)
+    return local.strftime(pattern)
 
 
 def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
@@ -76,7 +106,7 @@ def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
     if ticket.sla_state == Ticket.SlaState.MET:
         return SlaBadge("met", _("met"), _("Reaction in time."))
     # Formatted only for the badges that show it (most rows of a search are met or closed).
-    due = formats.date_format(timezone.localtime(ticket.due_at), "SHORT_DATETIME_FORMAT") if ticket.due_at else ""
+    due = _local(ticket.due_at) if ticket.due_at else ""
     if ticket.sla_state == Ticket.SlaState.BREACHED or (ticket.due_at is not None and now >= ticket.due_at):
         late = duration_text(now - ticket.due_at) if ticket.due_at and not ticket.reacted_at else ""
         label = _("overdue %(time)s") % {"time": late} if late else _("breached")

@@ -19,6 +19,7 @@ from tickets.presence import others as presence_others
 from tickets.forms import AgentMessageForm, BulkForm, AssignForm, StatusForm, TriageAcceptForm
 from tickets.models import Message, Ticket
 from tickets.queue_query import filters_from_query, filters_to_query
+from tickets.search import search_match
 from tickets.selectors import product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
@@ -33,9 +34,19 @@ def queue(request):
     tenant = request.tenant
     filters = filters_from_query(request.GET)
     now = timezone.now()
-    tickets = selectors.queue(tenant=tenant, membership=request.membership, filters=filters, now=now)
-    page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP if filters.search else None,
-                    rows=selectors.queue_rows(tenant=tenant, membership=request.membership))
+    if filters.search:
+        # Counted and ordered over the bare tickets; the page's rows read by id (CappedPaginator). A
+        # search alone was counted while it ran.
+        match = search_match(tenant_id=tenant.pk, prefix=tenant.ticket_prefix, query=filters.search,
+                             count_cap=SEARCH_COUNT_CAP)
+        tickets = selectors.queue_matches(tenant=tenant, membership=request.membership, filters=filters, now=now,
+                                          search=match)
+        page = paginate(request, tickets, count_cap=SEARCH_COUNT_CAP,
+                        rows=selectors.queue_rows(tenant=tenant, membership=request.membership),
+                        count=None if filters.narrowed() else match.count)
+    else:
+        page = paginate(request, selectors.queue(tenant=tenant, membership=request.membership, filters=filters,
+                                                 now=now))
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,

@@ -49,15 +49,19 @@ class CappedPaginator(Paginator):
     end on every page (the list shows "more than 1 000", and the agent narrows the search).
     The rows of a page are read in two steps (``page``): three queries however long the page."""
 
-    def __init__(self, *args, cap: int, rows=None, **kwargs):
+    def __init__(self, *args, cap: int, rows=None, count: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cap = cap
+        # The number of rows when the caller knows it already (up to cap + 1): no count query.
+        self.known_count = count
         # Where the page's rows are read by id: the list without its filters (they chose the ids
         # already; a search's match would be evaluated again), still within the tenant.
         self.rows = rows
 
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return min(self.known_count, self.cap + 1)
         return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
@@ -75,14 +79,14 @@ class CappedPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def paginate(request, queryset, *, count_cap: int | None = None, rows=None):
+def paginate(request, queryset, *, count_cap: int | None = None, rows=None, count: int | None = None):
     try:
         size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
     except ValueError:
         size = DEFAULT_PAGE_SIZE
     if size not in PAGE_SIZES:
         size = DEFAULT_PAGE_SIZE
-    paginator = (CappedPaginator(queryset, size, cap=count_cap, rows=rows) if count_cap
+    paginator = (CappedPaginator(queryset, size, cap=count_cap, rows=rows, count=count) if count_cap
                  else Paginator(queryset, size))
     return paginator.get_page(request.GET.get("page"))
 
