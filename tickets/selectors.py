@@ -63,9 +63,7 @@ class QueueFilters:
                     self.sla_state, self.received_from, self.received_to])
 
     def any(self) -> bool:
-        return any([self.mine, self.unassigned, self.critical, self.breached, self.waiting, self.organization,
-                    self.plan, self.statuses, self.search, self.all_statuses, self.assignee, self.product,
-                    self.category, self.channel, self.sla_state, self.received_from, self.received_to, self.sort])
+        return self.narrowed() or any([self.search, self.all_statuses, self.sort])
 
 
 # Sorts other than the queue's own order (QUEUE_ORDER), by the name the query string uses.
