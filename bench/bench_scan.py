@@ -166,8 +166,8 @@ def main() -> int:
         transactions = sum(1 for q in captured.captured_queries if q["sql"] == "COMMIT")
         print(f"  {label}: {len(statements)} statements in {transactions} transactions")
     print(f"  rows: {DUE} tickets due, {SlaEvent.objects.filter(tenant=tenant).count()} events, "
-          f"{TicketEvent.objects.filter(tenant=tenant, kind__startswith='sla_').count()} history rows, "
-          f"{OutboxMessage.objects.filter(tenant=tenant).count()} digests")
+          f"{TicketEvent.objects.filter(tenant=tenant, kind__startswith='sla_').count()} history rows "
+          f"(the history reads the events), {OutboxMessage.objects.filter(tenant=tenant).count()} digests")
 
     # The claim queries as the scan runs them, on a fresh state (everything due again).
     Ticket.objects.filter(pk__in=due_ids).update(sla_state="running", warned_at=None, breached_at=None)

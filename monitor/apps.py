@@ -15,8 +15,9 @@ class MonitorConfig(AppConfig):
 
     def ready(self) -> None:
         from core import outbox
-        from monitor import services
+        from monitor import selectors, services
         from tickets import hooks
 
         outbox.handler_register(services.DIGEST, services.digest_send)
         hooks.sla_breach_listener_register(services.breach_found)
+        hooks.history_source_register(selectors.sla_history)

@@ -11,7 +11,7 @@ from core.models import Tenant
 from monitor.models import SlaEvent
 from plans.models import Calendar
 from sla.policy import calendar_from_spec
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 
 MEASURED = (Ticket.SlaState.MET, Ticket.SlaState.BREACHED, Ticket.SlaState.RUNNING)
 
@@ -136,6 +136,20 @@ def sla_report(*, tenant: Tenant, start: date, end: date) -> SlaReportData:
 
 def sla_events_for_ticket(*, tenant: Tenant, ticket: Ticket) -> QuerySet[SlaEvent]:
     return SlaEvent.objects.for_tenant(tenant).filter(ticket=ticket).order_by("at", "pk")
+
+
+HISTORY_KINDS = {SlaEvent.Kind.WARNING: "sla_warning", SlaEvent.Kind.BREACH: "sla_breached"}
+
+
+def sla_history(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's SLA warnings and breaches as lines of its history (``tickets.hooks``), built from
+    the events: the scan writes one row per event, not a second one for the history."""
+    events = (SlaEvent.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket, kind__in=HISTORY_KINDS)
+              .order_by("at", "pk"))
+    return [TicketEvent(tenant_id=event.tenant_id, ticket_id=event.ticket_id, kind=HISTORY_KINDS[event.kind],
+                        at=event.at, data={"target": event.target, "cycle": event.cycle, "late": event.late,
+                                           "recorded_at": event.recorded_at.isoformat()})
+            for event in events]
 
 
 def bar_chart(months: list[ReportRow], *, width: int = 720, height: int = 240) -> dict:

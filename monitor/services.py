@@ -37,13 +37,12 @@ from core.models import Membership, OutboxMessage, Role, Tenant, WebhookEndpoint
 from core.outbox import claim_transaction as _claim_transaction, locked as _locked
 from monitor.models import SlaEvent
 from tickets import notifications, sla_targets
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
 RUNNING = Ticket.SlaState.RUNNING
 WEBHOOK_EVENTS = {SlaEvent.Kind.WARNING: "sla.warning", SlaEvent.Kind.BREACH: "sla.breached"}
-HISTORY_KINDS = {SlaEvent.Kind.WARNING: "sla_warning", SlaEvent.Kind.BREACH: "sla_breached"}
 DIGEST = "sla.digest"
 REACTION = sla_targets.REACTION
 
@@ -265,7 +264,8 @@ def _events_record(kind: str, rows: list[tuple], now: datetime, *, late: set[int
                    cycles: dict[int, int] | None = None) -> int:
     """Insert the events of claimed rows (ticket id, tenant id, at) of one target (each ticket in its
     cycle, 1 unless ``cycles`` says otherwise); the unique constraint drops any that already exist.
-    Writes their history rows and their webhooks in the same transaction."""
+    Writes their webhooks in the same transaction. The ticket's history reads the events themselves
+    (``monitor.selectors.sla_history``): no second row per event."""
     cycles = cycles or {}
     if connection.vendor == "postgresql":
         fresh_ids = _events_insert_sql(kind, rows, now, late, target, cycles)
@@ -277,11 +277,6 @@ def _events_record(kind: str, rows: list[tuple], now: datetime, *, late: set[int
         notifications.sla_events_recorded(kind=kind, target=target, ticket_ids=[row[0] for row in fresh])
         _webhooks_emit(kind, fresh, now, late, tickets or {}, target, cycles)
     return len(fresh)
-
-
-def _history_data(now: datetime, target: str, cycle: int | None, late: bool) -> dict:
-    return {"recorded_at": now.isoformat(), **({"target": target} if target != REACTION else {}),
-            **({"cycle": cycle} if cycle is not None else {}), **({"late": True} if late else {})}
 
 
 def _events_insert_orm(kind: str, rows: list[tuple], now: datetime, late: set[int], target: str,
@@ -296,46 +291,26 @@ def _events_insert_orm(kind: str, rows: list[tuple], now: datetime, late: set[in
         SlaEvent(tenant_id=tenant_id, ticket_id=pk, kind=kind, at=at, recorded_at=now, late=pk in late,
                  target=target, cycle=cycles.get(pk, 1))
         for pk, tenant_id, at, *_rest in fresh], ignore_conflicts=True)
-    TicketEvent.objects.bulk_create([
-        TicketEvent(tenant_id=tenant_id, ticket_id=pk, kind=HISTORY_KINDS[kind], at=at,
-                    data=_history_data(now, target, cycles.get(pk), pk in late))
-        for pk, tenant_id, at, *_rest in fresh])
     return fresh
 
 
 def _events_insert_sql(kind: str, rows: list[tuple], now: datetime, late: set[int], target: str,
                        cycles: dict[int, int]) -> set[int]:
-    """PostgreSQL: the events and their history rows in one statement from arrays, so a batch of 500
-    costs one round trip and no per-row model work. ``ON CONFLICT DO NOTHING … RETURNING`` yields
-    exactly the events this call inserted, and only those get a history row (and webhooks). The
-    history's JSON carries the same keys as ``_history_data`` (nulls stripped)."""
-    events_table, history_table = SlaEvent._meta.db_table, TicketEvent._meta.db_table
+    """PostgreSQL: the events in one statement from arrays, so a batch of 500 costs one round trip and
+    no per-row model work. ``ON CONFLICT DO NOTHING … RETURNING`` yields exactly the events this call
+    inserted, and only those get webhooks."""
     sql = f"""
-        WITH input AS (
-            SELECT * FROM unnest(%(tickets)s::bigint[], %(tenants)s::bigint[], %(ats)s::timestamptz[],
-                                 %(lates)s::boolean[], %(cycles)s::integer[], %(history_cycles)s::integer[])
-                     AS i(ticket_id, tenant_id, at, late, cycle, history_cycle)
-        ), fresh AS (
-            INSERT INTO {events_table} (tenant_id, ticket_id, kind, target, cycle, at, recorded_at, late, recipients)
-            SELECT tenant_id, ticket_id, %(kind)s, %(target)s, cycle, at, %(now)s, late, '[]'::jsonb FROM input
-            ON CONFLICT (ticket_id, kind, target, cycle) DO NOTHING
-            RETURNING tenant_id, ticket_id, at, late
-        ), history AS (
-            INSERT INTO {history_table} (tenant_id, ticket_id, at, kind, data)
-            SELECT f.tenant_id, f.ticket_id, f.at, %(history)s,
-                   jsonb_strip_nulls(jsonb_build_object(
-                       'recorded_at', %(now_text)s::text, 'target', %(history_target)s::text,
-                       'cycle', i.history_cycle, 'late', CASE WHEN f.late THEN true END))
-              FROM fresh f JOIN input i ON i.ticket_id = f.ticket_id
-        )
-        SELECT ticket_id FROM fresh
+        INSERT INTO {SlaEvent._meta.db_table} (tenant_id, ticket_id, kind, target, cycle, at, recorded_at, late,
+                                               recipients)
+        SELECT tenant_id, ticket_id, %(kind)s, %(target)s, cycle, at, %(now)s, late, '[]'::jsonb
+          FROM unnest(%(tickets)s::bigint[], %(tenants)s::bigint[], %(ats)s::timestamptz[], %(lates)s::boolean[],
+                      %(cycles)s::integer[]) AS i(ticket_id, tenant_id, at, late, cycle)
+        ON CONFLICT (ticket_id, kind, target, cycle) DO NOTHING
+        RETURNING ticket_id
     """
     params = {"tickets": [row[0] for row in rows], "tenants": [row[1] for row in rows],
               "ats": [row[2] for row in rows], "lates": [row[0] in late for row in rows],
-              "cycles": [cycles.get(row[0], 1) for row in rows],
-              "history_cycles": [cycles.get(row[0]) for row in rows], "kind": kind, "target": target,
-              "history_target": None if target == REACTION else target,
-              "now": now, "history": HISTORY_KINDS[kind], "now_text": now.isoformat()}
+              "cycles": [cycles.get(row[0], 1) for row in rows], "kind": kind, "target": target, "now": now}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {ticket_id for (ticket_id,) in cursor.fetchall()}

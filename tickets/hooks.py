@@ -90,6 +90,23 @@ def portal_panels(request, ticket: Ticket) -> list[dict[str, Any]]:
     return shown
 
 
+# --- lines of a ticket's history kept by the layers above -------------------------------------------
+
+_history_sources: list[Callable[[Ticket], list]] = []
+
+
+def history_source_register(source: Callable[[Ticket], list]) -> None:
+    """``source(ticket)`` returns lines of the ticket's history that another app keeps (the monitor's
+    SLA warnings and breaches), as unsaved ``TicketEvent`` objects: the history page shows them with
+    the ticket's own events, in time order."""
+    if source not in _history_sources:
+        _history_sources.append(source)
+
+
+def history_lines(ticket: Ticket) -> list:
+    return [line for source in _history_sources for line in source(ticket)]
+
+
 # --- SLA breaches found outside the monitor's scan -------------------------------------------------
 
 _breach_listeners: list[Callable[..., None]] = []

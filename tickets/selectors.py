@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core import page_cache
 from core.models import READ_ONLY_ROLES, Contact, Membership, Organization, Tenant
+from tickets import hooks
 from tickets.search import Match, reference_number, search_condition
 from tickets.unread import unread_annotations
 from tickets.models import Attachment, CannedReply, Category, Message, Ticket, TicketEvent
@@ -274,6 +275,13 @@ def thread(*, ticket: Ticket, public_only: bool) -> QuerySet[Message]:
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return (TicketEvent.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket)
             .select_related("actor").order_by("at", "id"))
+
+
+def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's events and the lines other apps keep of it (``hooks.history_lines``: the SLA
+    monitor's warnings and breaches), in time order; at the same time, the ticket's own first."""
+    own = list(ticket_events(ticket=ticket))
+    return sorted([*own, *hooks.history_lines(ticket)], key=lambda event: (event.at, event.pk is None))
 
 
 def attachment_for_agent(*, tenant: Tenant, pk: int) -> Attachment:

@@ -20,6 +20,7 @@ from monitor import services, tasks
 from monitor.models import FailedTask, SlaEvent
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tickets.models import Ticket, TicketEvent
+from tickets.selectors import ticket_history
 from tickets.services import message_add, ticket_page_on_call
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=dt_timezone.utc)
@@ -73,7 +74,10 @@ def test_breach_is_recorded_at_the_deadline_not_at_the_scan(world):
     assert ticket.warned_at == due - timedelta(hours=2)
     breach = SlaEvent.objects.get(ticket=ticket, kind="breach")
     assert (breach.at, breach.recorded_at, breach.notified_at) == (due, NOW, NOW)
-    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_breached", at=due).count() == 1
+    history = ticket_history(ticket=ticket)
+    assert [(e.kind, e.at) for e in history if e.kind.startswith("sla_")] == [
+        ("sla_warning", due - timedelta(hours=2)), ("sla_breached", due)]
+    assert not TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla_").exists()  # read from the events
     assert recorded.breaches == 1 and recorded.warnings == 1
     # and the escalation contacts got the breach by e-mail, in Polish
     to_escalation = [m for m in mail.outbox if m.to == ["szef@wysylki.example.com"]]
@@ -269,7 +273,8 @@ def test_a_ticket_due_between_the_warning_and_the_breach_step_gets_its_warning_l
     assert (result.late_warnings, result.breaches) == (1, 1)
     ticket.refresh_from_db()
     assert ticket.warned_at == ticket.warn_at and ticket.sla_state == "breached"
-    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_warning", data__late=True).count() == 1
+    lines = [e for e in ticket_history(ticket=ticket) if e.kind.startswith("sla_")]
+    assert [(e.kind, e.data["late"]) for e in lines] == [("sla_warning", True), ("sla_breached", False)]
 
 
 def test_a_reaction_after_the_deadline_records_the_breach_and_the_scan_escalates_it_once(world):

@@ -431,7 +431,9 @@ def event_text(event) -> str:
     if kind == "updated":
         return _("Ticket details changed: %(fields)s") % {"fields": ", ".join(sorted(data.get("changes", {})))}
     if kind in ("sla_warning", "warned", "warning"):
-        return _("Reaction deadline is near")
+        return {"next_reply": _("Next reply deadline is near"), "resolution": _("Resolution deadline is near")}.get(
+            data.get("target"), _("Reaction deadline is near"))
     if kind in ("sla_breached", "breached", "breach"):
-        return _("Reaction deadline missed")
+        return {"next_reply": _("Next reply deadline missed"), "resolution": _("Resolution deadline missed")}.get(
+            data.get("target"), _("Reaction deadline missed"))
     return kind.replace("_", " ")

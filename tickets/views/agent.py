@@ -119,7 +119,7 @@ def ticket_page(request, ticket: Ticket, *, message_form=None, status_form=None,
     return render(request, "tickets/agent/ticket_detail.html", {
         "ticket": ticket, "now": now,
         "thread": thread,
-        "events": selectors.ticket_events(ticket=ticket),
+        "events": selectors.ticket_history(ticket=ticket),
         "canned": selectors.canned_replies_for_page(tenant=tenant, membership=request.membership),
         "message_form": message_form or AgentMessageForm(
             ticket=ticket, transitions=TRANSITIONS, last_message_id=max((m.pk for m in thread), default=0)),
