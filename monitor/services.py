@@ -353,7 +353,7 @@ def breach_found(*, ticket: Ticket, found_at: datetime, target: str = REACTION) 
     (``tickets.hooks``).
 
     Records what the scan would have: the warning if it is missing (late), the breach at the
-    due time, their history and webhooks; the next scan's digest step escalates it.
+    due time and their webhooks (the history reads the events); the next scan's digest step escalates it.
     """
     if target != REACTION:
         fields = TARGETS[target]
