@@ -78,8 +78,9 @@ class Ticket(TenantOwned):
     subject = models.CharField(_("subject"), max_length=250)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="tickets", verbose_name=_("organization"))
+    # Indexed by ticket_contact_received_idx, which it leads.
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
-                                verbose_name=_("contact"))
+                                verbose_name=_("contact"), db_index=False)
     requester_email = models.EmailField(_("requester e-mail"), blank=True)
     requester_name = models.CharField(_("requester name"), max_length=200, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -171,6 +172,8 @@ class Ticket(TenantOwned):
                          F("queue_priority").desc(), F("next_due_at").asc(), F("waiting_since").asc(), F("id").asc(),
                          name="ticket_status_agent_queue_idx"),
             models.Index(fields=["tenant", "organization", "-received_at"], name="ticket_org_received_idx"),
+            # The requester's other tickets on the ticket page, newest first (and the contact's key).
+            models.Index(fields=["contact", "-received_at"], name="ticket_contact_received_idx"),
             models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["tenant", "updated_at"], name="ticket_updated_idx"),
             # The search over every status sorted newest first.

@@ -378,14 +378,6 @@ def product_names(tenant: Tenant) -> dict[str, str]:
 CONTEXT_LIMIT = 8
 
 
-def _open_first(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    from django.db.models import Case, IntegerField, Value, When
-
-    return tickets.annotate(closed_rank=Case(When(status__in=Ticket.ACTIVE_STATUSES, then=Value(0)),
-                                             default=Value(1), output_field=IntegerField())
-                            ).order_by("closed_rank", "-received_at", "-id")
-
-
 def _union_all(queries: list[QuerySet[Ticket]]) -> list[Ticket]:
     """The rows of several ordered and limited ticket querysets, in one query.
 
@@ -403,32 +395,40 @@ def _union_all(queries: list[QuerySet[Ticket]]) -> list[Ticket]:
 def customer_tickets(*, ticket: Ticket) -> dict[str, list[Ticket]]:
     """The requester's and the organization's other tickets, open ones first, newest first within.
 
-    One query however many tickets the customer has: the two lists' first rows, each read by its
-    own ORDER BY … LIMIT, joined with UNION ALL. Each list shows ``CONTEXT_LIMIT``; the
-    organization's leaves out what the requester's shows, so it reads that many more.
+    One query however many tickets the customer has: for each list, its open and its closed tickets,
+    each part read newest first through an index (``ticket_contact_received_idx``,
+    ``ticket_org_received_idx``) and cut by its own LIMIT, all joined with UNION ALL. Each list shows
+    ``CONTEXT_LIMIT``; the organization's leaves out what the requester's shows, so it reads that many
+    more. (Ordering each list by "open first" in SQL sorted all of a large customer's tickets: 25 ms
+    for 11 000.)
     """
     from django.db.models import IntegerField, Value
 
     base = (Ticket.objects.for_tenant(ticket.tenant_id).exclude(pk=ticket.pk)
             .only("id", "number", "subject", "status", "received_at", "critical", "contact_id", "requester_email"))
-    parts = []
+    lists = []
     if ticket.contact_id:
-        parts.append(base.filter(contact_id=ticket.contact_id))
+        lists.append(base.filter(contact_id=ticket.contact_id))
     elif ticket.requester_email:
-        parts.append(base.filter(requester_email__iexact=ticket.requester_email))
-    requester_part = bool(parts)
+        lists.append(base.filter(requester_email__iexact=ticket.requester_email))
+    requester_part = bool(lists)
     if ticket.organization_id:
-        parts.append(base.filter(organization_id=ticket.organization_id))
-    if not parts:
+        lists.append(base.filter(organization_id=ticket.organization_id))
+    if not lists:
         return {"requester": [], "organization": []}
-    limits = [CONTEXT_LIMIT] * requester_part + [2 * CONTEXT_LIMIT] * (len(parts) - requester_part)
-    queries = [_open_first(part.annotate(context_list=Value(index, output_field=IntegerField())))[:limit]
-               for index, (part, limit) in enumerate(zip(parts, limits, strict=True))]
+    limits = [CONTEXT_LIMIT] * requester_part + [2 * CONTEXT_LIMIT] * (len(lists) - requester_part)
+    queries = []
+    for index, (tickets, limit) in enumerate(zip(lists, limits, strict=True)):
+        for closed_rank, part in enumerate((tickets.filter(status__in=Ticket.ACTIVE_STATUSES),
+                                            tickets.exclude(status__in=Ticket.ACTIVE_STATUSES))):
+            queries.append(part.annotate(context_list=Value(index, output_field=IntegerField()),
+                                         closed_rank=Value(closed_rank, output_field=IntegerField()))
+                           .order_by("-received_at", "-id")[:limit])
     rows = _union_all(queries)
     for row in rows:
         row.tenant = ticket.tenant  # the reference's prefix
     ordered = sorted(rows, key=lambda t: (t.closed_rank, -t.received_at.timestamp(), -t.pk))
-    requester = [t for t in ordered if requester_part and t.context_list == 0]
+    requester = [t for t in ordered if requester_part and t.context_list == 0][:CONTEXT_LIMIT]
     shown = {t.pk for t in requester}
     organization_index = 1 if requester_part else 0
     organization = [t for t in ordered if t.context_list == organization_index and t.pk not in shown][:CONTEXT_LIMIT]
