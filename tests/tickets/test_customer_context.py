@@ -99,3 +99,33 @@ def test_upcoming_sessions_of_the_organization_appear(people, client, monkeypatc
     section = html.split("data-upcoming-sessions", 1)[1].split("</section>", 1)[0]
     assert other.reference in section
     assert section.count("<li>") == 1  # the past session is not upcoming
+
+
+def test_each_list_is_the_first_of_all_the_customers_tickets_open_first_then_newest(people):
+    # given more tickets than a list shows: closed ones newer than open ones, colleagues' among them
+    from tickets.selectors import CONTEXT_LIMIT
+
+    now = timezone.now()
+    current = file_ticket(people["email"], "Bieżące")
+    for n in range(CONTEXT_LIMIT + 3):
+        _set(file_ticket(people["email"], f"Zamknięte {n}"), status=Ticket.Status.CLOSED,
+             received_at=now - timedelta(hours=n))
+    for n in range(3):
+        _set(file_ticket(people["email"], f"Otwarte {n}"), status=Ticket.Status.OPEN,
+             received_at=now - timedelta(days=10 + n))
+    for n in range(CONTEXT_LIMIT + 2):
+        _set(file_ticket(people["email"], f"Kolegi {n}"), contact=None, requester_email=f"kolega{n}@example.com",
+             status=[Ticket.Status.OPEN, Ticket.Status.CLOSED][n % 2], received_at=now - timedelta(hours=3 * n))
+
+    context = customer_tickets(ticket=current)
+
+    # then each list is what sorting all of them would give
+    def rank(t):
+        return (t.status not in Ticket.ACTIVE_STATUSES, -t.received_at.timestamp(), -t.pk)
+
+    others = Ticket.objects.filter(organization_id=current.organization_id).exclude(pk=current.pk)
+    expected_requester = sorted(others.filter(contact_id=current.contact_id), key=rank)[:CONTEXT_LIMIT]
+    assert [t.pk for t in context["requester"]] == [t.pk for t in expected_requester]
+    shown = {t.pk for t in expected_requester}
+    expected_organization = [t for t in sorted(others, key=rank) if t.pk not in shown][:CONTEXT_LIMIT]
+    assert [t.pk for t in context["organization"]] == [t.pk for t in expected_organization]
