@@ -134,7 +134,7 @@ def sla_report(*, tenant: Tenant, start: date, end: date) -> SlaReportData:
     return report
 
 
-def sla_events_for_ticket(*, tenant: Tenant, ticket: Ticket) -> QuerySet[SlaEvent]:
+def sla_events_for_ticket(*, tenant: Tenant | int, ticket: Ticket) -> QuerySet[SlaEvent]:
     return SlaEvent.objects.for_tenant(tenant).filter(ticket=ticket).order_by("at", "pk")
 
 
@@ -144,8 +144,7 @@ HISTORY_KINDS = {SlaEvent.Kind.WARNING: "sla_warning", SlaEvent.Kind.BREACH: "sl
 def sla_history(ticket: Ticket) -> list[TicketEvent]:
     """The ticket's SLA warnings and breaches as lines of its history (``tickets.hooks``), built from
     the events: the scan writes one row per event, not a second one for the history."""
-    events = (SlaEvent.objects.for_tenant(ticket.tenant_id).filter(ticket=ticket, kind__in=HISTORY_KINDS)
-              .order_by("at", "pk"))
+    events = sla_events_for_ticket(tenant=ticket.tenant_id, ticket=ticket).filter(kind__in=HISTORY_KINDS)
     return [TicketEvent(tenant_id=event.tenant_id, ticket_id=event.ticket_id, kind=HISTORY_KINDS[event.kind],
                         at=event.at, data={"target": event.target, "cycle": event.cycle, "late": event.late,
                                            "recorded_at": event.recorded_at.isoformat()})

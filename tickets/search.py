@@ -158,17 +158,17 @@ def search_condition(*, tenant_id: int, prefix: str, query: str, inline: bool = 
     Runs one query (the matches, when few, and the tickets a reference names) while it builds the
     condition, unless ``inline``: then everything stays a subquery of the statement (the saved views'
     counts, many in one query)."""
+    if not inline:
+        return search_match(tenant_id=tenant_id, prefix=prefix, query=query).condition
     query = (query or "").strip()[:200]
     stems = query_terms(query)
     number = reference_number(query, prefix)
-    if inline:
-        condition = Q(pk__in=_matching(tenant_id, stems)) if stems else Q(pk__in=[])
-        if number is not None:
-            # A merged ticket's reference also finds the ticket it was merged into.
-            merged = Ticket.objects.filter(tenant_id=tenant_id, number=number, merged_into__isnull=False)
-            condition |= Q(tenant_id=tenant_id, number=number) | Q(pk__in=merged.values("merged_into"))
-        return condition
-    return search_match(tenant_id=tenant_id, prefix=prefix, query=query).condition
+    condition = Q(pk__in=_matching(tenant_id, stems)) if stems else Q(pk__in=[])
+    if number is not None:
+        # A merged ticket's reference also finds the ticket it was merged into.
+        merged = Ticket.objects.filter(tenant_id=tenant_id, number=number, merged_into__isnull=False)
+        condition |= Q(tenant_id=tenant_id, number=number) | Q(pk__in=merged.values("merged_into"))
+    return condition
 
 
 def search_match(*, tenant_id: int, prefix: str, query: str, count_cap: int = FEW_MATCHES) -> Match:
