@@ -111,17 +111,26 @@ def _matching(tenant_id: int, stems: list[str]) -> RawSQL:
 @dataclass(frozen=True)
 class Match:
     """The tickets a search finds: ``condition`` for the ticket queries and, read on the way, how many
-    there are, counted up to the caller's cap + 1 (more than the cap: cap + 1)."""
+    there are, counted up to the caller's cap + 1 (more than the cap: cap + 1). ``ids``: every ticket
+    it finds, when there are no more than the cap (else None): a count with other filters reads
+    those through the primary key instead of checking the text of each candidate ticket."""
 
     condition: Q
     count: int
+    ids: tuple[int, ...] | None = None
+
+    def listed(self) -> Match:
+        """The same tickets named by their ids (``ids`` must be known)."""
+        assert self.ids is not None
+        return Match(Q(pk__in=self.ids), self.count, self.ids)
 
 
 def _matching_ids(tenant_id: int, stems: list[str], number: int | None,
-                  probe: int = FEW_MATCHES) -> tuple[list[int] | RawSQL, list[int], int]:
+                  probe: int = FEW_MATCHES) -> tuple[list[int] | RawSQL, list[int], list[int] | None]:
     """The full-text matches' ids when they are few, else the subquery; the tickets a reference
-    names (the ticket of that number and, if it was merged, the one it was merged into); and the
-    number of tickets matched, up to ``probe`` + 1 text matches read. One query.
+    names (the ticket of that number and, if it was merged, the one it was merged into); and every
+    ticket matched when no more than ``probe`` text matches were found (else None; up to ``probe`` +
+    1 are read). One query.
 
     Planners join a handful of matches badly (PostgreSQL hashes the whole ticket table to find three
     rows, or walks the tickets in the page's order matching each one's text); a list of ids goes
@@ -146,10 +155,11 @@ def _matching_ids(tenant_id: int, stems: list[str], number: int | None,
         rows = cursor.fetchall()
     text_ids = [row[1] for row in rows if stems and row[0] == 0]
     reference_ids = [row[1] for row in rows if not (stems and row[0] == 0)]
-    count = len(set(text_ids) | set(reference_ids))
+    found = (sorted(set(text_ids) | set(reference_ids)) if not stems or len(text_ids) <= max(probe, FEW_MATCHES)
+             else None)
     if stems and len(text_ids) > FEW_MATCHES:
-        return _matching(tenant_id, stems), reference_ids, count
-    return text_ids, reference_ids, count
+        return _matching(tenant_id, stems), reference_ids, found
+    return text_ids, reference_ids, found
 
 
 def search_condition(*, tenant_id: int, prefix: str, query: str, inline: bool = False) -> Q:
@@ -179,12 +189,13 @@ def search_match(*, tenant_id: int, prefix: str, query: str, count_cap: int = FE
     stems = query_terms(query)
     number = reference_number(query, prefix)
     if not stems and number is None:
-        return Match(Q(pk__in=[]), 0)
-    matches, reference_ids, count = _matching_ids(tenant_id, stems, number, probe=count_cap)
-    count = min(count, count_cap + 1)
+        return Match(Q(pk__in=[]), 0, ())
+    matches, reference_ids, found = _matching_ids(tenant_id, stems, number, probe=count_cap)
+    ids = tuple(found) if found is not None and len(found) <= count_cap else None
+    count = len(ids) if ids is not None else count_cap + 1
     if isinstance(matches, list):
-        return Match(Q(pk__in=sorted(set(matches) | set(reference_ids))), count)
-    return Match(Q(pk__in=matches) | Q(pk__in=reference_ids), count)
+        return Match(Q(pk__in=sorted(set(matches) | set(reference_ids))), count, ids)
+    return Match(Q(pk__in=matches) | Q(pk__in=reference_ids), count, ids)
 
 
 # --- keeping the index in step (connected in tickets.apps) -----------------------------------------

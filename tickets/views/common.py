@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.functional import cached_property
 
@@ -14,6 +14,9 @@ from tickets.models import Attachment
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+# Pages past the count cap go on (CappedPaginator), down to this many rows: deeper offsets are slow
+# reads nobody pages to (and past the integers the databases take).
+MAX_OFFSET = 100_000
 
 
 def contact_required(view):
@@ -47,13 +50,22 @@ def agent_required(view):
 class CappedPaginator(Paginator):
     """Counts at most ``cap`` + 1 rows: a search matching half of 100 000 tickets is not counted to the
     end on every page (the list shows "more than 1 000", and the agent narrows the search).
-    The rows of a page are read in two steps (``page``): three queries however long the page."""
+    The rows of a page are read in two steps (``page``): three queries however long the page.
 
-    def __init__(self, *args, cap: int, rows=None, count: int | None = None, **kwargs):
+    Pages go on past the cap: a page whose count is not known exactly reads one id more than it shows
+    to know whether another page follows. ``uncounted``: no count at all (a search with other
+    filters whose words match more tickets than the cap: counting them would check the text of every
+    candidate ticket); the list says "1–50 of many" until a page ends short, which gives the count."""
+
+    def __init__(self, *args, cap: int, rows=None, count: int | None = None, counted=None,
+                 uncounted: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.cap = cap
         # The number of rows when the caller knows it already (up to cap + 1): no count query.
         self.known_count = count
+        # What the count reads when the list itself would count slowly (the same tickets).
+        self.counted = counted
+        self.uncounted = uncounted
         # Where the page's rows are read by id: the list without its filters (they chose the ids
         # already; a search's match would be evaluated again), still within the tenant.
         self.rows = rows
@@ -62,31 +74,85 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if self.known_count is not None:
             return min(self.known_count, self.cap + 1)
-        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        source = self.counted if self.counted is not None else self.object_list
+        return source.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
+        """The total is not known: more rows than the cap, or not counted and not on the last page."""
+        if self.uncounted:
+            return "count" not in self.__dict__
         return self.count > self.cap
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        if (number - 1) * self.per_page >= MAX_OFFSET:
+            raise EmptyPage("That page is past the deepest page read")
+        return number
 
     def page(self, number):
         """The page in two steps: the ids in order (a query over the tickets and the search alone, which
         plans fast), then those rows with every join the list uses (by primary key)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page])
+        exact = not self.uncounted and self.count <= self.cap
+        if exact and bottom >= self.count and not (number == 1 and self.allow_empty_first_page):
+            raise EmptyPage("That page contains no results")
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page + (not exact)])
+        more = len(ids) > self.per_page
+        ids = ids[: self.per_page]
+        if not ids and number > 1:
+            raise EmptyPage("That page contains no results")
+        if self.uncounted and not more:
+            self.count = bottom + len(ids)  # the last page: now the count is known
         source = self.rows if self.rows is not None else self.object_list
         rows = {row.pk: row for row in source.order_by().filter(pk__in=ids)} if ids else {}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return OpenPage([rows[pk] for pk in ids if pk in rows], number, self, more=more if not exact else None)
+
+    def get_page(self, number):
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            # Past the last row (an old link): the page holding the last row, counted for it.
+            self.uncounted = False
+            self.__dict__.pop("count", None)
+            return self.page(max(1, -(-min(self.count, self.cap) // self.per_page)))
 
 
-def paginate(request, queryset, *, count_cap: int | None = None, rows=None, count: int | None = None):
+class OpenPage(Page):
+    """A page that knows whether another follows without the total (``more``; None: from the count)."""
+
+    def __init__(self, *args, more: bool | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more if self.more is not None else super().has_next()
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+def paginate(request, queryset, *, count_cap: int | None = None, rows=None, count: int | None = None,
+             counted=None, uncounted: bool = False):
     try:
         size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
     except ValueError:
         size = DEFAULT_PAGE_SIZE
     if size not in PAGE_SIZES:
         size = DEFAULT_PAGE_SIZE
-    paginator = (CappedPaginator(queryset, size, cap=count_cap, rows=rows, count=count) if count_cap
+    paginator = (CappedPaginator(queryset, size, cap=count_cap, rows=rows, count=count, counted=counted,
+                                 uncounted=uncounted) if count_cap
                  else Paginator(queryset, size))
     return paginator.get_page(request.GET.get("page"))
 
