@@ -97,18 +97,44 @@ def _search_filter(text: str, reference_prefix: str) -> Q:
 
 
 def _row_names() -> dict[str, Subquery]:
-    """The names a queue row shows, as scalar subqueries of the row query: one query for the page
-    instead of a lookup per relation, and nothing for the planner to join (``queue_rows`` reads them)."""
+    """The customer's name a queue row shows, as a scalar subquery of the row query: one query for the
+    page instead of a lookup per ticket, and nothing for the planner to join (``queue_rows`` reads it).
+    The names of the tenant's few organizations, plans, products, categories and staff come from
+    ``queue_row_names``, cached between requests."""
+    return {"row_contact": Subquery(Contact.objects.filter(pk=OuterRef("contact_id")).values("name")[:1])}
+
+
+@dataclass(frozen=True)
+class RowNames:
+    """Id → name of what a queue row names besides the customer (``queue_row_names``)."""
+
+    organizations: dict[int, str]
+    plans: dict[int, str]
+    products: dict[int, str]
+    categories: dict[int, str]
+    staff: dict[int, str]
+
+
+def queue_row_names(*, tenant: Tenant) -> RowNames:
+    """The names of the tenant's organizations, plans, products, categories (active or not) and staff
+    (read-only members included: a ticket may still be theirs), cached between requests
+    (``core.page_cache``; a change to any of them renews the tenant's entry, a product's the tenancy
+    cache's). A queue page's row query selected them as eight subqueries, which cost PostgreSQL more
+    to plan than to run, and Django more to compile."""
     from plans.models import Plan, Product
 
-    def name(model, column: str, field: str = "name") -> Subquery:
-        return Subquery(model.objects.filter(pk=OuterRef(column)).values(field)[:1])
+    def compute() -> dict[str, dict[int, str]]:
+        staff = Membership.objects.for_tenant(tenant).values_list("id", "user__first_name", "user__last_name",
+                                                                  "user__username")
+        return {
+            "organizations": dict(Organization.objects.for_tenant(tenant).values_list("id", "name")),
+            "plans": dict(Plan.objects.for_tenant(tenant).values_list("id", "name")),
+            "products": dict(Product.objects.for_tenant(tenant).values_list("id", "name")),
+            "categories": dict(Category.objects.for_tenant(tenant).values_list("id", "name")),
+            "staff": {pk: f"{first} {last}".strip() or username for pk, first, last, username in staff},
+        }
 
-    return {"row_organization": name(Organization, "organization_id"), "row_contact": name(Contact, "contact_id"),
-            "row_category": name(Category, "category_id"), "row_product": name(Product, "product_id"),
-            "row_plan": name(Plan, "plan_id"),
-            **{f"row_assignee_{field}": name(Membership, "assignee_id", f"user__{field}")
-               for field in ("first_name", "last_name", "username")}}
+    return RowNames(**page_cache.cached(tenant.pk, ("queue-row-names",), compute))
 
 
 def queue_ordered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -302,3 +302,28 @@ def test_queue_rows_escape_every_value_a_customer_or_admin_typed(client, world):
     escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27; &amp; {}"
     assert html.count(escaped) >= 3  # subject, requester, organization
     assert f'href="{reverse("agent:ticket_detail", args=[ticket.pk])}"' in html
+
+
+def test_queue_rows_show_renamed_relations_at_once(client, world, django_capture_on_commit_callbacks):
+    # given a queue page already shown (the names of organizations, plans, products, categories and
+    # staff are cached between requests)
+    from plans.models import Product
+
+    ticket = world["ticket"]
+    member = world["agent"]
+    product = Product.objects.filter(tenant=ticket.tenant).first()
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=member, product=product)
+    ticket.refresh_from_db()
+    _get(client, member.user, reverse("agent:queue"))
+    # when an admin renames each of them
+    with django_capture_on_commit_callbacks(execute=True):
+        for row, field, name in ((ticket.organization, "name", "Nowa Nazwa Firmy"), (ticket.plan, "name", "Plan Złoty"),
+                                 (product, "name", "Magazyn Pro"), (ticket.category, "name", "Zwroty i reklamacje"),
+                                 (member.user, "first_name", "Jadwiga")):
+            setattr(row, field, name)
+            row.save()
+    # then the next page's row shows the new names (not only the filters' choices)
+    html = client.get(reverse("agent:queue")).content.decode()
+    row = html[html.index("<tbody>"):html.index("</tbody>")]
+    for name in ("Nowa Nazwa Firmy", "Plan Złoty", "Magazyn Pro", "Zwroty i reklamacje", "Jadwiga"):
+        assert name in row, name

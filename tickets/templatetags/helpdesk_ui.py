@@ -9,7 +9,6 @@ from html import escape
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,23 +30,51 @@ class SlaBadge:
 
     @property
     def left_template(self) -> str:
-        return _("%(time)s left") % {"time": "{t}"}
+        return badge_texts()["left"] % {"time": "{t}"}
 
     @property
     def over_template(self) -> str:
-        return _("overdue %(time)s") % {"time": "{t}"}
+        return badge_texts()["overdue"] % {"time": "{t}"}
 
 
-def duration_text(delta: timedelta) -> str:
+_BADGE_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def badge_texts() -> dict[str, str]:
+    """The words of the SLA badges and durations in the active language, translated once per language
+    and process: a queue page shows fifty badges, each needing some six of them."""
+    from tickets.sla_targets import TARGET_LABELS
+
+    language = translation.get_language() or ""
+    texts = _BADGE_TEXTS.get(language)
+    if texts is None:
+        texts = {
+            "left": _("%(time)s left"), "overdue": _("overdue %(time)s"), "breached": _("breached"),
+            "target_due": _("%(target)s due %(due)s."), "target_was_due": _("%(target)s was due %(due)s."),
+            "reaction_due": _("Reaction due %(due)s."), "reaction_was_due": _("Reaction was due %(due)s."),
+            "none": _("no guarantee"), "none_title": _("No guaranteed reaction time for this ticket."),
+            "met": _("met"), "met_title": _("Reaction in time."),
+            "d_h": _("%(d)s d %(h)s h"), "d": _("%(d)s d"), "h_m": _("%(h)s h %(m)s min"), "h": _("%(h)s h"),
+            "m": _("%(m)s min"),
+            **{f"target:{key}": str(label).capitalize() for key, label in TARGET_LABELS.items()},
+        }
+        texts["left_attr"] = escape(texts["left"] % {"time": "{t}"})
+        texts["overdue_attr"] = escape(texts["overdue"] % {"time": "{t}"})
+        _BADGE_TEXTS[language] = texts
+    return texts
+
+
+def duration_text(delta: timedelta, texts: dict[str, str] | None = None) -> str:
     """A short human duration: 45 min, 3 h 20 min, 2 d 4 h."""
+    texts = texts or badge_texts()
     minutes = max(0, int(delta.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return _("%(d)s d %(h)s h") % {"d": days, "h": hours} if hours else _("%(d)s d") % {"d": days}
+        return texts["d_h"] % {"d": days, "h": hours} if hours else texts["d"] % {"d": days}
     if hours:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": mins} if mins else _("%(h)s h") % {"h": hours}
-    return _("%(m)s min") % {"m": mins}
+        return texts["h_m"] % {"h": hours, "m": mins} if mins else texts["h"] % {"h": hours}
+    return texts["m"] % {"m": mins}
 
 
 # Django's date format characters that ``strftime`` renders the same (numbers only: names would come
@@ -71,67 +98,79 @@ def _strftime_pattern(django_format: str) -> str | None:
     return "".join(parts)
 
 
-def _local(value: datetime) -> str:
-    """``value`` in the current time zone, in the language's SHORT_DATETIME_FORMAT. A queue page formats
-    some hundred of them; Django's formatter parses the format each time, ``strftime`` does not."""
-    local = timezone.localtime(value)
+def local_formatter():
+    """``_local`` for many values: the time zone and the pattern looked up once."""
+    zone = timezone.get_current_timezone()
     django_format = formats.get_format("SHORT_DATETIME_FORMAT")
     pattern = _STRFTIME_PATTERNS.get(django_format, "")
     if pattern == "":
         pattern = _STRFTIME_PATTERNS[django_format] = _strftime_pattern(django_format)
-    if pattern is None or local.year < 1000:
-        return formats.date_format(local, django_format)
-    return local.strftime(pattern)
+
+    def local(value: datetime) -> str:
+        value = value.astimezone(zone)
+        if pattern is None or value.year < 1000:
+            return formats.date_format(value, django_format)
+        return value.strftime(pattern)
+
+    return local
 
 
-def sla_badge(ticket: Ticket, now: datetime | None = None) -> SlaBadge:
+def _local(value: datetime) -> str:
+    """``value`` in the current time zone, in the language's SHORT_DATETIME_FORMAT. A queue page formats
+    some hundred of them; Django's formatter parses the format each time, ``strftime`` does not."""
+    return local_formatter()(value)
+
+
+def sla_badge(ticket: Ticket, now: datetime | None = None, local=None) -> SlaBadge:
     """The queue row's badge: the earliest pending target (reaction, next reply, resolution) counting
-    down, or else how the reaction went."""
-    from tickets.sla_targets import TARGET_LABELS
-
+    down, or else how the reaction went. ``local``: a ``local_formatter()`` shared by a page's badges."""
     now = now or timezone.now()
+    texts = badge_texts()
+    local = local or _local
     if ticket.next_due_target and ticket.next_due_at is not None:
         due = ticket.next_due_at
-        target = str(TARGET_LABELS.get(ticket.next_due_target, ticket.next_due_target)).capitalize()
+        target = texts.get(f"target:{ticket.next_due_target}", ticket.next_due_target)
         if now >= due:
-            return SlaBadge("danger", _("overdue %(time)s") % {"time": duration_text(now - due)},
-                            _("%(target)s was due %(due)s.") % {"target": target, "due": _local(due)}, due=due)
+            return SlaBadge("danger", texts["overdue"] % {"time": duration_text(now - due, texts)},
+                            texts["target_was_due"] % {"target": target, "due": local(due)}, due=due)
         warn_at = {"reaction": ticket.warn_at, "next_reply": ticket.reply_warn_at,
                    "resolution": ticket.resolution_warn_at}.get(ticket.next_due_target)
         tone = "warn" if warn_at is not None and now >= warn_at else "ok"
-        return SlaBadge(tone, _("%(time)s left") % {"time": duration_text(due - now)},
-                        _("%(target)s due %(due)s.") % {"target": target, "due": _local(due)}, due=due, warn=warn_at)
+        return SlaBadge(tone, texts["left"] % {"time": duration_text(due - now, texts)},
+                        texts["target_due"] % {"target": target, "due": local(due)}, due=due, warn=warn_at)
     if ticket.sla_state == Ticket.SlaState.NONE:
-        return SlaBadge("muted", _("no guarantee"), _("No guaranteed reaction time for this ticket."))
+        return SlaBadge("muted", texts["none"], texts["none_title"])
     if ticket.sla_state == Ticket.SlaState.MET:
-        return SlaBadge("met", _("met"), _("Reaction in time."))
+        return SlaBadge("met", texts["met"], texts["met_title"])
     # Formatted only for the badges that show it (most rows of a search are met or closed).
-    due = _local(ticket.due_at) if ticket.due_at else ""
+    due = local(ticket.due_at) if ticket.due_at else ""
     if ticket.sla_state == Ticket.SlaState.BREACHED or (ticket.due_at is not None and now >= ticket.due_at):
-        late = duration_text(now - ticket.due_at) if ticket.due_at and not ticket.reacted_at else ""
-        label = _("overdue %(time)s") % {"time": late} if late else _("breached")
-        return SlaBadge("danger", label, _("Reaction was due %(due)s.") % {"due": due})
+        late = duration_text(now - ticket.due_at, texts) if ticket.due_at and not ticket.reacted_at else ""
+        label = texts["overdue"] % {"time": late} if late else texts["breached"]
+        return SlaBadge("danger", label, texts["reaction_was_due"] % {"due": due})
     if ticket.due_at is None:
-        return SlaBadge("muted", _("no guarantee"), "")
+        return SlaBadge("muted", texts["none"], "")
     warn_at = ticket.warn_at
     if warn_at is None and ticket.sla_started_at is not None:
         warn_at = ticket.sla_started_at + (ticket.due_at - ticket.sla_started_at) * 3 / 4
     tone = "warn" if warn_at is not None and now >= warn_at else "ok"
-    return SlaBadge(tone, _("%(time)s left") % {"time": duration_text(ticket.due_at - now)},
-                    _("Reaction due %(due)s.") % {"due": due})
+    return SlaBadge(tone, texts["left"] % {"time": duration_text(ticket.due_at - now, texts)},
+                    texts["reaction_due"] % {"due": due})
 
 
 @register.filter
-def badge_html(badge: SlaBadge) -> str:
+def badge_html(badge: SlaBadge, zone=None) -> str:
     """The badge's markup: a span with its tone, the full deadline as its title and, while a target is
-    pending, what static/js/app.js needs to count down."""
-    attributes = format_html(' title="{}"', badge.title) if badge.title else ""
+    pending, what static/js/app.js needs to count down. Every value escaped (``html.escape``)."""
+    attributes = f' title="{escape(badge.title)}"' if badge.title else ""
     if badge.due:
-        attributes += format_html(' data-countdown="{}"', timezone.localtime(badge.due).isoformat())
+        zone = zone or timezone.get_current_timezone()
+        attributes += f' data-countdown="{badge.due.astimezone(zone).isoformat()}"'
         if badge.warn:
-            attributes += format_html(' data-warn="{}"', timezone.localtime(badge.warn).isoformat())
-        attributes += format_html(' data-left="{}" data-over="{}"', badge.left_template, badge.over_template)
-    return format_html('<span class="badge badge--{}"{}>{}</span>', badge.tone, attributes, badge.label)
+            attributes += f' data-warn="{badge.warn.astimezone(zone).isoformat()}"'
+        texts = badge_texts()
+        attributes += f' data-left="{texts["left_attr"]}" data-over="{texts["overdue_attr"]}"'
+    return mark_safe(f'<span class="badge badge--{escape(badge.tone)}"{attributes}>{escape(badge.label)}</span>')
 
 
 @register.simple_tag(takes_context=True)
@@ -156,15 +195,17 @@ def options(choices, selected=None) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def queue_rows(context, tickets, unread) -> str:
-    """The rows of the agents' queue table: tickets of ``tickets.selectors.queue``, with the names of
-    their relations annotated (``row_…``).
+def queue_rows(context, tickets, unread, names) -> str:
+    """The rows of the agents' queue table: tickets of ``tickets.selectors.queue`` with their customer's
+    name annotated (``row_contact``), the names of their other relations from ``names``
+    (``tickets.selectors.queue_row_names``).
 
     Built here rather than by a template loop: a page of 50 rows resolved some 2 500 template
     variables and rendered an SLA badge template per row (bench/README.md). The labels are
     translated once per page, every value is escaped (``html.escape``, quotes included)."""
     now = context.get("now")
     unread = unread or ()
+    local, zone = local_formatter(), timezone.get_current_timezone()
     t = {key: escape(text) for key, text in (
         ("reaction", _("Reaction")), ("ticket", _("Ticket")), ("organization", _("Organization")),
         ("plan", _("Plan")), ("status", _("Status")), ("assignee", _("Assignee")), ("received", _("Received")),
@@ -183,16 +224,14 @@ def queue_rows(context, tickets, unread) -> str:
         is_unread = ticket.pk in unread
         reference = escape(ticket.reference)
         details = [ticket.row_contact or ticket.requester_name or ticket.requester_email]
-        details += [name for name in (ticket.row_category, ticket.row_product) if name]
+        details += [name for name in (names.categories.get(ticket.category_id),
+                                      names.products.get(ticket.product_id)) if name]
         details.append(label(ticket, "channel"))
-        if ticket.row_assignee_username is not None:
-            full_name = f"{ticket.row_assignee_first_name} {ticket.row_assignee_last_name}".strip()
-            assignee = escape(full_name or ticket.row_assignee_username)
-        else:
-            assignee = nobody
-        organization = ticket.row_organization or "—"
-        plan = ticket.row_plan or "—"
-        badge = badge_html(sla_badge(ticket, now))
+        staff = names.staff.get(ticket.assignee_id) if ticket.assignee_id else None
+        assignee = escape(staff) if staff is not None else nobody
+        organization = names.organizations.get(ticket.organization_id) or "—"
+        plan = names.plans.get(ticket.plan_id) or "—"
+        badge = badge_html(sla_badge(ticket, now, local), zone)
         rows.append(
             f'<tr class="{"is-critical" if ticket.critical else ""}{" is-unread" if is_unread else ""}"'
             f'{" data-unread" if is_unread else ""} data-row>'
@@ -210,7 +249,7 @@ def queue_rows(context, tickets, unread) -> str:
             f'{escape(label(ticket, "status"))}</span></td>'
             f'<td data-label="{t["assignee"]}">{assignee}</td>'
             f'<td data-label="{t["received"]}" class="nowrap">'
-            f'{escape(_local(ticket.received_at)) if ticket.received_at else ""}</td></tr>')
+            f'{escape(local(ticket.received_at)) if ticket.received_at else ""}</td></tr>')
     return mark_safe("\n".join(rows))
 
 

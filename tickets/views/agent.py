@@ -56,6 +56,7 @@ def queue(request):
     template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
     return render(request, template, {
         "page": page, "tickets": page.object_list, "filters": filters, "now": now,
+        "row_names": selectors.queue_row_names(tenant=tenant),
         "unread": {t.pk for t in page.object_list if is_unread(t, request.membership)},
         **({} if request.htmx else views_sidebar(request, now)),
         "statuses": Ticket.Status.choices,
