@@ -230,6 +230,24 @@ class BulkForm(forms.Form):
                     (reply.pk, canned.label_from_instance(reply))
                     for reply in canned_replies_for_page(tenant=tenant, membership=membership))]
 
+    @classmethod
+    def choices_for_page(cls, *, tenant, membership) -> dict:
+        """What the queue page shows of the form, without building it (fields, querysets): the choices
+        of its selects from the page cache and the merge field's placeholder."""
+        from tickets.selectors import agent_choices, canned_replies_for_page, queue_choices_for_page
+
+        choose = ("", _("— choose —"))
+        return {
+            "action": cls.ACTIONS,
+            "assignee": [("", _("— nobody —")), *agent_choices(tenant=tenant)],
+            "status": cls.base_fields["status"].choices,
+            "category": [choose, *queue_choices_for_page(tenant=tenant)["categories"]],
+            "canned": [choose, *((reply.pk, str(reply)) for reply in
+                                 canned_replies_for_page(tenant=tenant, membership=membership))],
+            "target_placeholder": _("e.g. %(example)s") % {
+                "example": f"{tenant.ticket_prefix}-1005" if tenant.ticket_prefix else "1005"},
+        }
+
     def full_clean(self):
         # Any positive row id is accepted here; the service reports one that is not the tenant's.
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []

@@ -62,7 +62,8 @@ def queue(request):
         "statuses": Ticket.Status.choices,
         "filtered": filters.any(),
         **filter_choices(tenant, full=not request.htmx),
-        "bulk_form": BulkForm(tenant=tenant, membership=request.membership),
+        **({} if request.htmx or request.membership.read_only else {
+            "bulk_choices": BulkForm.choices_for_page(tenant=tenant, membership=request.membership)}),
     })
 
 
