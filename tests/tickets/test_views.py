@@ -327,3 +327,21 @@ def test_queue_rows_show_renamed_relations_at_once(client, world, django_capture
     row = html[html.index("<tbody>"):html.index("</tbody>")]
     for name in ("Nowa Nazwa Firmy", "Plan Złoty", "Magazyn Pro", "Zwroty i reklamacje", "Jadwiga"):
         assert name in row, name
+
+
+def test_portal_rows_escape_every_value_and_name_the_category_and_filer(client, world):
+    # given a ticket whose subject, requester and category carry markup and quotes, filed by no contact
+    hostile = '<img src=x onerror=alert(1)>"\' & {}'
+    ticket = world["ticket"]
+    Ticket.objects.filter(pk=ticket.pk).update(subject=hostile, requester_name=hostile, contact=None, critical=True)
+    ticket.category.name = hostile
+    ticket.category.save()
+    # when the customer opens the list (the rows are built outside the template engine)
+    html = _get(client, world["customer"].user, reverse("portal:ticket_list")).content.decode()
+    row = html[html.index("<tbody>"):html.index("</tbody>")]
+    # then no value reaches the page as markup, and each shows escaped where the template put it
+    assert "<img src=x" not in html
+    escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27; &amp; {}"
+    assert row.count(escaped) == 3  # subject, category, filed by
+    assert f'href="{reverse("portal:ticket_detail", args=[ticket.pk])}"' in row
+    assert '<span class="badge badge--danger">krytyczne</span>' in row

@@ -28,6 +28,7 @@ def ticket_list(request):
     return render(request, "tickets/portal/ticket_list.html", {
         "page": page, "tickets": page.object_list, "state": state, "status": status, "search": search,
         "statuses": Ticket.Status.choices, "now": timezone.now(),
+        "row_names": selectors.queue_row_names(tenant=request.tenant),
         "filtered": bool(state or status or search),
     })
 
