@@ -1,4 +1,4 @@
-"""Paging a search: counted while cheap, "of many" past the cap with filters, pages beyond the cap."""
+"""Paging long lists: counted while cheap, "of many" past the cap with filters, pages beyond the cap."""
 import re
 from datetime import timedelta
 
@@ -86,3 +86,29 @@ def test_a_page_past_the_end_or_not_a_page_shows_a_real_page(zefirs, client, pag
     for query in ("q=zefir", "q=zefir&channel=email", "q=zefir+11"):
         html = _page(client, f"/agent/?{query}&per_page=5&page={page}")
         assert _rows(html), (query, page)
+
+
+def test_the_portal_list_counts_to_its_cap_and_pages_on(demo, client, monkeypatch):
+    # given an organization with seven tickets, counted up to three, three a page
+    monkeypatch.setattr("tickets.views.portal.PORTAL_COUNT_CAP", 3)
+    monkeypatch.setattr("tickets.views.common.PAGE_SIZES", (3, 10, 25, 50, 100))
+    customer = contact("wysylki", "Paweł Nowicki")
+    now = timezone.now()
+    refs = []
+    for n in range(7):
+        ticket = file_ticket(customer, f"Zefir {n}")
+        Ticket.objects.filter(pk=ticket.pk).update(received_at=now - timedelta(minutes=n))
+        refs.append(ticket.reference)
+    client.force_login(customer.user)
+    # when the customer pages through the list, every ticket is reached once, newest first
+    seen, page = [], 1
+    while True:
+        html = _page(client, f"/portal/?per_page=3&page={page}")
+        seen += re.findall(r'<a href="/portal/tickets/\d+/">([^<]+)</a>', html)
+        assert f"Strona {page}" in html
+        if f"page={page + 1}" not in html:
+            break
+        page += 1
+    assert seen == refs and page == 3
+    # and a page past the end shows the last one
+    assert re.findall(r'<a href="/portal/tickets/\d+/">([^<]+)</a>', _page(client, "/portal/?per_page=3&page=9"))

@@ -14,6 +14,7 @@ from tickets.models import Attachment
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+PORTAL_COUNT_CAP = 1000
 # Pages past the count cap go on (CappedPaginator), down to this many rows: deeper offsets are slow
 # reads nobody pages to (and past the integers the databases take).
 MAX_OFFSET = 100_000
@@ -50,7 +51,8 @@ def agent_required(view):
 class CappedPaginator(Paginator):
     """Counts at most ``cap`` + 1 rows: a search matching half of 100 000 tickets is not counted to the
     end on every page (the list shows "more than 1 000", and the agent narrows the search).
-    The rows of a page are read in two steps (``page``): three queries however long the page.
+    Given ``rows``, the rows of a page are read in two steps (``page``): three queries however long
+    the page; else with the page's own query.
 
     Pages go on past the cap: a page whose count is not known exactly reads one id more than it shows
     to know whether another page follows. ``uncounted``: no count at all (a search with other
@@ -103,15 +105,21 @@ class CappedPaginator(Paginator):
         exact = not self.uncounted and self.count <= self.cap
         if exact and bottom >= self.count and not (number == 1 and self.allow_empty_first_page):
             raise EmptyPage("That page contains no results")
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page + (not exact)])
+        window = slice(bottom, bottom + self.per_page + (not exact))
+        if self.rows is None:  # one step: the rows themselves
+            found = list(self.object_list[window])
+            ids = [row.pk for row in found]
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[window])
         more = len(ids) > self.per_page
         ids = ids[: self.per_page]
         if not ids and number > 1:
             raise EmptyPage("That page contains no results")
         if self.uncounted and not more:
             self.count = bottom + len(ids)  # the last page: now the count is known
-        source = self.rows if self.rows is not None else self.object_list
-        rows = {row.pk: row for row in source.order_by().filter(pk__in=ids)} if ids else {}
+        if self.rows is None:
+            return OpenPage(found[: self.per_page], number, self, more=more if not exact else None)
+        rows = {row.pk: row for row in self.rows.order_by().filter(pk__in=ids)} if ids else {}
         return OpenPage([rows[pk] for pk in ids if pk in rows], number, self, more=more if not exact else None)
 
     def get_page(self, number):
