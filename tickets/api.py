@@ -95,6 +95,24 @@ class TicketSerializer(serializers.ModelSerializer):
                   "critical", "product", "status", "coverage", "assignee", "received_at", "external_id",
                   "requester_email", "requester_name", "sla", "merged_into", "created_at", "updated_at"]
 
+    def to_representation(self, obj) -> dict:
+        """What DRF's fields would write, written directly: a page of 100 tickets went through 21 field
+        objects per row, some 40 % of the list's time (``tests/api/test_ticket_representation.py``
+        compares both on every kind of ticket). A subclass with fields of its own takes DRF's way."""
+        if type(self) is not TicketSerializer:
+            return super().to_representation(obj)
+        category, product, external_id = obj.category, obj.product, obj.external_id
+        return {
+            "id": obj.pk, "number": obj.number, "reference": obj.reference, "subject": obj.subject,
+            "organization": obj.organization_id, "contact": obj.contact_id, "channel": obj.channel,
+            "category": category.code if category is not None else None, "critical": obj.critical,
+            "product": product.code if product is not None else None, "status": obj.status,
+            "coverage": obj.coverage, "assignee": obj.assignee_id, "received_at": _dt(obj.received_at),
+            "external_id": str(external_id) if external_id is not None else None,
+            "requester_email": obj.requester_email, "requester_name": obj.requester_name, "sla": self.get_sla(obj),
+            "merged_into": obj.merged_into_id, "created_at": _dt(obj.created_at), "updated_at": _dt(obj.updated_at),
+        }
+
     @extend_schema_field(SlaSerializer)
     def get_sla(self, obj) -> dict:
         return {"state": obj.sla_state, "reason": obj.sla_reason,
