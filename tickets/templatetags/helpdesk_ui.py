@@ -230,7 +230,8 @@ def queue_rows(context, tickets, unread, names) -> str:
         staff = names.staff.get(ticket.assignee_id) if ticket.assignee_id else None
         assignee = escape(staff) if staff is not None else nobody
         organization = names.organizations.get(ticket.organization_id) or "—"
-        plan = names.plans.get(ticket.plan_id) or "—"
+        plan = names.plans.get(ticket.plan_id)
+        plan = f'<div class="muted small">{t["plan"]} {escape(plan)}</div>' if plan else ""
         badge = badge_html(sla_badge(ticket, now, local), zone)
         rows.append(
             f'<tr class="{"is-critical" if ticket.critical else ""}{" is-unread" if is_unread else ""}"'
@@ -243,12 +244,11 @@ def queue_rows(context, tickets, unread, names) -> str:
             f'<span class="ref">{reference}</span> '
             f'{escape(ticket.subject)}</a>{critical_badge if ticket.critical else ""}'
             f'<div class="muted small">{" · ".join(escape(str(d)) for d in details)}</div></td>'
-            f'<td data-label="{t["organization"]}">{escape(organization)}</td>'
-            f'<td data-label="{t["plan"]}">{escape(plan)}</td>'
+            f'<td data-label="{t["organization"]}">{escape(organization)}{plan}</td>'
             f'<td data-label="{t["status"]}"><span class="badge badge--{status_tone(ticket.status)}">'
             f'{escape(label(ticket, "status"))}</span></td>'
             f'<td data-label="{t["assignee"]}">{assignee}</td>'
-            f'<td data-label="{t["received"]}" class="nowrap">'
+            f'<td data-label="{t["received"]}">'
             f'{escape(local(ticket.received_at)) if ticket.received_at else ""}</td></tr>')
     return mark_safe("\n".join(rows))
 
