@@ -287,7 +287,7 @@ def portal_rows(tickets, names, now) -> str:
             f'{critical_badge if ticket.critical else ""}{details}</td>'
             f'<td data-label="{t["status"]}"><span class="badge badge--{status_tone(ticket.status)}">'
             f'{escape(label(ticket, "status"))}</span></td>'
-            f'<td data-label="{t["reaction"]}" class="nowrap">{reaction}</td>'
+            f'<td data-label="{t["reaction"]}">{reaction}</td>'
             f'<td data-label="{t["filed_by"]}">{escape(ticket.row_contact or ticket.requester_name or "—")}</td>'
             f'<td data-label="{t["received"]}" class="nowrap">'
             f'{escape(local(ticket.received_at)) if ticket.received_at else ""}</td></tr>')
