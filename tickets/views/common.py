@@ -98,8 +98,9 @@ class CappedPaginator(Paginator):
         return number
 
     def page(self, number):
-        """The page in two steps: the ids in order (a query over the tickets and the search alone, which
-        plans fast), then those rows with every join the list uses (by primary key)."""
+        """The page; given ``rows``, in two steps: the ids in order (a query over the tickets and the
+        search alone, which plans fast), then those rows with every join the list uses (by primary
+        key). One row more is read where the count does not say whether another page follows."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         exact = not self.uncounted and self.count <= self.cap
