@@ -11,21 +11,27 @@ from tests.tickets.ui_support import agent, contact, file_ticket
 from tickets.models import Ticket
 
 
+def _zefirs(customer, n: int) -> list:
+    """``n`` tickets with the word "zefir", a minute apart, the newest first; even ones by e-mail,
+    odd ones from the portal."""
+    now = timezone.now()
+    tickets = []
+    for i in range(n):
+        ticket = file_ticket(customer, f"Zefir {i}")
+        Ticket.objects.filter(pk=ticket.pk).update(received_at=now - timedelta(minutes=i),
+                                                   channel="email" if i % 2 == 0 else "portal")
+        tickets.append(ticket)
+    return tickets
+
+
 @pytest.fixture
 def zefirs(demo, monkeypatch):
     """Twelve tickets with the word "zefir", alternately by e-mail and from the portal, newest first by
     number; the count cap at 5 and five rows a page."""
     monkeypatch.setattr("tickets.views.agent.SEARCH_COUNT_CAP", 5)
     monkeypatch.setattr("tickets.views.common.PAGE_SIZES", (5, 10, 25, 50, 100))
-    customer = contact("wysylki", "Paweł Nowicki")
-    now = timezone.now()
-    tickets = []
-    for n in range(12):
-        ticket = file_ticket(customer, f"Zefir {n}")
-        Ticket.objects.filter(pk=ticket.pk).update(received_at=now - timedelta(minutes=n),
-                                                   channel="email" if n % 2 == 0 else "portal")
-        tickets.append(ticket)
-    return {"tickets": tickets, "agent": agent("wysylki", "agent@wysylki.example.com")}
+    return {"tickets": _zefirs(contact("wysylki", "Paweł Nowicki"), 12),
+            "agent": agent("wysylki", "agent@wysylki.example.com")}
 
 
 def _rows(html: str) -> list[str]:
@@ -93,12 +99,7 @@ def test_the_portal_list_counts_to_its_cap_and_pages_on(demo, client, monkeypatc
     monkeypatch.setattr("tickets.views.portal.PORTAL_COUNT_CAP", 3)
     monkeypatch.setattr("tickets.views.common.PAGE_SIZES", (3, 10, 25, 50, 100))
     customer = contact("wysylki", "Paweł Nowicki")
-    now = timezone.now()
-    refs = []
-    for n in range(7):
-        ticket = file_ticket(customer, f"Zefir {n}")
-        Ticket.objects.filter(pk=ticket.pk).update(received_at=now - timedelta(minutes=n))
-        refs.append(ticket.reference)
+    refs = [ticket.reference for ticket in _zefirs(customer, 7)]
     client.force_login(customer.user)
     # when the customer pages through the list, every ticket is reached once, newest first
     seen, page = [], 1
