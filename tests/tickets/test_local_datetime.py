@@ -40,3 +40,14 @@ def test_dst_change_in_warsaw():
         before = datetime(2026, 10, 25, 0, 30, tzinfo=dt_timezone.utc)
         assert _local(before) == "25.10.2026, 02:30"
         assert _local(before + timedelta(hours=1)) == "25.10.2026, 02:30"  # the clock went back
+
+
+def test_counts_are_grouped_as_the_language_writes_them():
+    from django.utils import translation
+
+    from tickets.templatetags.helpdesk_ui import grouped
+
+    with translation.override("pl"):
+        assert grouped(14859) == "14\xa0859" and grouped(999) == "999"
+    with translation.override("en"):
+        assert grouped(14859) == "14,859"

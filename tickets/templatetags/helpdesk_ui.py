@@ -310,6 +310,13 @@ def label(obj, field_name: str) -> str:
 
 
 @register.filter
+def grouped(value) -> str:
+    """A count with the language's digit grouping ("14 859" in Polish), whatever USE_THOUSAND_SEPARATOR
+    says (which would group every number of every page, ids in addresses included)."""
+    return formats.number_format(value, force_grouping=True)
+
+
+@register.filter
 def status_tone(status: str) -> str:
     return {
         "triage": "warn", "new": "info", "open": "info", "waiting_customer": "muted",
