@@ -210,25 +210,13 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         from tickets.selectors import canned_replies
 
+        # Only ever bound (the queue page shows ``choices_for_page``): the submitted choices are checked
+        # against the rows.
         self.tenant = tenant
-        self.fields["target"].widget.attrs["placeholder"] = _("e.g. %(example)s") % {
-            "example": f"{tenant.ticket_prefix}-1005" if tenant.ticket_prefix else "1005"}
         _assignee_choices(self, tenant)
         self.fields["category"].queryset = Category.objects.for_tenant(tenant).filter(active=True).order_by(
             "position", "name")
         self.fields["canned"].queryset = canned_replies(tenant=tenant, membership=membership)
-        if not self.is_bound:
-            # The queue shows the form on every page: the choices from the page cache (a bound form
-            # checks the submitted ones against the rows).
-            from tickets.selectors import canned_replies_for_page, queue_choices_for_page
-
-            self.fields["category"].choices = [("", self.fields["category"].empty_label),
-                                               *queue_choices_for_page(tenant=tenant)["categories"]]
-            if membership is not None:
-                canned = self.fields["canned"]
-                canned.choices = [("", canned.empty_label), *(
-                    (reply.pk, canned.label_from_instance(reply))
-                    for reply in canned_replies_for_page(tenant=tenant, membership=membership))]
 
     @classmethod
     def choices_for_page(cls, *, tenant, membership) -> dict:

@@ -25,10 +25,11 @@ from tickets.models import Attachment, CannedReply, Category, Message, Ticket, T
 QUEUE_ORDER = (F("needs_agent").desc(), F("critical").desc(), F("queue_priority").desc(),
                F("next_due_at").asc(nulls_last=True), F("waiting_since").asc(), F("id").asc())
 PORTAL_ORDER = (F("received_at").desc(), F("id").desc())
-# What a row of the agents' lists shows (tickets.templatetags.helpdesk_ui.queue_rows and sla_badge):
-# a page of 50 full rows is some 3 500 values built into objects, most of them never read.
+# What a row of the customer's list shows (tickets.templatetags.helpdesk_ui.portal_rows).
 PORTAL_ROW_FIELDS = ("tenant", "number", "subject", "status", "critical", "received_at", "requester_name",
                      "contact", "category", "product", "reacted_at", "due_at")
+# What a row of the agents' lists shows (tickets.templatetags.helpdesk_ui.queue_rows and sla_badge):
+# a page of 50 full rows is some 3 500 values built into objects, most of them never read.
 QUEUE_ROW_FIELDS = ("tenant", "number", "subject", "status", "critical", "channel", "received_at",
                     "requester_name", "requester_email", "organization", "contact", "category", "product",
                     "plan", "assignee", "sla_state", "sla_started_at", "warn_at", "due_at", "reacted_at",

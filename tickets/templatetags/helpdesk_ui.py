@@ -28,14 +28,6 @@ class SlaBadge:
     due: datetime | None = None
     warn: datetime | None = None
 
-    @property
-    def left_template(self) -> str:
-        return badge_texts()["left"] % {"time": "{t}"}
-
-    @property
-    def over_template(self) -> str:
-        return badge_texts()["overdue"] % {"time": "{t}"}
-
 
 _BADGE_TEXTS: dict[str, dict[str, str]] = {}
 
@@ -96,6 +88,13 @@ def _strftime_pattern(django_format: str) -> str | None:
             continue
         parts.append(char.replace("%", "%%"))
     return "".join(parts)
+
+
+def _url_template(viewname: str) -> str:
+    """The escaped address of ``viewname`` for an object id, with ``{}`` for the id: reversed once for
+    a page's rows instead of once a row."""
+    placeholder = 987654321
+    return escape(reverse(viewname, args=[placeholder])).replace(str(placeholder), "{}")
 
 
 def local_formatter():
@@ -212,9 +211,7 @@ def queue_rows(context, tickets, unread, names) -> str:
         ("critical", _("critical")), ("nobody", _("nobody")), ("new_activity", _("New customer activity")),
         ("unread", _("Unread:")))}
     select = _("Select %(ref)s")
-    # The ticket page's address with a placeholder id, reversed once.
-    placeholder = 987654321
-    detail_url = escape(reverse("agent:ticket_detail", args=[placeholder])).replace(str(placeholder), "{}")
+    detail_url = _url_template("agent:ticket_detail")
     critical_badge = f' <span class="badge badge--danger">{t["critical"]}</span>'
     unread_marker = (f'<span class="unread-dot" title="{t["new_activity"]}"></span>'
                      f'<span class="visually-hidden">{t["unread"]} </span>')
@@ -265,8 +262,7 @@ def portal_rows(tickets, names, now) -> str:
         ("number", _("Number")), ("subject", _("Subject")), ("status", _("Status")),
         ("reaction", _("Reaction due")), ("filed_by", _("Filed by")), ("received", _("Received")),
         ("critical", _("critical")))}
-    placeholder = 987654321
-    detail_url = escape(reverse("portal:ticket_detail", args=[placeholder])).replace(str(placeholder), "{}")
+    detail_url = _url_template("portal:ticket_detail")
     critical_badge = f' <span class="badge badge--danger">{t["critical"]}</span>'
     local = local_formatter()
     rows = []
