@@ -1,6 +1,6 @@
 """The customer context of the agent's ticket page: the requester's and organization's other tickets
 (open first), the organization's upcoming sessions, and the phone layout's order."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -129,3 +129,21 @@ def test_each_list_is_the_first_of_all_the_customers_tickets_open_first_then_new
     shown = {t.pk for t in expected_requester}
     expected_organization = [t for t in sorted(others, key=rank) if t.pk not in shown][:CONTEXT_LIMIT]
     assert [t.pk for t in context["organization"]] == [t.pk for t in expected_organization]
+
+
+def test_the_other_tickets_rows_are_escaped_shortened_and_dated_in_the_agents_zone(people, client):
+    client.force_login(people["agent"].user)
+    current = file_ticket(people["email"], "Bieżące")
+    hostile = _set(file_ticket(people["email"], "<img src=x onerror=alert(1)> & " + "długi temat " * 8),
+                   critical=True, status=Ticket.Status.WAITING_CUSTOMER,
+                   # 23:30 UTC on 31 March is 1 April in Warsaw (summer time)
+                   received_at=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
+    html = _page(client, current.pk)[1]
+    section = html.split("data-requester-tickets", 1)[1].split("</ul>", 1)[0]
+    row = next(li for li in section.split("<li>") if hostile.reference in li)
+    assert "<img" not in row and "&lt;img src=x onerror=alert(1)&gt; &amp; długi temat" in row
+    assert "…</a>" in row and "długi temat " * 8 not in row  # cut to 60 characters
+    assert f'href="/agent/tickets/{hostile.pk}/"' in row
+    assert "01.04.2026" in row
+    assert 'badge--danger">!</span>' in row
+    assert 'badge--muted">czeka na klienta</span>' in row  # the agent's language (Polish)
