@@ -14,11 +14,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Tenants and people")
 
     def ready(self) -> None:
-        from core import page_cache, tenancy_cache
+        from django.core.signals import request_finished, request_started
+
+        from core import cache_versions, page_cache, tenancy_cache
         from core.models import Contact, ContactEmail, ContactPhone, Membership, Organization, User
         from core.rest import strict
 
         strict.install()
+        request_started.connect(cache_versions.begin_request, dispatch_uid="cache-versions-begin")
+        request_finished.connect(cache_versions.end_request, dispatch_uid="cache-versions-end")
         tenancy_cache.connect()
         # the ticket page's contacts of the organization, the staff a ticket may be assigned to and the
         # queue's filter choices

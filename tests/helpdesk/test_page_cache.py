@@ -191,3 +191,60 @@ def test_the_queue_choices_follow_new_and_renamed_organizations_categories_produ
     other = [name for kind in ("organizations", "categories", "products", "plans")
              for _id, name in queue_choices_for_page(tenant=beta.tenant)[kind]]
     assert not {"Nowa Sp. z o.o.", "Przemianowana", "Nowy produkt", "Plan przemianowany"} & set(other)
+
+
+class _CountingCache:
+    """The shared cache, counting the reads that reach it."""
+
+    def __init__(self, monkeypatch):
+        from core import cache_versions
+
+        self.reads = 0
+        real = cache_versions.cache
+
+        class Proxy:
+            def __getattr__(_self, name):
+                return getattr(real, name)
+
+            def get(_self, *args, **kwargs):
+                self.reads += 1
+                return real.get(*args, **kwargs)
+
+        monkeypatch.setattr(cache_versions, "cache", Proxy())
+
+
+def test_within_a_request_the_versions_and_entries_are_read_once_and_a_change_is_still_seen(alpha, monkeypatch):
+    from core import cache_versions
+
+    def titles():
+        return [c.title for c in canned_replies_for_page(tenant=alpha.tenant, membership=alpha.agent)]
+
+    titles()  # cached between requests
+    counting = _CountingCache(monkeypatch)
+    cache_versions.begin_request()
+    try:
+        assert titles() == ["alpha Canned reply"]
+        first = counting.reads  # two versions and the entry
+        assert first == 3
+        assert titles() == titles() == ["alpha Canned reply"]
+        assert agent_choices(tenant=alpha.tenant)
+        assert counting.reads == first + 1  # only the staff list's entry is new
+        CannedReply.objects.create(tenant=alpha.tenant, title="Added in this request", body="…",
+                                   visibility=CannedReply.Visibility.PERSONAL, owner=alpha.agent)
+        assert titles() == ["Added in this request", "alpha Canned reply"]
+    finally:
+        cache_versions.end_request()
+    reads = counting.reads
+    titles()
+    titles()
+    assert counting.reads == reads + 6  # outside a request every read goes to the cache
+
+
+def test_a_page_request_reads_each_version_once(alpha, client, monkeypatch):
+    client.force_login(alpha.agent.user)
+    client.get("/agent/")  # warm
+    counting = _CountingCache(monkeypatch)
+    response = client.get("/agent/")
+    assert response.status_code == 200
+    # tenancy version + answer, page version, and the queue's four cached lists; not 3 reads per list
+    assert counting.reads <= 8, counting.reads
