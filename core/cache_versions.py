@@ -68,7 +68,8 @@ def renew_now_and_on_commit(key: str) -> None:
 def get_or_compute(key: str, compute: Callable[[], Any], timeout: int, *, memo: bool = False) -> Any:
     """The entry under ``key`` (``None`` included), or ``compute()``'s answer, stored there. With
     ``memo`` the answer is also kept for the rest of the request: the caller must not change it."""
-    entries = _request.get()[1] if memo and _request.get() is not None else None
+    request = _request.get() if memo else None
+    entries = request[1] if request is not None else None
     if entries is not None and key in entries:
         return entries[key]
     hit = cache.get(key, _MISSING)
