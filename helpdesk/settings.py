@@ -145,8 +145,10 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # more to plan than to run (SQL 17.6 -> 6.1 ms a page, bench/README.md). Persistent connections
     # keep the prepared statements. Off (DATABASE_PREPARED_STATEMENTS=0) behind a pooler in
     # transaction mode that does not track prepared statements (PgBouncer before 1.21).
+    # Django turns psycopg's preparing off unless ``prepare_threshold`` is given: binding alone does
+    # not prepare anything.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     _parallel = env.str("DATABASE_PARALLEL_WORKERS", default="0").strip()
     if _parallel:
         _options = DATABASES["default"].setdefault("OPTIONS", {})

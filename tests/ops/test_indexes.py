@@ -66,3 +66,22 @@ def test_connections_start_without_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_a_statement_a_connection_repeats_is_prepared_on_the_server():
+    # settings: DATABASE_PREPARED_STATEMENTS, default on. Django leaves psycopg's preparing off unless
+    # ``prepare_threshold`` is given; binding parameters on the server alone prepares nothing.
+    from tickets.models import Ticket
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ["%tickets_ticket%"])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for pk in range(7):
+        list(Ticket.objects.filter(pk=pk, status="new").values_list("id"))
+    assert prepared() == before + 1
