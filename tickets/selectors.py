@@ -207,9 +207,14 @@ def queue_rows(*, tenant: Tenant, membership: Membership) -> QuerySet[Ticket]:
     by every clone) — joining it built a full ``Tenant`` per row. Only the columns a row shows; the
     names of its relations and whether it is unread for the agent (``tickets.unread.is_unread``) as
     subqueries of the same statement."""
+    return _given_tenant(tenant).only(*QUEUE_ROW_FIELDS).annotate(**_row_names(), **unread_annotations(membership))
+
+
+def _given_tenant(tenant: Tenant) -> QuerySet[Ticket]:
+    """The tenant's tickets, each given ``tenant`` as its ``tenant`` (not joined, not read again)."""
     rows = Ticket.objects.for_tenant(tenant)
     rows._known_related_objects = {Ticket._meta.get_field("tenant"): {tenant.pk: tenant}}
-    return rows.only(*QUEUE_ROW_FIELDS).annotate(**_row_names(), **unread_annotations(membership))
+    return rows
 
 
 def effective_sort(filters: QueueFilters) -> str:
@@ -279,11 +284,16 @@ def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status:
     return tickets.order_by(*PORTAL_ORDER)
 
 
-def ticket_for_agent(*, tenant: Tenant, pk: int) -> Ticket:
-    ticket = (Ticket.objects.for_tenant(tenant)
-              .select_related("tenant", "organization__account_manager__user", "contact", "category", "product",
-                              "plan", "terms", "assignee__user")
-              .filter(pk=pk).first())
+def ticket_for_agent(*, tenant: Tenant, pk: int, membership: Membership | None = None) -> Ticket:
+    """The ticket with what its agent page shows of its relations (not its plan and terms: the page
+    shows the plan in force today, ``plans.selectors.plan_in_force_for_page``). With ``membership``,
+    also whether it is unread for that agent (``tickets.unread.unread_annotations``)."""
+    tickets = (_given_tenant(tenant)
+               .select_related("organization__account_manager__user", "contact", "category", "product",
+                               "assignee__user"))
+    if membership is not None:
+        tickets = tickets.annotate(**unread_annotations(membership))
+    ticket = tickets.filter(pk=pk).first()
     if ticket is None:
         raise Http404
     return ticket

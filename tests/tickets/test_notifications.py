@@ -76,6 +76,28 @@ def test_mark_as_unread_until_opened_again(people, client):
     assert ticket.pk not in unread_ids(membership=people["agent"], ticket_ids=[ticket.pk])
 
 
+def test_opening_a_ticket_writes_only_when_it_was_unread(people, client):
+    ticket = file_ticket(people["customer"], "Drukarka etykiet")
+    client.force_login(people["agent"].user)
+    client.get(f"/agent/tickets/{ticket.pk}/")
+    first = TicketSeen.objects.get(ticket=ticket, membership=people["agent"]).seen_at
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(f"/agent/tickets/{ticket.pk}/").status_code == 200
+    assert not [q for q in again.captured_queries if "tickets_ticketseen" in q["sql"] and "INSERT" in q["sql"]]
+    assert TicketSeen.objects.get(ticket=ticket, membership=people["agent"]).seen_at == first
+    # the customer writes: the next visit reads it
+    TicketSeen.objects.filter(ticket=ticket).update(seen_at=timezone.now() - timedelta(minutes=1))
+    _reply(ticket, people["customer"])
+    assert ticket.pk in unread_ids(membership=people["agent"], ticket_ids=[ticket.pk])
+    client.get(f"/agent/tickets/{ticket.pk}/")
+    assert ticket.pk not in unread_ids(membership=people["agent"], ticket_ids=[ticket.pk])
+    # marked unread by hand, with nothing new: the next visit clears the mark
+    client.post(f"/agent/tickets/{ticket.pk}/unread/")
+    assert ticket.pk in unread_ids(membership=people["agent"], ticket_ids=[ticket.pk])
+    client.get(f"/agent/tickets/{ticket.pk}/")
+    assert ticket.pk not in unread_ids(membership=people["agent"], ticket_ids=[ticket.pk])
+
+
 def test_old_history_is_not_unread_for_a_new_colleague(people):
     ticket = file_ticket(people["customer"], "Stara sprawa")
     Message.objects.filter(ticket=ticket).update(created_at=people["agent"].created_at - timedelta(days=30))

@@ -159,7 +159,7 @@ def _share_contact_lists(ticket: Ticket, contacts: list) -> None:
 @require_GET
 @agent_required
 def ticket_detail(request, pk: int):
-    ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk)
+    ticket = selectors.ticket_for_agent(tenant=request.tenant, pk=pk, membership=request.membership)
     if ticket.merged_into_id is not None:
         messages.info(request, _("%(ref)s has been merged into this ticket.") % {"ref": ticket.reference})
         return redirect("agent:ticket_detail", pk=ticket.merged_into_id)
