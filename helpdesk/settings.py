@@ -100,6 +100,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 
+# Plain widgets are built in Python, the same HTML as Django's templates (core.widget_rendering).
+FORM_RENDERER = "core.widget_rendering.WidgetRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
