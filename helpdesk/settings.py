@@ -116,6 +116,8 @@ TEMPLATES = [
                 "helpdesk.context_processors.tenant",
                 "csp.context_processors.nonce",
             ],
+            # {% field_row %} in every template without a {% load %}
+            "builtins": ["core.templatetags.form_ui"],
         },
     },
 ]
