@@ -241,7 +241,13 @@ def ticket_page_appointments(*, tenant: Tenant, ticket, now: datetime,
                                 ends_at__gte=now)
                         .order_by("starts_at", "id").values("pk")[:limit])
         wanted |= Q(pk__in=upcoming_ids)
-    rows = list(_appointments(tenant).select_related("ticket__tenant").filter(wanted))
+    # What the two panels show: the agent, the logged entry and the other tickets' references (their
+    # tenant is the page's); in no order, as they are sorted here.
+    rows = list(Appointment.objects.for_tenant(tenant).select_related("ticket", "agent__user", "time_entry")
+                .filter(wanted).order_by())
+    for row in rows:
+        if row.ticket is not None:
+            row.ticket.tenant = ticket.tenant
     for_ticket = sorted((a for a in rows if a.ticket_id == ticket.pk), key=lambda a: (a.starts_at, a.pk), reverse=True)
     # Every one of the next ``limit`` is among the rows; so are some of the ticket's that also qualify.
     upcoming = sorted((a for a in rows if ticket.organization_id and a.organization_id == ticket.organization_id
