@@ -93,6 +93,43 @@ def _select(widget: dict) -> str:
     return "".join(parts)
 
 
+def _input_option(option: dict) -> str:
+    """``django/forms/widgets/input_option.html``: a radio button or checkbox of a group"""
+    if not option.get("wrap_label"):
+        return _input(option) + "\n"
+    element_id = option["attrs"].get("id")
+    label_for = f' for="{_var(element_id)}"' if element_id else ""
+    return f'<label{label_for}>{_input(option)} {_var(option["label"])}</label>\n'
+
+
+def _multiple_input(widget: dict) -> str:
+    """``django/forms/widgets/multiple_input.html``: radio buttons or checkboxes"""
+    attrs = widget["attrs"]
+    element_id, css = attrs.get("id"), attrs.get("class")
+    shown_id = f' id="{_var(element_id)}"' if element_id else ""
+    shown_class = f' class="{_var(css)}"' if css else ""
+    parts = [f"<div{shown_id}{shown_class}>"]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f"\n  <div><label>{_var(group)}</label>")
+        for option in options:
+            build = _OPTIONS.get(option.get("template_name"))
+            if build is None:
+                raise _Unhandled
+            parts.append(f"<div>\n    {build(option)}</div>")
+        if group:
+            parts.append("\n  </div>")
+    parts.append("\n</div>\n")
+    return "".join(parts)
+
+
+def _file(widget: dict) -> str:
+    """``django/forms/widgets/clearable_file_input.html`` with no file yet (a file already there: the template)"""
+    if widget.get("is_initial"):
+        raise _Unhandled
+    return f'\n<input type="{_var(widget["type"])}" name="{_var(widget["name"])}"{_attrs(widget)}>\n'
+
+
 def _included_input(widget: dict) -> str:
     """A template that is ``{% include "django/forms/widgets/input.html" %}`` and its own newline."""
     return _input(widget) + "\n"
@@ -106,7 +143,16 @@ _WIDGETS: dict[str, Callable[[dict], str]] = {
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/select.html": _select,
     "django/forms/widgets/select_option.html": _option,
+    "django/forms/widgets/input_option.html": _input_option,
+    "django/forms/widgets/multiple_input.html": _multiple_input,
+    "django/forms/widgets/clearable_file_input.html": _file,
 }
+# Templates that are an include of another one and their own newline.
+_OPTIONS = {f"django/forms/widgets/{name}_option.html": lambda option: _input_option(option) + "\n"
+            for name in ("radio", "checkbox")}
+_WIDGETS.update(_OPTIONS)
+_WIDGETS.update({f"django/forms/widgets/{name}.html": lambda widget: _multiple_input(widget) + "\n"
+                 for name in ("radio", "checkbox_select")})
 
 
 def render_widget(template_name: str, context: dict) -> str | None:

@@ -1,5 +1,6 @@
 """Widgets built in Python (core.widget_rendering) give Django's templates' HTML, byte for byte."""
 import datetime
+import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -67,6 +68,47 @@ def test_selects_with_groups_match_the_templates(options, value, multiple, widge
     assert fast == expected
 
 
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(options=groups, value=st.one_of(st.none(), st.integers(0, 9), st.lists(st.integers(0, 9), max_size=3)),
+       checkboxes=st.booleans(), widget_attrs=attrs, element_id=st.sampled_from(["", "id_kind", 'x"y']))
+def test_radio_buttons_and_checkboxes_of_a_group_match_the_templates(options, value, checkboxes, widget_attrs,
+                                                                      element_id):
+    widget = (forms.CheckboxSelectMultiple if checkboxes else forms.RadioSelect)(widget_attrs, choices=options)
+    render_attrs = {"id": element_id} if element_id else None
+    expected, fast = both(widget, "kind", value, render_attrs)
+    assert fast == expected
+
+
+def test_the_buttons_of_a_bound_field_one_by_one_match_the_templates():
+    class Form(forms.Form):
+        kind = forms.ChoiceField(widget=forms.RadioSelect,
+                                 choices=[("reply", "Odpowiedź <klient>"), ("note", "Notatka")])
+        tags = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, choices=[(1, "a & b"), (2, "c")],
+                                         required=False)
+
+    def buttons(renderer):
+        form = Form({"kind": "note", "tags": ["1"]}, renderer=renderer)
+        return [str(button) for name in ("kind", "tags") for button in form[name]] + [str(form["kind"])]
+
+    assert buttons(FAST) == buttons(TEMPLATES)
+
+
+def test_file_inputs_match_the_templates_with_or_without_a_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    class Stored:
+        url = "/media/a&b.pdf"
+
+        def __str__(self):
+            return "a&b.pdf"
+
+    for widget, value in [(forms.ClearableFileInput(), None), (forms.ClearableFileInput({"multiple": False}), None),
+                          (forms.FileInput(), None), (forms.ClearableFileInput(), Stored()),
+                          (forms.ClearableFileInput(), SimpleUploadedFile("x.txt", b"x"))]:
+        expected, fast = both(widget, "attachments", value)
+        assert fast == expected
+
+
 def test_lazy_labels_and_the_null_boolean_select_match():
     label = lazy(lambda: "Zamknięte <teraz>", str)()
     for widget, value in [(forms.Select(choices=[("", "---"), ("closed", label)]), "closed"),
@@ -76,8 +118,7 @@ def test_lazy_labels_and_the_null_boolean_select_match():
 
 
 def test_widgets_it_does_not_build_are_left_to_their_templates():
-    for widget in [forms.RadioSelect(choices=[(1, "a")]), forms.CheckboxSelectMultiple(choices=[(1, "a")]),
-                   forms.ClearableFileInput(), forms.SelectDateWidget(), forms.SplitDateTimeWidget()]:
+    for widget in [forms.SelectDateWidget(), forms.SplitDateTimeWidget(), forms.MultipleHiddenInput()]:
         context = widget.get_context("x", None, {})
         assert render_widget(widget.template_name, context) is None
         expected, fast = both(widget, "x", None)
@@ -87,19 +128,29 @@ def test_widgets_it_does_not_build_are_left_to_their_templates():
                          {"widget": {"type": "text", "name": "x", "value": lambda: "y", "attrs": {}}}) is None
 
 
+# The templates core.widget_rendering copies, as Django 5.2 ships them (first 16 hex of their SHA-256).
+COPIED = {"input.html": "770cf3acba1c18b6", "attrs.html": "f729483efe44660f", "textarea.html": "02fd58fa1a57514d",
+          "select.html": "ed4d11ce3784486f", "select_option.html": "37fa6c7742580aa3",
+          "input_option.html": "3f244d9fd96613d0", "multiple_input.html": "8f111646a577d9ae",
+          "clearable_file_input.html": "d5dbf8c6d8a4eae9"}
+INCLUDES = {
+    **{name: "input" for name in ("text", "number", "email", "url", "password", "hidden", "date", "datetime",
+                                  "time", "search", "tel", "color", "checkbox")},
+    "radio_option": "input_option", "checkbox_option": "input_option",
+    "radio": "multiple_input", "checkbox_select": "multiple_input",
+}
+
+
 def test_the_templates_it_replaces_are_the_ones_it_copies():
     """A Django upgrade that changes one of these templates fails here, not in a page."""
-    include = '{% include "django/forms/widgets/input.html" %}\n'
-    for name, build in _WIDGETS.items():
-        text = (WIDGET_DIR / name).read_text()
-        if build.__name__ == "_included_input":
-            assert text == include, name
-    assert (WIDGET_DIR / "django/forms/widgets/input.html").read_text() == (
-        '<input type="{{ widget.type }}" name="{{ widget.name }}"{% if widget.value != None %} '
-        'value="{{ widget.value|stringformat:\'s\' }}"{% endif %}{% include "django/forms/widgets/attrs.html" %}>\n')
-    assert (WIDGET_DIR / "django/forms/widgets/attrs.html").read_text() == (
-        '{% for name, value in widget.attrs.items %}{% if value is not False %} {{ name }}{% if value is not True %}'
-        '="{{ value|stringformat:\'s\' }}"{% endif %}{% endif %}{% endfor %}')
+    widgets = WIDGET_DIR / "django/forms/widgets"
+    for name, included in INCLUDES.items():
+        assert f"django/forms/widgets/{name}.html" in _WIDGETS
+        assert (widgets / f"{name}.html").read_text() == f'{{% include "django/forms/widgets/{included}.html" %}}\n'
+    digests = {name: hashlib.sha256((widgets / name).read_text().encode()).hexdigest()[:16]
+               for name in ("input.html", "attrs.html", "textarea.html", "select.html", "select_option.html",
+                            "input_option.html", "multiple_input.html", "clearable_file_input.html")}
+    assert digests == COPIED, "a widget template changed: compare it with core/widget_rendering.py"
 
 
 def test_no_project_template_overrides_a_widget_it_builds():
