@@ -62,6 +62,47 @@ def wrk(url: str, *, duration: int, threads: int, connections: int, headers: lis
     return json.loads(line.removeprefix("WRKJSON "))
 
 
+THREAD = [
+    (False, "Dzień dobry, od wczoraj drukarka etykiet w magazynie nie drukuje etykiet kurierskich. Zlecenie "
+            "trafia do kolejki, ale nic się nie dzieje, a po kilku minutach pojawia się błąd połączenia. "
+            "Restart drukarki i komputera nie pomógł. Proszę o pilny kontakt, bo stoją nam wysyłki."),
+    (True, "Dzień dobry, dziękujemy za zgłoszenie. Proszę sprawdzić, czy drukarka ma ten sam adres IP co "
+           "wcześniej (Ustawienia → Drukarki → Etykiety) i przesłać zrzut ekranu z komunikatem błędu. "
+           "Jeśli adres się zmienił, wystarczy go poprawić w konfiguracji stanowiska pakowania."),
+    (False, "Adres IP faktycznie się zmienił po wymianie routera. Poprawiłem go w ustawieniach, ale teraz "
+            "drukują się tylko etykiety jednego kuriera, a przy drugim program zgłasza błąd szablonu. "
+            "W załączniku zrzut ekranu z komunikatem, który pojawia się przy każdej próbie wydruku."),
+    (True, "Szablon drugiego kuriera zmienił się w ostatniej aktualizacji jego API. Przygotowaliśmy "
+           "poprawiony szablon i wgraliśmy go zdalnie na Państwa stanowisko. Proszę spróbować wydrukować "
+           "etykietę testową i dać znać, czy wszystko działa, wtedy zamkniemy zgłoszenie."),
+    (False, "Wszystko działa, etykiety obu kurierów drukują się poprawnie. Dziękuję za szybką pomoc i "
+            "sprawne wgranie poprawki, wysyłki ruszyły jeszcze przed południem. Zgłoszenie można zamknąć, "
+            "a w razie podobnego problemu po kolejnej aktualizacji odezwiemy się ponownie."),
+]
+
+
+def ticket_thread(ticket_id: int) -> None:
+    """The measured ticket's conversation: five public messages of about 300 characters, customer and
+    agent in turn (as the peer's measured ticket), written once."""
+    from datetime import timedelta
+
+    from core.models import Membership
+    from tickets.models import Message, Ticket
+
+    ticket = Ticket.objects.get(pk=ticket_id)
+    if Message.objects.filter(ticket=ticket).exists():
+        return
+    agent = Membership.objects.select_related("user").get(tenant_id=ticket.tenant_id, user__email=AGENT)
+    Message.objects.bulk_create([
+        Message(tenant_id=ticket.tenant_id, ticket=ticket, body=body, from_staff=staff, internal=False,
+                source=Message.Source.AGENT if staff else Message.Source.PORTAL,
+                author_user=agent.user if staff else None, author_contact=None if staff else ticket.contact,
+                author_name=agent.user.get_full_name() if staff else ticket.requester_name,
+                from_email="" if staff else ticket.requester_email,
+                created_at=ticket.received_at + timedelta(hours=index))
+        for index, (staff, body) in enumerate(THREAD)])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
@@ -118,6 +159,7 @@ def main() -> int:
         contact_id = Contact.objects.get(user__email=CUSTOMER).pk
         ticket_id = (Ticket.objects.filter(tenant__slug="wysylki", organization__isnull=False)
                      .order_by("-id").values_list("pk", flat=True).first())
+        ticket_thread(ticket_id)
         connection.close()
         redis_flush(args.broker_url)
         redis_flush(args.cache_url)
