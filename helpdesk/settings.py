@@ -144,13 +144,12 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # milliseconds, and on a shared machine starting workers for them cost a search 30–40 ms
     # (bench/README.md). Empty leaves PostgreSQL's own setting (e.g. behind a pooler that refuses
     # startup options).
-    # Parameters bound on the server, so that psycopg prepares a statement once a connection has run
-    # it five times and PostgreSQL stops planning it on every request: the ticket page's joins cost
-    # more to plan than to run (SQL 17.6 -> 6.1 ms a page, bench/README.md). Persistent connections
-    # keep the prepared statements. Off (DATABASE_PREPARED_STATEMENTS=0) behind a pooler in
-    # transaction mode that does not track prepared statements (PgBouncer before 1.21).
-    # Django turns psycopg's preparing off unless ``prepare_threshold`` is given: binding alone does
-    # not prepare anything.
+    # Parameters bound on the server, and psycopg prepares a statement once a connection has run it
+    # five times, so PostgreSQL stops planning it on every request: the ticket page's joins cost more
+    # to plan than to run (bench/README.md). Django turns psycopg's preparing off unless
+    # ``prepare_threshold`` is given; binding alone prepares nothing. Persistent connections keep
+    # the prepared statements. Off (DATABASE_PREPARED_STATEMENTS=0) behind a pooler in transaction
+    # mode that does not track prepared statements (PgBouncer before 1.21).
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     _parallel = env.str("DATABASE_PARALLEL_WORKERS", default="0").strip()

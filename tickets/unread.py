@@ -22,13 +22,13 @@ def ticket_seen(*, ticket: Ticket, membership: Membership) -> None:
 
     A ticket read with ``unread_annotations`` that the agent opened before and that has nothing new
     for them is left as it is: reading it again changes nothing, and the page costs no write (three
-    statements) on every visit. A customer message that arrives meanwhile stays unread, as it should:
-    the page did not show it."""
+    statements) on every visit. A customer message written after the ticket was read stays unread
+    until the next visit."""
     if ticket.tenant_id != membership.tenant_id:
         return
     if getattr(ticket, "unread_seen_at", None) is not None and not is_unread(ticket, membership):
         return
-    # One statement (INSERT … ON CONFLICT DO UPDATE): the page costs the same on every visit.
+    # One statement (INSERT … ON CONFLICT DO UPDATE), whether the agent opened it before or not.
     TicketSeen.objects.bulk_create(
         [TicketSeen(tenant_id=ticket.tenant_id, membership=membership, ticket=ticket, seen_at=timezone.now())],
         update_conflicts=True,
