@@ -262,12 +262,10 @@ def portal_tickets(*, tenant: Tenant, contact: Contact, state: str = "", status:
         source=Message.Source.SYSTEM)
     # A merged ticket is not listed: its conversation is the other ticket's (its reference finds that one).
     # Only what a row shows (``helpdesk_ui.portal_rows``): the filer's name as a subquery, the category
-    # and product names from ``queue_row_names``; a page of full rows with four joined relations built
-    # some 250 model instances and parsed 550 dates.
-    tickets = (Ticket.objects.for_tenant(tenant).filter(organization_id=contact.organization_id,
-                                                        merged_into__isnull=True)
-               .select_related("tenant").only(*PORTAL_ROW_FIELDS)
-               .annotate(replied=Exists(replies), **_row_names()))
+    # and product names from ``queue_row_names``, the tenant the request's (``_given_tenant``); a page of
+    # full rows with four joined relations built some 250 model instances and parsed 550 dates.
+    tickets = (_given_tenant(tenant).filter(organization_id=contact.organization_id, merged_into__isnull=True)
+               .only(*PORTAL_ROW_FIELDS).annotate(replied=Exists(replies), **_row_names()))
     if state == "open":
         tickets = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
     elif state == "closed":
