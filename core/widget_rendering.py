@@ -163,8 +163,8 @@ def render_widget(template_name: str, context: dict) -> str | None:
     try:
         # Django's renderer strips what a template renders
         return build(context["widget"]).strip()
-    except (_Unhandled, KeyError):
-        return None
+    except (_Unhandled, KeyError, AttributeError, TypeError):
+        return None  # not the shape Django's own widgets give: their template renders it
 
 
 class WidgetRenderer(DjangoTemplates):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import template
 from django.forms.boundfield import BoundField
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -34,6 +34,9 @@ def field_row(field: BoundField | None, field_id: str = "") -> SafeString:
                                  _REQUIRED if field.field.required else "", field))
     if field.help_text:
         parts.append(format_html('  <p class="help" id="{}_helptext">{}</p>\n', field.auto_id, field.help_text))
-    parts.extend(format_html('  <p class="error" role="alert">{}</p>\n', error) for error in errors)
+    if errors:
+        # The widget names this element in its aria-describedby (Django's "<id>_error").
+        parts.append(format_html('  <div id="{}_error">{}</div>\n', field.auto_id, format_html_join(
+            "", '<p class="error" role="alert">{}</p>', ((error,) for error in errors))))
     parts.append("</div>")
     return mark_safe("".join(parts))  # every part but the closing tag is escaped by format_html
