@@ -130,14 +130,14 @@ def _file(widget: dict) -> str:
     return f'\n<input type="{_var(widget["type"])}" name="{_var(widget["name"])}"{_attrs(widget)}>\n'
 
 
-def _included_input(widget: dict) -> str:
-    """A template that is ``{% include "django/forms/widgets/input.html" %}`` and its own newline."""
-    return _input(widget) + "\n"
+def _included(build: Callable[[dict], str]) -> Callable[[dict], str]:
+    """A template that is an ``{% include %}`` of the one ``build`` copies, and its own newline."""
+    return lambda widget: build(widget) + "\n"
 
 
 _WIDGETS: dict[str, Callable[[dict], str]] = {
     "django/forms/widgets/input.html": _input,
-    **{f"django/forms/widgets/{name}.html": _included_input
+    **{f"django/forms/widgets/{name}.html": _included(_input)
        for name in ("text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
                     "search", "tel", "color", "checkbox")},
     "django/forms/widgets/textarea.html": _textarea,
@@ -147,11 +147,9 @@ _WIDGETS: dict[str, Callable[[dict], str]] = {
     "django/forms/widgets/multiple_input.html": _multiple_input,
     "django/forms/widgets/clearable_file_input.html": _file,
 }
-# Templates that are an include of another one and their own newline.
-_OPTIONS = {f"django/forms/widgets/{name}_option.html": lambda option: _input_option(option) + "\n"
-            for name in ("radio", "checkbox")}
+_OPTIONS = {f"django/forms/widgets/{name}_option.html": _included(_input_option) for name in ("radio", "checkbox")}
 _WIDGETS.update(_OPTIONS)
-_WIDGETS.update({f"django/forms/widgets/{name}.html": lambda widget: _multiple_input(widget) + "\n"
+_WIDGETS.update({f"django/forms/widgets/{name}.html": _included(_multiple_input)
                  for name in ("radio", "checkbox_select")})
 
 

@@ -299,8 +299,8 @@ def ticket_for_agent(*, tenant: Tenant, pk: int, membership: Membership | None =
 
 def ticket_for_contact(*, tenant: Tenant, contact: Contact, pk: int) -> Ticket:
     """A ticket of the contact's own organization; anything else is a 404."""
-    ticket = (Ticket.objects.for_tenant(tenant).filter(pk=pk, organization_id=contact.organization_id)
-              .select_related("tenant", "organization", "contact", "category", "product").first())
+    ticket = (_given_tenant(tenant).filter(pk=pk, organization_id=contact.organization_id)
+              .select_related("organization", "contact", "category", "product").first())
     if ticket is None:
         raise Http404
     return ticket
