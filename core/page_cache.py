@@ -28,10 +28,15 @@ def _version_key(tenant_id: int) -> str:
     return f"page:version:{tenant_id}"
 
 
+def version(tenant_id: int) -> str:
+    """The tenant's current page version (a token: compare, do not order)."""
+    return cache_versions.current(_version_key(tenant_id))
+
+
 def cached(tenant_id: int, key_parts: tuple, compute: Callable[[], Any]) -> Any:
     """``compute()``'s answer, cached under the tenant's current page version and ``key_parts`` (and
     kept for the rest of the request: pages must not change it)."""
-    versions = (tenancy_cache.version(), cache_versions.current(_version_key(tenant_id)))
+    versions = (tenancy_cache.version(), version(tenant_id))
     key = "page:" + ":".join([*versions, str(tenant_id), *(str(part) for part in key_parts)])
     return cache_versions.get_or_compute(key, compute, TIMEOUT, memo=True)
 

@@ -52,6 +52,15 @@ def _tenancy_cache_reset():
 
 
 @pytest.fixture
+def list_cache_off(monkeypatch):
+    """Ticket lists computed on every request (``tickets.list_cache``): for tests that count what
+    computing them costs. The cached path is tested in tests/tickets/test_list_cache.py."""
+    from tickets import list_cache
+
+    monkeypatch.setattr(list_cache, "version", lambda tenant_id: None)
+
+
+@pytest.fixture
 def english():
     """Messages in English, for tests that compare them word for word (the product defaults to Polish)."""
     with translation.override("en"):

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 
 from core.models import Contact, Membership, Organization
 from core.rest.fields import TenantPrimaryKeyField, TenantSlugField
+from core.rest.rendered import RenderedResponse
 from core.rest.filters import BoolFilter, IdFilter, UpdatedSinceFilterSet
 from core.rest.viewsets import ApiViewSet
 from plans.models import Product
 from sla.policy import REASONS
 from tickets.models import Category, Message, Ticket
-from tickets import sla_targets
+from tickets import list_cache, sla_targets
 from tickets.merge import message_split, ticket_merge
 from tickets.services import message_add, ticket_assign, ticket_create, ticket_set_status, ticket_update
 
@@ -269,6 +270,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
         return tickets_queryset(self.tenant)
+
+    def list(self, request, *args, **kwargs):
+        """A page of tickets, cached rendered until the tenant's tickets change (``tickets.list_cache``):
+        the key is the whole address, host included (the page's ``next`` and ``previous`` links carry
+        it), and the media type asked for."""
+        def page() -> bytes:
+            data = super(TicketViewSet, self).list(request, *args, **kwargs).data
+            return request.accepted_renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+
+        return RenderedResponse(list_cache.cached(self.tenant.pk, "api-tickets", (
+            request.build_absolute_uri(), request.accepted_media_type), page))
 
     def create(self, request, *args, **kwargs):
         serializer = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())

@@ -634,3 +634,22 @@ class Notification(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.kind} {self.ticket_id}"
+
+
+class ListVersion(models.Model):
+    """How many committed transactions have changed what the ticket lists show of a tenant: tickets,
+    their messages, SLA pauses, agents' seen markers and saved views, contacts' names
+    (``tickets.list_cache``).
+
+    Kept by database triggers (migration 0015), not by Django: every write counts, ``update()``,
+    ``bulk_create`` and raw SQL included. On PostgreSQL the trigger is deferred to the commit and
+    counts a transaction once, so the row is locked only while a transaction commits and its new
+    number becomes visible with the change itself. No foreign key: a tenant's deletion deletes its
+    tickets, whose triggers still write here."""
+
+    tenant_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+    txid = models.BigIntegerField(default=0)  # the transaction that counted last (PostgreSQL)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.version}"

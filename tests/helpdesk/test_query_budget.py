@@ -135,6 +135,8 @@ def test_the_trivial_api_view_answers_a_staff_session(people, client):
 
 # --- the hot pages ---------------------------------------------------------------------------------
 
+# What computing each list costs (``list_cache_off``); once cached (tickets.list_cache) a list costs the
+# user and the tenant's list version (tests/tickets/test_list_cache.py).
 # The queue: the user, the count, the page's rows (with the names of their organization, contact,
 # category, product, plan and assignee, and whether each is unread, as subqueries of that one
 # statement) and the saved views; the filters' and the bulk form's choices come from the page cache.
@@ -154,7 +156,7 @@ PORTAL_QUERIES = 3
 TICKET_PAGE_QUERIES = 14
 
 
-def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
+def test_the_queue_page_costs_a_fixed_number_of_queries(people, client, list_cache_off):
     client.force_login(people["agent"].user)
     file_ticket(people["customer"], "Zgłoszenie drukarki 0")
     _warm(client, "/agent/")
@@ -184,7 +186,7 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(people, client):
     assert f"{people['agent'].tenant.ticket_prefix}-" in response.content.decode()
 
 
-def test_the_portal_list_costs_a_fixed_number_of_queries(people, client):
+def test_the_portal_list_costs_a_fixed_number_of_queries(people, client, list_cache_off):
     file_ticket(people["customer"], "Pierwsze")
     client.force_login(people["customer"].user)
     _warm(client, "/portal/")

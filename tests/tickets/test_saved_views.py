@@ -135,7 +135,7 @@ def _queue_queries(client) -> int:
     return len(ctx.captured_queries)
 
 
-def test_ten_views_cost_one_query_and_none_once_cached(people, client):
+def test_ten_views_cost_one_query_and_none_once_cached(people, client, list_cache_off):
     for n in range(3):
         file_ticket(people["email"], f"Sprawa {n}", critical=n == 0)
     c = _client(client, people["agent"])

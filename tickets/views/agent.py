@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from plans.selectors import plan_in_force_for_page
 from sla import policy
-from tickets import hooks, saved_views, selectors
+from tickets import hooks, list_cache, saved_views, selectors
 from tickets.bulk import bulk_apply
 from tickets.presence import POLL_SECONDS, presence_touch
 from tickets.presence import others as presence_others
@@ -24,16 +26,46 @@ from tickets.selectors import product_names
 from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_assign, ticket_set_status
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.unread import is_unread, ticket_seen
-from tickets.views.common import (SEARCH_COUNT_CAP, agent_required, attachment_response, form_service,
-                                  paginate, thumbnail_response)
+from tickets.views.common import (CSRF_PLACEHOLDER, SEARCH_COUNT_CAP, agent_required, attachment_response,
+                                  form_service, paginate, thumbnail_response, with_csrf_token)
 
 
 @require_GET
 @agent_required
 def queue(request):
+    """The queue page, or its table alone for the page's HTMX refresh. Both are cached until the
+    tenant's tickets change (``tickets.list_cache``), but for searches: what they match is not counted."""
     tenant = request.tenant
     filters = filters_from_query(request.GET)
     now = timezone.now()
+    key = (request.membership.pk, request.get_full_path(), list_cache.minute(now))
+
+    def table() -> str:
+        return queue_table(request, filters, now)
+
+    def content() -> str:
+        return render_to_string("tickets/agent/_queue_content.html", {
+            "queue_table": queue_table(request, filters, now) if filters.search else
+            list_cache.cached(tenant.pk, "queue-table", key, table),
+            "filters": filters, "now": now,
+            **views_sidebar(request, now),
+            "statuses": Ticket.Status.choices,
+            "filtered": filters.any(),
+            **filter_choices(tenant),
+            **({} if request.membership.read_only else {
+                "bulk_choices": BulkForm.choices_for_page(tenant=tenant, membership=request.membership)}),
+            "csrf_token": CSRF_PLACEHOLDER,
+        }, request)
+
+    if request.htmx:
+        return HttpResponse(table() if filters.search else list_cache.cached(tenant.pk, "queue-table", key, table))
+    html = content() if filters.search else list_cache.cached(tenant.pk, "queue", key, content)
+    return render(request, "tickets/agent/queue.html", {"content": with_csrf_token(request, html)})
+
+
+def queue_table(request, filters, now) -> str:
+    """The queue's table: the count, the page of rows, the pagination."""
+    tenant = request.tenant
     if filters.search:
         # Counted and ordered over the bare tickets; the page's rows read by id (CappedPaginator). A
         # search alone was counted while it ran.
@@ -53,18 +85,11 @@ def queue(request):
     else:
         page = paginate(request, selectors.queue(tenant=tenant, membership=request.membership, filters=filters,
                                                  now=now))
-    template = "tickets/agent/_queue_table.html" if request.htmx else "tickets/agent/queue.html"
-    return render(request, template, {
-        "page": page, "tickets": page.object_list, "filters": filters, "now": now,
+    return render_to_string("tickets/agent/_queue_table.html", {
+        "page": page, "tickets": page.object_list, "now": now, "filtered": filters.any(),
         "row_names": selectors.queue_row_names(tenant=tenant),
         "unread": {t.pk for t in page.object_list if is_unread(t, request.membership)},
-        **({} if request.htmx else views_sidebar(request, now)),
-        "statuses": Ticket.Status.choices,
-        "filtered": filters.any(),
-        **filter_choices(tenant, full=not request.htmx),
-        **({} if request.htmx or request.membership.read_only else {
-            "bulk_choices": BulkForm.choices_for_page(tenant=tenant, membership=request.membership)}),
-    })
+    }, request)
 
 
 def views_sidebar(request, now) -> dict:

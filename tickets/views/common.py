@@ -7,7 +7,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from tickets.models import Attachment
 
@@ -150,6 +153,19 @@ class OpenPage(Page):
 
     def end_index(self) -> int:
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+# What a cached page's forms carry instead of the request's CSRF token (``with_csrf_token``). The
+# ``{% csrf_token %}`` tag escapes it; an escaped value of the user's cannot close the attribute.
+CSRF_PLACEHOLDER = "<csrf-token>"
+_CSRF_PLACED = f'name="csrfmiddlewaretoken" value="{escape(CSRF_PLACEHOLDER)}"'
+
+
+def with_csrf_token(request, html: str) -> str:
+    """``html`` rendered with ``CSRF_PLACEHOLDER`` as its CSRF token, given the request's own token."""
+    if _CSRF_PLACED not in html:
+        return mark_safe(html)
+    return mark_safe(html.replace(_CSRF_PLACED, f'name="csrfmiddlewaretoken" value="{get_token(request)}"'))
 
 
 def paginate(request, queryset, *, count_cap: int | None = None, rows=None, count: int | None = None,

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tickets import hooks, selectors
+from tickets import hooks, list_cache, selectors
 from tickets.forms import ReplyForm, TicketFileForm
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
 from tickets.views.common import (PORTAL_COUNT_CAP, attachment_response, contact_required, form_service, paginate,
-                                  thumbnail_response)
+                                  thumbnail_response, with_csrf_token)
 
 
 @require_GET
@@ -23,17 +24,27 @@ def ticket_list(request):
     status = request.GET.get("status", "")
     status = status if status in Ticket.Status.values else ""
     search = request.GET.get("q", "").strip()[:100]
-    tickets = selectors.portal_tickets(tenant=request.tenant, contact=request.contact, state=state,
-                                       status=status, search=search)
-    # An organization with thousands of tickets is not counted to the end on every page (counting
-    # 11 000 cost 15 ms, bench/README.md): past the cap the pages say "Page 3" and go on.
-    page = paginate(request, tickets, count_cap=PORTAL_COUNT_CAP)
-    return render(request, "tickets/portal/ticket_list.html", {
-        "page": page, "tickets": page.object_list, "state": state, "status": status, "search": search,
-        "statuses": Ticket.Status.choices, "now": timezone.now(),
-        "row_names": selectors.queue_row_names(tenant=request.tenant),
-        "filtered": bool(state or status or search),
-    })
+    now = timezone.now()
+
+    def content() -> str:
+        tickets = selectors.portal_tickets(tenant=request.tenant, contact=request.contact, state=state,
+                                           status=status, search=search)
+        # An organization with thousands of tickets is not counted to the end on every page (counting
+        # 11 000 cost 15 ms, bench/README.md): past the cap the pages say "Page 3" and go on.
+        page = paginate(request, tickets, count_cap=PORTAL_COUNT_CAP)
+        return render_to_string("tickets/portal/_ticket_list_content.html", {
+            "page": page, "tickets": page.object_list, "state": state, "status": status, "search": search,
+            "statuses": Ticket.Status.choices, "now": now,
+            "row_names": selectors.queue_row_names(tenant=request.tenant),
+            "filtered": bool(state or status or search),
+        }, request)
+
+    # Cached until the tenant's tickets change (tickets.list_cache); a contact's organization is in the key
+    # as the contact's (a move to another organization renews the page version).
+    html = list_cache.cached(request.tenant.pk, "portal",
+                             (request.contact.pk, request.contact.organization_id, request.get_full_path(),
+                              list_cache.minute(now)), content)
+    return render(request, "tickets/portal/ticket_list.html", {"content": with_csrf_token(request, html)})
 
 
 @require_http_methods(["GET", "POST"])
