@@ -7,7 +7,8 @@ statuses, critical flags, plan priorities, deadlines (NULL included), organizati
 assignees, bulk-inserted (COPY on PostgreSQL, executemany on SQLite).
 
 Then each page variant is requested through Django's test Client (in process: server time only,
-no network) — warm-up first, then N timed requests — and its SQL query count is captured. On
+no network) — warm-up first, then N timed requests — and its SQL query count is captured. Every
+page is computed, as after a change (``--cached``: the cached pages, ``tickets.list_cache``). On
 PostgreSQL the EXPLAIN ANALYZE of the queue's page query and count query is printed.
 
     PYTHONPATH=. .venv/bin/python bench/bench_queue.py                  # both backends, 100 000 tickets
@@ -305,7 +306,15 @@ def explain_queue(client, paths: list[str]) -> None:
             print(f"\nGET {path}: {sql[:160]}{'…' if len(sql) > 160 else ''}\n{plan}")
 
 
-def run_backend(backend: str, total: int, requests: int, warmup: int, keep: bool) -> int:
+def list_cache_off() -> None:
+    """Compute every page, as after a change: in production the lists are cached until the tenant's
+    tickets change (``tickets.list_cache``), and a cached page costs none of what is measured here."""
+    from tickets import list_cache
+
+    list_cache.version = lambda tenant_id: None
+
+
+def run_backend(backend: str, total: int, requests: int, warmup: int, keep: bool, cached: bool = False) -> int:
     work = None
     if backend == "sqlite":
         work = tempfile.mkdtemp(prefix="bench-queue-")
@@ -317,6 +326,8 @@ def run_backend(backend: str, total: int, requests: int, warmup: int, keep: bool
     try:
         django_setup(url)
         build(total)
+        if not cached:
+            list_cache_off()
         from django.db import connection
         from django.test import Client
 
@@ -329,7 +340,7 @@ def run_backend(backend: str, total: int, requests: int, warmup: int, keep: bool
         for label, path in PORTAL_VARIANTS:
             results.append((label, path, measure(customer, path, requests, warmup)))
         print(f"\n{backend}: {total:,} tickets, {requests} timed requests per row after {warmup} warm-up "
-              f"(Django test Client, server time)")
+              f"(Django test Client, server time; {'cached lists' if cached else 'every page computed'})")
         print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8} {'KiB':>6}")
         for label, _path, r in results:
             print(f"{label:34} {r['p50']:8.1f} {r['p95']:8.1f} {r['max']:8.1f} {r['queries']:8d} "
@@ -354,6 +365,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page variant")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--cached", action="store_true",
+                        help="measure the cached pages (default: every page computed, tickets.list_cache)")
     parser.add_argument("--build-only", metavar="DATABASE_URL",
                         help="only build the database at this URL (used by bench/load)")
     args = parser.parse_args()
@@ -364,11 +377,12 @@ def main() -> int:
         build(args.tickets)
         return 0
     if args.backend != "both":
-        return run_backend(args.backend, args.tickets, args.requests, args.warmup, args.keep)
+        return run_backend(args.backend, args.tickets, args.requests, args.warmup, args.keep, args.cached)
     status = 0
     for backend in ("sqlite", "postgres"):
         command = [sys.executable, __file__, "--backend", backend, "--tickets", str(args.tickets),
-                   "--requests", str(args.requests), "--warmup", str(args.warmup)] + (["--keep"] if args.keep else [])
+                   "--requests", str(args.requests), "--warmup", str(args.warmup),
+                   *(["--keep"] if args.keep else []), *(["--cached"] if args.cached else [])]
         status |= subprocess.run(command, timeout=1800).returncode
     return status
 

@@ -168,7 +168,8 @@ def test_a_cached_queue_is_not_served_to_another_agent_or_tenant(worlds):
 def test_a_cached_page_carries_each_session_its_own_csrf_token(worlds):
     alpha, _beta = worlds
     ticket = _ticket(alpha)
-    second = MembershipFactory(tenant=alpha.tenant, role=Role.AGENT, user=UserFactory(username="drugi@alpha.example.com"))
+    second = MembershipFactory(tenant=alpha.tenant, role=Role.AGENT,
+                               user=UserFactory(username="drugi@alpha.example.com"))
     for membership in (alpha.agent, second, alpha.agent):
         client = Client(enforce_csrf_checks=True)
         client.force_login(membership.user)
