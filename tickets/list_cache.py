@@ -18,8 +18,9 @@ older; the next reader of a newer count reads them again.
 Inside a transaction that has not committed (PostgreSQL), the count does not yet include the
 transaction's own writes: lists read there are not cached.
 
-Lists that count down to deadlines pass the minute in their key (``minute``): what they show of
-the time changes at most a minute late, and the browser counts the deadlines down anyway.
+Lists that count down to deadlines pass the minute in their key (``minute``) and keep their entries
+for two minutes (``MINUTE_TIMEOUT``): what they show of the time changes at most a minute late, and
+the browser counts the deadlines down anyway.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from django.utils import timezone, translation
 from core import cache_versions, page_cache, tenancy_cache
 
 TIMEOUT = 5 * 60
+MINUTE_TIMEOUT = 2 * 60  # an entry whose key holds the minute is of no use after it
 _SQL = "SELECT version FROM tickets_listversion WHERE tenant_id = %s"
 # The versions that lists being computed were read under: a part computed inside another (the queue's
 # table inside its page) is cached under the same version, without reading it again.
@@ -56,7 +58,8 @@ def minute(now: datetime) -> int:
     return int(now.timestamp() // 60)
 
 
-def cached(tenant_id: int, kind: str, key_parts: tuple, compute: Callable[[], Any]) -> Any:
+def cached(tenant_id: int, kind: str, key_parts: tuple, compute: Callable[[], Any], *,
+           timeout: int = TIMEOUT) -> Any:
     """``compute()``'s answer for this tenant's lists as they are now, cached under ``kind`` and
     ``key_parts`` (with the active language and time zone, which every list's text depends on)."""
     outer = _computing.get() or {}
@@ -77,4 +80,4 @@ def cached(tenant_id: int, kind: str, key_parts: tuple, compute: Callable[[], An
         finally:
             _computing.reset(token)
 
-    return cache_versions.get_or_compute(key, computing, TIMEOUT)
+    return cache_versions.get_or_compute(key, computing, timeout)

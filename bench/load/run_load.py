@@ -40,10 +40,11 @@ DEFAULT_BROKER = "redis://127.0.0.1:6379/11"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/12"
 AGENT = "agent@wysylki.example.com"
 CUSTOMER = "ola@megalogistyka.example.com"
-SCENARIOS = ("trivial-page", "trivial-api", "queue", "portal", "ticket", "agent-search", "help-search", "api-list",
-             "create")
+SCENARIOS = ("trivial-page", "trivial-api", "queue", "queue-fresh", "portal", "portal-fresh", "ticket", "agent-search",
+             "help-search", "api-list", "api-list-fresh", "create")
 # The baseline of each scenario: HTML pages against the trivial page, API calls against the trivial API view.
-BASELINE = {"queue": "trivial-page", "portal": "trivial-page", "ticket": "trivial-page",
+BASELINE = {"queue": "trivial-page", "queue-fresh": "trivial-page", "portal": "trivial-page",
+            "portal-fresh": "trivial-page", "ticket": "trivial-page", "api-list-fresh": "trivial-api",
             "agent-search": "trivial-page", "help-search": "trivial-page",
             "api-list": "trivial-api", "create": "trivial-api"}
 
@@ -172,11 +173,14 @@ def main() -> int:
             "trivial-page": ("/_bench/trivial/", agent, ["get"]),
             "trivial-api": ("/api/v1/_bench/trivial/", [f"Authorization: Bearer {token}"], ["get"]),
             "queue": ("/agent/", agent, ["get"]),
+            "queue-fresh": ("/agent/", agent, ["fresh"]),
             "portal": ("/portal/", customer, ["get"]),
+            "portal-fresh": ("/portal/", customer, ["fresh"]),
             "ticket": (f"/agent/tickets/{ticket_id}/", agent, ["get"]),
             "agent-search": ("/agent/?q=drukarka", agent, ["get"]),
             "help-search": ("/help/search/?q=drukarka", customer, ["get"]),
             "api-list": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["get"]),
+            "api-list-fresh": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["fresh"]),
             "create": ("/api/v1/tickets/", [f"Authorization: Bearer {token}"], ["create", str(contact_id)]),
         }
         workers = f"{args.workers} sync workers" if args.gthreads == 1 else \
@@ -219,15 +223,17 @@ def main() -> int:
             bench_queue.pg_drop(args.database_url)
 
     rates = {name: r["requests"] / (r["duration_us"] / 1e6) for name, _path, r in results}
-    print(f"\n{'scenario':13} {'path':26} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+    print(f"\n{'scenario':14} {'path':26} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'requests':>9} {'non-2xx':>8} {'errors':>7}")
     for name, path, r in results:
         baseline = rates.get(BASELINE.get(name, ""))
         ratio = f"{rates[name] / baseline:6.2f}" if baseline else f"{'-':>6}"
-        print(f"{name:13} {path[:26]:26} {rates[name]:8.1f} {ratio} {r['p50_us'] / 1000:8.1f} "
+        print(f"{name:14} {path[:26]:26} {rates[name]:8.1f} {ratio} {r['p50_us'] / 1000:8.1f} "
               f"{r['p99_us'] / 1000:8.1f} {r['max_us'] / 1000:8.1f} {r['requests']:9d} {r['non_2xx']:8d} "
               f"{r['socket_errors'] + r['timeouts']:7d}")
     print("ratio: req/s of the page / req/s of its trivial view in this run (HTML: trivial-page, API: trivial-api)")
+    print("*-fresh: the same page with a query parameter of its own on every request, so that none is answered "
+          "from the cache (tickets.list_cache): what computing it costs")
     if failures:
         print("LOAD FAILED:\n  " + "\n  ".join(failures))
         print("--- gunicorn ---\n" + processes.log_tail("gunicorn"))

@@ -1,6 +1,8 @@
 -- wrk script of the load scenarios: counts every non-2xx answer (wrk itself counts only >= 400)
 -- and prints one JSON line for run_load.py. Arguments after "--":
 --   get                    repeat the request given on the command line (headers via -H)
+--   fresh                  the same with a query parameter of its own on every request, so that
+--                          no cached page answers it (tickets.list_cache): what computing it costs
 --   create <contact_id>    POST /api/v1/tickets/, each request with its own Idempotency-Key
 
 local threads = {}
@@ -15,12 +17,17 @@ function init(args)
   mode = args[1] or "get"
   contact = args[2]
   ok, bad, statuses = 0, 0, ""
-  if mode == "create" then
+  if mode == "create" or mode == "fresh" then
     run = tostring(os.time())
   end
 end
 
 function request()
+  if mode == "fresh" then
+    counter = counter + 1
+    local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. separator .. string.format("fresh=%s-%d-%d", run, id, counter))
+  end
   if mode ~= "create" then
     return wrk.format(nil, nil)
   end

@@ -176,10 +176,14 @@ def test_a_cached_page_carries_each_session_its_own_csrf_token(worlds):
         page = client.get(reverse("agent:queue")).content.decode()
         assert "&lt;csrf-token&gt;" not in page
         token = page.split('name="csrfmiddlewaretoken" value="', 2)[1].split('"', 1)[0]
+        assert f'"X-CSRFToken": "{token}"' in page  # the HTMX requests' header too
         response = client.post(reverse("agent:queue_bulk"), {
             "csrfmiddlewaretoken": token, "ids": [ticket.pk], "action": "assign", "assignee": membership.pk,
             "next": reverse("agent:queue")})
         assert response.status_code == 302, response.content[:300]
+        # the message of the action is shown once, on the page the action returns to, cached or not
+        assert "flash__item" in client.get(response["Location"]).content.decode()
+        assert "flash__item" not in client.get(reverse("agent:queue")).content.decode()
 
 
 def test_the_portal_list_is_cached_per_contact_and_sees_changes(worlds):
@@ -224,21 +228,26 @@ def test_the_api_list_sees_changes_and_keeps_each_query_apart(worlds):
     assert bad.status_code == 400 and "status" in bad.json()
 
 
-def test_the_minute_is_part_of_a_page_key(worlds, monkeypatch):
+def test_the_pages_keys_hold_the_minute_and_their_entries_live_two_minutes(worlds, monkeypatch):
     alpha, _beta = worlds
     _ticket(alpha)
-    client = _agent_client(alpha.agent)
-    keys = []
+    customer = Client()
+    customer.force_login(alpha.customer)
+    calls = []
     real = list_cache.cached
 
-    def spy(tenant_id, kind, key_parts, compute):
-        keys.append((kind, key_parts))
-        return real(tenant_id, kind, key_parts, compute)
+    def spy(tenant_id, kind, key_parts, compute, **options):
+        calls.append((kind, key_parts, options))
+        return real(tenant_id, kind, key_parts, compute, **options)
 
     monkeypatch.setattr(list_cache, "cached", spy)
-    client.get(reverse("agent:queue"))
-    assert keys and all(parts[-1] == list_cache.minute(timezone.now()) or
-                        parts[-1] == list_cache.minute(timezone.now()) - 1 for _kind, parts in keys)
+    _agent_client(alpha.agent).get(reverse("agent:queue"))
+    customer.get(reverse("portal:ticket_list"))
+    minutes = {list_cache.minute(timezone.now()) - 1, list_cache.minute(timezone.now())}
+    assert {kind for kind, _parts, _options in calls} == {"queue-page", "queue", "queue-table", "portal-page",
+                                                         "portal"}
+    for _kind, parts, options in calls:
+        assert parts[-1] in minutes and options == {"timeout": list_cache.MINUTE_TIMEOUT}
 
 
 def test_membership_rows_written_elsewhere_do_not_reach_the_lists_count(worlds):

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -27,26 +28,31 @@ from tickets.services import TRANSITIONS, message_add, ticket_accept, ticket_ass
 from tickets.templatetags.helpdesk_ui import terms_lines
 from tickets.unread import is_unread, ticket_seen
 from tickets.views.common import (CSRF_PLACEHOLDER, SEARCH_COUNT_CAP, agent_required, attachment_response,
-                                  form_service, paginate, thumbnail_response, with_csrf_token)
+                                  cached_page, form_service, paginate, thumbnail_response, with_csrf_token)
 
 
 @require_GET
 @agent_required
 def queue(request):
-    """The queue page, or its table alone for the page's HTMX refresh. Both are cached until the
-    tenant's tickets change (``tickets.list_cache``), but for searches: what they match is not counted."""
+    """The queue page, or its table alone for the page's HTMX refresh. The page, its content and its
+    table are cached until the tenant's lists change (``tickets.list_cache``), but for searches: what
+    they match is not counted."""
     tenant = request.tenant
     filters = filters_from_query(request.GET)
     now = timezone.now()
     key = (request.membership.pk, request.get_full_path(), list_cache.minute(now))
+
+    def cached(kind: str, compute) -> str:
+        if filters.search:
+            return compute()
+        return list_cache.cached(tenant.pk, kind, key, compute, timeout=list_cache.MINUTE_TIMEOUT)
 
     def table() -> str:
         return queue_table(request, filters, now)
 
     def content() -> str:
         return render_to_string("tickets/agent/_queue_content.html", {
-            "queue_table": queue_table(request, filters, now) if filters.search else
-            list_cache.cached(tenant.pk, "queue-table", key, table),
+            "queue_table": cached("queue-table", table),
             "filters": filters, "now": now,
             **views_sidebar(request, now),
             "statuses": Ticket.Status.choices,
@@ -57,10 +63,15 @@ def queue(request):
             "csrf_token": CSRF_PLACEHOLDER,
         }, request)
 
+    def page() -> str:
+        return render_to_string("tickets/agent/queue.html", {"content": mark_safe(cached("queue", content)),
+                                                             "csrf_token": CSRF_PLACEHOLDER}, request)
+
     if request.htmx:
-        return HttpResponse(table() if filters.search else list_cache.cached(tenant.pk, "queue-table", key, table))
-    html = content() if filters.search else list_cache.cached(tenant.pk, "queue", key, content)
-    return render(request, "tickets/agent/queue.html", {"content": with_csrf_token(request, html)})
+        return HttpResponse(cached("queue-table", table))
+    if filters.search:
+        return HttpResponse(with_csrf_token(request, page()))
+    return cached_page(request, tenant.pk, "queue-page", key, page)
 
 
 def queue_table(request, filters, now) -> str:
@@ -104,15 +115,11 @@ def views_sidebar(request, now) -> dict:
             "is_admin": request.membership.is_admin}
 
 
-def filter_choices(tenant, *, full: bool = True) -> dict:
-    """The choices of the search form's filters, cached between requests (``core.page_cache``); an
-    HTMX refresh of the table needs only the organizations and plans."""
+def filter_choices(tenant) -> dict:
+    """The choices of the search form's filters, cached between requests (``core.page_cache``)."""
     choices = selectors.queue_choices_for_page(tenant=tenant)
-    context = {"organizations": choices["organizations"], "plans": choices["plans"]}
-    if not full:
-        return context
     return {
-        **context,
+        "organizations": choices["organizations"], "plans": choices["plans"],
         "agent_choices": selectors.agent_choices(tenant=tenant),
         "products": choices["products"],
         "category_choices": choices["categories"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -12,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from tickets import list_cache
 from tickets.models import Attachment
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -155,17 +157,34 @@ class OpenPage(Page):
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)
 
 
-# What a cached page's forms carry instead of the request's CSRF token (``with_csrf_token``). The
-# ``{% csrf_token %}`` tag escapes it; an escaped value of the user's cannot close the attribute.
+# What a cached page carries instead of the request's CSRF token (``with_csrf_token``), in the two
+# places the templates put a token: a form's hidden field and the body's HTMX headers. The template
+# escapes it, and quotes a user's text cannot close an attribute with, so only these places match.
 CSRF_PLACEHOLDER = "<csrf-token>"
-_CSRF_PLACED = f'name="csrfmiddlewaretoken" value="{escape(CSRF_PLACEHOLDER)}"'
+_PLACED = escape(CSRF_PLACEHOLDER)
+_CSRF_PLACES = ('name="csrfmiddlewaretoken" value="{}"', '"X-CSRFToken": "{}"}}\'')
 
 
 def with_csrf_token(request, html: str) -> str:
     """``html`` rendered with ``CSRF_PLACEHOLDER`` as its CSRF token, given the request's own token."""
-    if _CSRF_PLACED not in html:
+    if _PLACED not in html:
         return mark_safe(html)
-    return mark_safe(html.replace(_CSRF_PLACED, f'name="csrfmiddlewaretoken" value="{get_token(request)}"'))
+    token = get_token(request)
+    for place in _CSRF_PLACES:
+        html = html.replace(place.format(_PLACED), place.format(token))
+    return mark_safe(html)
+
+
+def cached_page(request, tenant_id: int, kind: str, key: tuple, page) -> HttpResponse:
+    """The response of a list page whose HTML ``page()`` renders with ``CSRF_PLACEHOLDER`` as its
+    token, cached under ``kind`` and ``key`` (which holds the minute) until the tenant's lists change
+    (``tickets.list_cache``), the request's own CSRF token put in. A request with messages to show
+    renders the page anew (the messages are its own)."""
+    if len(get_messages(request)):
+        html = page()
+    else:
+        html = list_cache.cached(tenant_id, kind, key, page, timeout=list_cache.MINUTE_TIMEOUT)
+    return HttpResponse(with_csrf_token(request, html))
 
 
 def paginate(request, queryset, *, count_cap: int | None = None, rows=None, count: int | None = None,

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,8 +13,8 @@ from tickets import hooks, list_cache, selectors
 from tickets.forms import ReplyForm, TicketFileForm
 from tickets.models import Message, Ticket
 from tickets.services import message_add, ticket_create
-from tickets.views.common import (PORTAL_COUNT_CAP, attachment_response, contact_required, form_service, paginate,
-                                  thumbnail_response, with_csrf_token)
+from tickets.views.common import (CSRF_PLACEHOLDER, PORTAL_COUNT_CAP, attachment_response, cached_page,
+                                  contact_required, form_service, paginate, thumbnail_response)
 
 
 @require_GET
@@ -39,12 +40,17 @@ def ticket_list(request):
             "filtered": bool(state or status or search),
         }, request)
 
-    # Cached until the tenant's tickets change (tickets.list_cache); a contact's organization is in the key
-    # as the contact's (a move to another organization renews the page version).
-    html = list_cache.cached(request.tenant.pk, "portal",
-                             (request.contact.pk, request.contact.organization_id, request.get_full_path(),
-                              list_cache.minute(now)), content)
-    return render(request, "tickets/portal/ticket_list.html", {"content": with_csrf_token(request, html)})
+    # The page and its content cached until the tenant's lists change (tickets.list_cache); the contact's
+    # organization is in the key as the contact's (a move to another organization renews the page version).
+    key = (request.contact.pk, request.contact.organization_id, request.get_full_path(), list_cache.minute(now))
+
+    def page() -> str:
+        return render_to_string("tickets/portal/ticket_list.html", {
+            "content": mark_safe(list_cache.cached(request.tenant.pk, "portal", key, content,
+                                                   timeout=list_cache.MINUTE_TIMEOUT)),
+            "csrf_token": CSRF_PLACEHOLDER}, request)
+
+    return cached_page(request, request.tenant.pk, "portal-page", key, page)
 
 
 @require_http_methods(["GET", "POST"])
