@@ -1,8 +1,11 @@
 # The tenants' list versions (tickets.list_cache) and the triggers that keep them: any insert, update
-# or delete of a row the ticket lists show counts. PostgreSQL: one deferred constraint trigger per
-# table, counting each committing transaction once per tenant (an update that changes nothing does
-# not count). SQLite, the development database, has no deferred triggers and no concurrent writers:
+# or delete of a row the ticket lists show counts. PostgreSQL: deferred constraint triggers on each
+# table (inserts and deletes; updates), counting each committing transaction once per tenant (an
+# update that changes nothing does not count). SQLite, the development database, has no deferred triggers and no concurrent writers:
 # its triggers count at once, every row.
+# The update trigger compares whole rows (OLD.* IS DISTINCT FROM NEW.*): every column of these tables
+# needs an equality operator (jsonb has one; a plain json column would make their updates fail:
+# tests/tickets/test_list_cache.py checks the columns).
 
 from django.db import migrations, models
 
