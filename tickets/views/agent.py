@@ -34,25 +34,22 @@ from tickets.views.common import (CSRF_PLACEHOLDER, SEARCH_COUNT_CAP, agent_requ
 @require_GET
 @agent_required
 def queue(request):
-    """The queue page, or its table alone for the page's HTMX refresh. The page, its content and its
-    table are cached until the tenant's lists change (``tickets.list_cache``), but for searches: what
-    they match is not counted."""
+    """The queue page, or its table alone for the page's HTMX refresh. Both are cached until the
+    tenant's lists change (``tickets.list_cache``), but for searches: what they match is not counted."""
     tenant = request.tenant
     filters = filters_from_query(request.GET)
     now = timezone.now()
     key = (request.membership.pk, request.get_full_path(), list_cache.minute(now))
 
-    def cached(kind: str, compute) -> str:
-        if filters.search:
-            return compute()
-        return list_cache.cached(tenant.pk, kind, key, compute, timeout=list_cache.MINUTE_TIMEOUT)
-
     def table() -> str:
-        return queue_table(request, filters, now)
+        if filters.search:
+            return queue_table(request, filters, now)
+        return list_cache.cached(tenant.pk, "queue-table", key, lambda: queue_table(request, filters, now),
+                                 timeout=list_cache.MINUTE_TIMEOUT)
 
-    def content() -> str:
-        return render_to_string("tickets/agent/_queue_content.html", {
-            "queue_table": cached("queue-table", table),
+    def page() -> str:
+        return render_to_string("tickets/agent/queue.html", {
+            "queue_table": mark_safe(table()),
             "filters": filters, "now": now,
             **views_sidebar(request, now),
             "statuses": Ticket.Status.choices,
@@ -63,12 +60,8 @@ def queue(request):
             "csrf_token": CSRF_PLACEHOLDER,
         }, request)
 
-    def page() -> str:
-        return render_to_string("tickets/agent/queue.html", {"content": mark_safe(cached("queue", content)),
-                                                             "csrf_token": CSRF_PLACEHOLDER}, request)
-
     if request.htmx:
-        return HttpResponse(cached("queue-table", table))
+        return HttpResponse(table())
     if filters.search:
         return HttpResponse(with_csrf_token(request, page()))
     return cached_page(request, tenant.pk, "queue-page", key, page)

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -27,29 +26,23 @@ def ticket_list(request):
     search = request.GET.get("q", "").strip()[:100]
     now = timezone.now()
 
-    def content() -> str:
+    def page() -> str:
         tickets = selectors.portal_tickets(tenant=request.tenant, contact=request.contact, state=state,
                                            status=status, search=search)
         # An organization with thousands of tickets is not counted to the end on every page (counting
         # 11 000 cost 15 ms, bench/README.md): past the cap the pages say "Page 3" and go on.
         page = paginate(request, tickets, count_cap=PORTAL_COUNT_CAP)
-        return render_to_string("tickets/portal/_ticket_list_content.html", {
+        return render_to_string("tickets/portal/ticket_list.html", {
             "page": page, "tickets": page.object_list, "state": state, "status": status, "search": search,
             "statuses": Ticket.Status.choices, "now": now,
             "row_names": selectors.queue_row_names(tenant=request.tenant),
             "filtered": bool(state or status or search),
+            "csrf_token": CSRF_PLACEHOLDER,
         }, request)
 
-    # The page and its content cached until the tenant's lists change (tickets.list_cache); the contact's
-    # organization is in the key as the contact's (a move to another organization renews the page version).
+    # Cached until the tenant's lists change (tickets.list_cache); the contact's organization is in the key
+    # as the contact's (a move to another organization renews the page version).
     key = (request.contact.pk, request.contact.organization_id, request.get_full_path(), list_cache.minute(now))
-
-    def page() -> str:
-        return render_to_string("tickets/portal/ticket_list.html", {
-            "content": mark_safe(list_cache.cached(request.tenant.pk, "portal", key, content,
-                                                   timeout=list_cache.MINUTE_TIMEOUT)),
-            "csrf_token": CSRF_PLACEHOLDER}, request)
-
     return cached_page(request, request.tenant.pk, "portal-page", key, page)
 
 
